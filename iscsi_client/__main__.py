@@ -1,0 +1,3 @@
+from iscsi_client.cli.app import main
+
+main()

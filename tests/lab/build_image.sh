@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
+# udev, multipath-tools, XFS, python3 and qemu-guest-agent. Prints the image directory on stdout.
+#
+# The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
+# and of tests/lab/guest/, so it is rebuilt only when its inputs change.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${ISC_LAB_CACHE:-/var/cache/isc-lab}
+key=$(cat "$here/build_image.sh" "$here"/guest/* | sha256sum | cut -c1-16)
+out="$cache/image-$key"
+if [ -f "$out/ready" ]; then echo "$out"; exit 0; fi
+
+log() { printf 'lab image: %s\n' "$*" >&2; }
+need=()
+command -v mmdebstrap >/dev/null || need+=(mmdebstrap)
+command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
+command -v qemu-img >/dev/null || need+=(qemu-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
+
+mkdir -p "$cache"
+work=$(mktemp -d "$cache/build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
+[ -n "$mirror" ] || mirror=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null)
+[ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
+pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
+pkgs+=,initramfs-tools,qemu-guest-agent,lvm2
+log "mmdebstrap bookworm from $mirror (about 90 s)"
+t0=$(date +%s)
+mmdebstrap --variant=apt --include="$pkgs" \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
+  --customize-hook='echo isc-lab > "$1/etc/hostname"' \
+  --customize-hook='printf "/dev/vda / ext4 rw,errors=remount-ro 0 1\n" > "$1/etc/fstab"' \
+  --customize-hook='echo "InitiatorName=iqn.2005-03.org.isc.lab:guest" > "$1/etc/iscsi/initiatorname.iscsi"' \
+  --customize-hook="install -m 0755 '$here/guest/lab-target.sh' \"\$1/usr/local/sbin/isc-lab-target\"" \
+  --customize-hook="install -m 0644 '$here/guest/isc-lab-target.service' \"\$1/etc/systemd/system/\"" \
+  --customize-hook='chroot "$1" systemctl enable isc-lab-target.service' \
+  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service' \
+  --customize-hook='mkdir -p "$1/mnt/host"; passwd -R "$1" -d root' \
+  --customize-hook='cp "$1"/boot/vmlinuz-* "$1/../vmlinuz"; cp "$1"/boot/initrd.img-* "$1/../initrd.img"' \
+  bookworm "$work/rootfs" "$mirror" >&2
+log "rootfs in $(( $(date +%s) - t0 )) s; making the ext4 image"
+# The customize hook above copied kernel and initrd next to the rootfs directory.
+mv "$work/vmlinuz" "$work/initrd.img" "$work/" 2>/dev/null || true
+truncate -s 3G "$work/root.img"
+mkfs.ext4 -q -F -L isc-lab -d "$work/rootfs" "$work/root.img"
+rm -rf "$work/rootfs"
+mkdir -p "$out"
+mv "$work/root.img" "$work/vmlinuz" "$work/initrd.img" "$out/"
+date -u +%FT%TZ > "$out/ready"
+log "image ready in $(( $(date +%s) - t0 )) s: $out"
+echo "$out"

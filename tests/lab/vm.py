@@ -1,0 +1,283 @@
+"""Drive the lab guest: boot QEMU on a throwaway overlay, run commands over qemu-guest-agent, shut down.
+
+Used by the lab tests (tests/lab/conftest.py), the demo (tests/lab/demo.py) and the lab benchmarks.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+
+@dataclass(frozen=True)
+class Result:
+    argv: tuple[str, ...]
+    rc: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def check(self) -> Result:
+        if self.rc != 0:
+            raise AssertionError(
+                f"guest command failed rc={self.rc}: {' '.join(self.argv)}\n"
+                f"stdout:\n{self.stdout}\nstderr:\n{self.stderr}"
+            )
+        return self
+
+
+def build_image() -> Path:
+    """Build or reuse the cached lab image; returns its directory."""
+    out = subprocess.run(
+        ["bash", str(HERE / "build_image.sh")], check=True, stdout=subprocess.PIPE, text=True
+    ).stdout
+    return Path(out.strip().splitlines()[-1])
+
+
+def kvm_usable(image: Path) -> bool:
+    """True when /dev/kvm really runs the lab kernel. A PVM-flavoured /dev/kvm opens fine but stock kernels
+    die or hang on it, so the probe boots the lab kernel without a root disk and waits for its panic
+    message (a few seconds). The answer is cached per host boot. ISC_LAB_ACCEL=tcg|kvm overrides."""
+    forced = os.environ.get("ISC_LAB_ACCEL")
+    if forced in ("tcg", "kvm"):
+        return forced == "kvm"
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return False
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    cached = image.parent / f"kvm-probe-{boot_id}"
+    if cached.exists():
+        return cached.read_text() == "kvm"
+    try:
+        probe = subprocess.run(
+            ["qemu-system-x86_64", "-accel", "kvm", "-cpu", "host", "-m", "256", "-nographic", "-nodefaults",
+             "-no-reboot", "-serial", "stdio", "-kernel", str(image / "vmlinuz"),
+             "-append", "console=ttyS0 panic=-1 root=/dev/nonexistent"],
+            capture_output=True, text=True, timeout=15,
+        )
+        works = "Kernel panic" in probe.stdout or "VFS:" in probe.stdout
+    except (OSError, subprocess.TimeoutExpired):
+        works = False
+    cached.write_text("kvm" if works else "tcg")
+    return works
+
+
+def site_dir() -> Path:
+    """isc and its pure-Python dependencies, installed from the working tree into a directory the guest
+    imports from (the guest has no network). Rebuilt on every call: it takes a few seconds."""
+    target = Path(tempfile.mkdtemp(prefix="isc-lab-site-"))
+    subprocess.run(
+        ["python3", "-m", "pip", "install", "-q", "--no-compile", "--target", str(target / "site"),
+         "--no-warn-script-location", str(REPO)],
+        check=True, capture_output=True,
+    )
+    (target / "isc").write_text(
+        "#!/bin/sh\nPYTHONPATH=/mnt/host/site exec python3 -m iscsi_client \"$@\"\n"
+    )
+    (target / "isc").chmod(0o755)
+    return target
+
+
+class Guest:
+    """One running lab guest. Use as a context manager; exit always shuts it down cleanly."""
+
+    def __init__(self, image: Path, *, share: Path, disk: Path | None = None, memory: int = 2048) -> None:
+        self.image = image
+        self.share = share
+        self.memory = memory
+        self.dir = Path(tempfile.mkdtemp(prefix="isc-lab-vm-"))
+        self.disk = disk or self.dir / "overlay.qcow2"
+        self.qga_path = self.dir / "qga.sock"
+        self.console = self.dir / "console.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        self._ids = itertools.count(int(time.time()) % 100000 * 1000)
+        self.boot_seconds = 0.0
+
+    # lifecycle ---------------------------------------------------------------------------------
+    def start(self, timeout: float = 240) -> Guest:
+        if not self.disk.exists():
+            subprocess.run(
+                ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(self.image / "root.img"), "-F", "raw",
+                 str(self.disk)], check=True,
+            )
+        accel = ["-accel", "kvm", "-cpu", "host"] if kvm_usable(self.image) else ["-accel", "tcg", "-cpu", "max"]
+        argv = [
+            "qemu-system-x86_64", *accel, "-smp", "2", "-m", str(self.memory), "-nographic", "-nodefaults",
+            "-no-reboot",
+            "-kernel", str(self.image / "vmlinuz"), "-initrd", str(self.image / "initrd.img"),
+            "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0 net.ifnames=0",
+            "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=unsafe",
+            "-serial", f"file:{self.console}",
+            "-nic", "none",
+            "-virtfs", f"local,path={self.share},mount_tag=host,security_model=none,readonly=on",
+            "-chardev", f"socket,path={self.qga_path},server=on,wait=off,id=qga0",
+            "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
+        ]
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.dir / "qemu.err", "wb"))
+        self._wait_agent(t0 + timeout)
+        self.run("mount -t 9p -o trans=virtio,version=9p2000.L,ro host /mnt/host").check()
+        self.run("ln -sf /mnt/host/isc /usr/local/bin/isc").check()
+        # The lab target is built by a boot unit; wait for it, and for udev to settle.
+        self.run("timeout 120 sh -c 'until [ -e /run/isc-lab-target.ready ]; do sleep 0.2; done'").check()
+        self.boot_seconds = time.monotonic() - t0
+        return self
+
+    def __enter__(self) -> Guest:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self, timeout: float = 90) -> None:
+        """Tear down iSCSI state first (unmount, flush maps, log out), then power off."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            try:
+                self.run(
+                    "for m in $(findmnt -rn -o TARGET -t xfs,ext4 | grep -v '^/$'); do umount -l $m; done;"
+                    " multipath -F >/dev/null 2>&1; iscsiadm -m node --logoutall=all >/dev/null 2>&1; sync",
+                    timeout=60,
+                )
+                self._send({"execute": "guest-shutdown", "arguments": {"mode": "powerdown"}}, expect=False)
+            except Exception:  # noqa: BLE001 - the guest may already be gone; the kill below covers it
+                pass
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        if self._sock:
+            self._sock.close()
+            self._sock = None
+
+    def reboot(self, timeout: float = 240) -> None:
+        """Power off cleanly and boot the same disk again (the reboot scenario)."""
+        self.stop()
+        self.start(timeout)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # agent protocol -----------------------------------------------------------------------------
+    def _connect(self) -> socket.socket:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(str(self.qga_path))
+        return s
+
+    def _recv_line(self, deadline: float) -> dict[str, object] | None:
+        assert self._sock is not None
+        buf = getattr(self, "_buf", b"")
+        while b"\n" not in buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._buf = buf
+                return None
+            self._sock.settimeout(min(remaining, 1.0))
+            try:
+                chunk = self._sock.recv(65536)
+            except TimeoutError:
+                continue
+            if not chunk:
+                raise ConnectionError("guest agent socket closed")
+            buf += chunk
+        line, _, rest = buf.partition(b"\n")
+        self._buf = rest
+        line = line.strip().lstrip(b"\xff")
+        return json.loads(line) if line else {}
+
+    def _wait_agent(self, deadline: float) -> None:
+        while not self.qga_path.exists():
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError("QEMU did not create the agent socket")
+            time.sleep(0.1)
+        self._sock = self._connect()
+        self._buf = b""
+        # Requests sent before the agent runs are answered later: resend guest-sync with a fresh id
+        # and accept only the reply carrying the latest id.
+        while True:
+            self._check_alive()
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"guest agent not ready; console: {self.console}")
+            sync_id = next(self._ids)
+            self._sock.settimeout(2.0)
+            try:
+                self._sock.sendall(b"\xff" + json.dumps({"execute": "guest-sync-delimited",
+                                                          "arguments": {"id": sync_id}}).encode())
+            except TimeoutError:
+                continue
+            until = time.monotonic() + 1.0
+            while time.monotonic() < until:
+                msg = self._recv_line(until)
+                if msg and msg.get("return") == sync_id:
+                    return
+
+    def _check_alive(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            err = (self.dir / "qemu.err").read_text(errors="replace")
+            raise RuntimeError(f"QEMU exited with {self.proc.returncode}: {err[-2000:]}")
+
+    def _send(self, cmd: dict[str, object], expect: bool = True, timeout: float = 30) -> object:
+        assert self._sock is not None
+        self._sock.sendall(json.dumps(cmd).encode())
+        if not expect:
+            return None
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self._recv_line(deadline)
+            if msg is None:
+                raise TimeoutError(f"no agent reply to {cmd['execute']}")
+            if "error" in msg:
+                raise RuntimeError(f"agent error for {cmd['execute']}: {msg['error']}")
+            if "return" in msg:
+                return msg["return"]
+
+    # commands ------------------------------------------------------------------------------------
+    def run(self, command: str | list[str], *, timeout: float = 300, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> Result:
+        """Run a command in the guest (a string goes through /bin/sh -c). Never raises on rc != 0."""
+        argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
+        full = ["timeout", "-k", "5", str(int(timeout)), *argv]
+        args: dict[str, object] = {"path": full[0], "arg": full[1:], "capture-output": True}
+        environment = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                       "LC_ALL": "C", "HOME": "/root", "TERM": "dumb"}
+        environment.update(env or {})
+        args["env"] = [f"{k}={v}" for k, v in environment.items()]
+        if stdin is not None:
+            args["input-data"] = base64.b64encode(stdin.encode()).decode()
+        t0 = time.monotonic()
+        pid = self._send({"execute": "guest-exec", "arguments": args})["pid"]  # type: ignore[index]
+        delay = 0.01
+        while True:
+            status = self._send({"execute": "guest-exec-status", "arguments": {"pid": pid}})
+            assert isinstance(status, dict)
+            if status.get("exited"):
+                break
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.2)
+        out = base64.b64decode(status.get("out-data", "")).decode(errors="replace")
+        err = base64.b64decode(status.get("err-data", "")).decode(errors="replace")
+        rc = status.get("exitcode", 128 + int(status.get("signal", 0)))
+        return Result(tuple(argv), int(rc), out, err, time.monotonic() - t0)
+
+    def isc(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> Result:
+        """Run the isc from the working tree inside the guest."""
+        return self.run(["isc", *args], stdin=stdin, env=env, timeout=timeout)
