@@ -154,7 +154,7 @@ class Guest:
                     timeout=60,
                 )
                 self._send({"execute": "guest-shutdown", "arguments": {"mode": "powerdown"}}, expect=False)
-            except Exception:  # noqa: BLE001 - the guest may already be gone; the kill below covers it
+            except Exception:
                 pass
             try:
                 self.proc.wait(timeout=timeout)

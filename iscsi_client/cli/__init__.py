@@ -1,0 +1,1 @@
+"""The typer surface: parse, call ops, render. Nothing else lives here."""

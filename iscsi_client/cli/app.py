@@ -1,0 +1,94 @@
+"""The isc application: global options, command groups, and the one place that turns errors into
+messages and exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import typer
+
+from iscsi_client import __version__
+from iscsi_client.cli import chap, discover, initiator, login, nodes, sessions, startup
+from iscsi_client.cli.context import Ctx
+from iscsi_client.errors import EXIT_USAGE, IscError
+from iscsi_client.system.root import Root
+
+app = typer.Typer(
+    name="isc",
+    help="Set up iSCSI initiators the right way: discover, CHAP, login, devices, fstab, multipath, doctor.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"isc {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root_options(
+    ctx: typer.Context,
+    root: Path = typer.Option(Path("/"), "--root", metavar="DIR",
+                              help="Operate on files under DIR (an image or a snapshot); never runs tools."),
+    json_out: bool = typer.Option(False, "--json", help="Machine-readable output (an object with arrays)."),
+    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show commands and file changes; change nothing."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each command as it runs (secrets masked)."),
+    timeout: float = typer.Option(120.0, "--timeout", metavar="SECONDS", help="Limit for each iscsiadm run."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Global options come before the command: isc [OPTIONS] COMMAND [ARGS]..."""
+    ctx.obj = Ctx(root=Root(root.resolve() if str(root) != "/" else Path("/")), json=json_out,
+                  dry_run=dry_run, verbose=verbose, timeout=timeout)
+
+
+app.command("discover")(discover.discover_cmd)
+app.add_typer(nodes.app, name="nodes")
+app.command("chap")(chap.chap_cmd)
+app.command("login")(login.login_cmd)
+app.command("logout")(login.logout_cmd)
+app.command("startup")(startup.startup_cmd)
+app.add_typer(initiator.app, name="initiator")
+app.command("sessions")(sessions.sessions_cmd)
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--json" in argv
+
+
+def report_error(err: IscError, argv: list[str]) -> int:
+    if _wants_json(argv):
+        import json
+
+        sys.stdout.write(json.dumps({"schema_version": 1, "error": err.as_dict()}, indent=2) + "\n")
+    else:
+        sys.stderr.write(f"isc: error: {err.message}\n")
+        if err.hint:
+            sys.stderr.write(f"hint: {err.hint}\n")
+    return err.exit_code
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        rv = app(args=args, prog_name="isc", standalone_mode=False)
+    except IscError as err:
+        sys.exit(report_error(err, args))
+    except click.exceptions.UsageError as e:
+        sys.exit(report_error(IscError(e.format_message(), hint="see 'isc --help' or 'isc COMMAND --help'",
+                                       exit_code=EXIT_USAGE), args))
+    except click.exceptions.Abort:
+        sys.stderr.write("isc: aborted\n")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.stderr.write("isc: interrupted\n")
+        sys.exit(130)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)

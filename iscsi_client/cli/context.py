@@ -1,0 +1,38 @@
+"""The frozen per-invocation context that the root callback puts on ``ctx.obj``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class Ctx:
+    root: Root
+    json: bool = False
+    dry_run: bool = False
+    verbose: bool = False
+    timeout: float = 120.0
+
+    def iscsiadm(self):  # noqa: ANN201 - returns system.iscsiadm.Iscsiadm, imported lazily
+        from iscsi_client.output import note
+        from iscsi_client.system.iscsiadm import Iscsiadm
+
+        def observer(line: str, dry: bool) -> None:
+            if dry:
+                note(f"would run: {line}")
+            elif self.verbose:
+                note(f"+ {line}")
+
+        return Iscsiadm(self.root, dry_run=self.dry_run, observer=observer, timeout=self.timeout)
+
+
+def get(ctx: typer.Context) -> Ctx:
+    obj = ctx.find_root().obj
+    if isinstance(obj, Ctx):
+        return obj
+    return Ctx(root=Root(Path("/")))

@@ -1,0 +1,90 @@
+"""isc discover: SendTargets (default), iSNS, or the firmware's iBFT table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from iscsi_client.cli.context import get
+from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts
+
+FOUND_COLUMNS = [
+    Column("target", "target", lambda f: f.target),
+    Column("portal", "portal", lambda f: f.portal.address),
+    Column("tpgt", "tpgt", lambda f: f.portal.tpgt),
+    Column("record", "record", lambda f: f.record),
+    Column("flags", "flags", lambda f: list(f.flags)),
+]
+
+
+def discover_cmd(
+    ctx: typer.Context,
+    portals: list[str] = typer.Argument(None, help="Discovery portals: host[:port] (default port 3260)."),
+    isns: bool = typer.Option(False, "--isns", help="Ask an iSNS server instead of SendTargets."),
+    firmware: bool = typer.Option(False, "--firmware", help="List the boot firmware's (iBFT) targets."),
+    chap_user: str | None = typer.Option(None, "--chap-user", help="Discovery CHAP user name."),
+    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
+                                              help="Discovery CHAP secret from FILE."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Discovery CHAP secret from stdin."),
+    iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use."),
+    keep_flagged: bool = typer.Option(False, "--keep-flagged",
+                                      help="Keep records for link-local or unreachable portals."),
+    slp: bool = typer.Option(False, "--slp", hidden=True),
+) -> None:
+    """Discover targets and add NEW node records; settings of existing records are never reset."""
+    from iscsi_client.errors import UsageError
+    from iscsi_client.model import Portal
+
+    c = get(ctx)
+    if slp:
+        raise UsageError("SLP discovery is not supported by open-iscsi (iscsiadm has no SLP client)",
+                         hint="use SendTargets (the default) or --isns")
+    if firmware:
+        from iscsi_client.ops.discover import discover_firmware
+
+        found = discover_firmware(adm=c.iscsiadm())
+        cols = FOUND_COLUMNS[:3]
+        if c.json:
+            emit_json({"targets": [{"target": str(f.target), "portal": f.portal.address,
+                                    "tpgt": f.portal.tpgt} for f in found]})
+        else:
+            print_table(cols, [_as_found(f) for f in found])
+        return
+    if not portals:
+        raise UsageError("give at least one portal to ask, e.g. isc discover 192.0.2.10")
+    parsed = [Portal.parse(p) for p in portals]
+    chap = None
+    if chap_user:
+        from iscsi_client.cli.secret_input import ENV_SECRET, read_secret
+        from iscsi_client.ops.discover import DiscoveryChap
+
+        chap = DiscoveryChap(chap_user, read_secret(file=password_file, use_stdin=password_stdin,
+                                                    env_name=ENV_SECRET,
+                                                    prompt=f"discovery CHAP secret for {chap_user}: "))
+    from iscsi_client.ops.discover import discover
+
+    found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",
+                     chap=chap, iface=iface, keep_flagged=keep_flagged)
+    if c.json:
+        emit_json({"targets": rows_as_dicts(FOUND_COLUMNS, found)})
+        return
+    if c.dry_run:
+        return
+    print_table(FOUND_COLUMNS, found, empty="the portal answered with no targets")
+    for f in found:
+        if "link-local" in f.flags:
+            note(f"warning: {f.target} advertises link-local portal {f.portal.address}; it only works on one link")
+        if "unreachable" in f.flags:
+            note(f"warning: {f.portal.address} (advertised for {f.target}) did not accept a TCP connection")
+        if f.record == "skipped":
+            note(f"  no record kept for {f.portal.address}; use --keep-flagged to keep it")
+    kept = [f for f in found if f.record == "kept"]
+    if kept:
+        note(f"{len(kept)} existing record(s) kept as they were (startup and CHAP untouched)")
+
+
+def _as_found(t):  # noqa: ANN001
+    from iscsi_client.ops.discover import Found
+
+    return Found(str(t.target), t.portal, "firmware")

@@ -1,0 +1,79 @@
+"""isc nodes: the node database (list, add a static target, delete)."""
+
+from __future__ import annotations
+
+import typer
+
+from iscsi_client.cli.args import portal_arg, target_arg
+from iscsi_client.cli.context import get
+from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
+
+app = typer.Typer(help="The node database: targets this host knows, their portals and settings.",
+                  invoke_without_command=True, no_args_is_help=False)
+
+NODE_COLUMNS = [
+    Column("target", "target", lambda n: str(n.target)),
+    Column("portal", "portal", lambda n: n.portal.address),
+    Column("tpgt", "tpgt", lambda n: n.portal.tpgt),
+    Column("iface", "iface", lambda n: n.iface),
+    Column("startup", "startup", lambda n: n.startup),
+    Column("conn_startup", "conn startup", lambda n: n.conn_startup, table=False),
+    Column("auth", "auth", lambda n: n.chap.mode),
+    Column("chap_user", "chap user", lambda n: n.chap.username),
+    Column("chap_user_in", "mutual user", lambda n: n.chap.username_in, table=False),
+    Column("discovery", "discovery", lambda n: n.discovery, table=False),
+    Column("replacement_timeout", "replacement timeout", lambda n: n.replacement_timeout, table=False),
+]
+
+
+@app.callback()
+def nodes_cmd(ctx: typer.Context,
+              target: str | None = typer.Option(None, "--target", "-T", help="Only this target.")) -> None:
+    """List node records (secrets are never shown). Subcommands: add, delete."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from iscsi_client.ops.nodes import list_nodes
+
+    c = get(ctx)
+    rows = list_nodes(root=c.root, target=target_arg(target))
+    if c.json:
+        emit_json({"nodes": rows_as_dicts(NODE_COLUMNS, rows)})
+    else:
+        print_table(NODE_COLUMNS, rows, empty="no node records (run 'isc discover PORTAL')")
+
+
+@app.command("add")
+def add_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target IQN."),
+            portal: str = typer.Argument(..., help="Portal: host[:port]."),
+            iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface.")) -> None:
+    """Add a statically configured target (no discovery)."""
+    from iscsi_client.ops.nodes import add_node
+
+    c = get(ctx)
+    t, p = target_arg(target), portal_arg(portal)
+    assert t is not None and p is not None
+    created = add_node(root=c.root, adm=c.iscsiadm(), target=t, portal=p, iface=iface)
+    status = ("would-add" if c.dry_run else "added") if created else "exists"
+    if c.json:
+        emit_json({"nodes": [{"target": str(t), "portal": p.address, "status": status}]})
+    else:
+        say({"added": f"added {t} on {p.address}", "would-add": f"would add {t} on {p.address}",
+             "exists": f"{t} on {p.address} already exists (unchanged)"}[status])
+
+
+@app.command("delete")
+def delete_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target IQN."),
+               portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.")) -> None:
+    """Delete node records (refused while a session uses them)."""
+    from iscsi_client.ops.nodes import delete_nodes
+
+    c = get(ctx)
+    t = target_arg(target)
+    assert t is not None
+    gone = delete_nodes(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal))
+    if c.json:
+        emit_json({"deleted": rows_as_dicts(NODE_COLUMNS, gone), "dry_run": c.dry_run})
+    else:
+        verb = "would delete" if c.dry_run else "deleted"
+        for n in gone:
+            say(f"{verb} {n.target} on {n.portal.address} ({n.iface})")

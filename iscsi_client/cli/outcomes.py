@@ -1,0 +1,25 @@
+"""Rendering per-portal outcomes (login, logout) the same way for every command."""
+
+from __future__ import annotations
+
+from iscsi_client.ops.outcome import Outcome, exit_code
+from iscsi_client.output import Column, emit_json, note, print_table
+
+OUTCOME_COLUMNS = [
+    Column("target", "target", lambda o: o.target),
+    Column("portal", "portal", lambda o: o.portal),
+    Column("status", "status", lambda o: o.status),
+    Column("detail", "detail", lambda o: o.detail),
+]
+
+
+def render_outcomes(outcomes: list[Outcome], *, json_out: bool, key: str) -> int:
+    code = exit_code(outcomes)
+    if json_out:
+        emit_json({key: [o.as_dict() for o in outcomes], "exit_code": code})
+        return code
+    print_table(OUTCOME_COLUMNS, outcomes)
+    for o in outcomes:
+        if o.error is not None and o.error.hint:
+            note(f"hint ({o.portal}): {o.error.hint}")
+    return code

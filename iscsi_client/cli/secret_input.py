@@ -1,0 +1,54 @@
+"""Reading CHAP secrets without ever taking them on isc's argv: a file, stdin, an environment variable,
+or a hidden prompt. Values are wrapped in model.Secret at once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from iscsi_client.errors import InvalidSecretError, UsageError
+from iscsi_client.model import Secret
+
+ENV_SECRET = "ISC_CHAP_PASSWORD"
+ENV_MUTUAL = "ISC_CHAP_MUTUAL_PASSWORD"
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def read_secret(*, file: Path | None, use_stdin: bool, env_name: str, prompt: str,
+                stdin_lines: list[str] | None = None) -> Secret:
+    if file is not None:
+        try:
+            value = _first_line(file.read_text())
+        except OSError as e:
+            raise UsageError(f"cannot read the secret file {file}: {e.strerror}") from None
+        mode = file.stat().st_mode
+        if mode & 0o077:
+            from iscsi_client.output import note
+
+            note(f"warning: {file} is readable by group or others (chmod 600 {file})")
+    elif use_stdin:
+        if stdin_lines is None:
+            stdin_lines = sys.stdin.read().splitlines()
+        if not stdin_lines:
+            raise InvalidSecretError("no secret on standard input")
+        value = stdin_lines.pop(0)
+    elif os.environ.get(env_name):
+        value = os.environ[env_name]
+    elif sys.stdin.isatty():
+        import getpass
+
+        value = getpass.getpass(prompt)
+        again = getpass.getpass("again: ")
+        if value != again:
+            raise InvalidSecretError("the two entries differ")
+    else:
+        raise UsageError(
+            "no secret given",
+            hint=f"use --password-file FILE, --password-stdin, or set {env_name}; "
+                 "isc never takes secrets as arguments",
+        )
+    return Secret(value)

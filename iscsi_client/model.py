@@ -1,0 +1,327 @@
+"""The model: frozen dataclasses with validation. Pure: no I/O here.
+
+iSCSI names follow RFC 3720 section 3.2.6 and RFC 3722 (stringprep profile: names are compared in lower
+case). Portals follow iscsiadm's notation: ``host``, ``host:port``, ``[v6]:port``, optional ``,tpgt``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError
+
+DEFAULT_PORT = 3260
+MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
+
+_IQN_DATE = re.compile(r"^(\d{4})-(\d{2})$")
+_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_UNIQUE_CHARS = re.compile(r"^[a-z0-9.:-]*$")
+_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+
+
+@dataclass(frozen=True, order=True)
+class Iqn:
+    """A validated iSCSI name (iqn., eui. or naa. format). ``str()`` gives the canonical form."""
+
+    value: str
+
+    @classmethod
+    def parse(cls, text: str) -> Iqn:
+        name = text.strip()
+        if not name:
+            raise InvalidNameError("empty iSCSI name", hint="an iSCSI name looks like iqn.2003-01.org.example:disk1")
+        if len(name.encode()) > MAX_NAME_BYTES:
+            raise InvalidNameError(f"iSCSI name is {len(name.encode())} bytes long; the limit is {MAX_NAME_BYTES}")
+        if any(c.isspace() for c in name):
+            raise InvalidNameError(f"iSCSI name {name!r} contains whitespace")
+        kind = name[:4].lower()
+        if kind == "iqn.":
+            return cls(_check_iqn(name))
+        if kind in ("eui.", "naa."):
+            return cls(_check_hex_name(name))
+        raise InvalidNameError(
+            f"{name!r} is not an iSCSI name: it must start with 'iqn.', 'eui.' or 'naa.'",
+            hint="an iSCSI qualified name looks like iqn.2003-01.org.example:disk1",
+        )
+
+    @property
+    def kind(self) -> str:
+        return self.value[:3].lower()
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _check_iqn(name: str) -> str:
+    if name != name.lower():
+        raise InvalidNameError(
+            f"iSCSI name {name!r} contains upper-case letters",
+            hint=f"iSCSI names are compared in lower case (RFC 3722); use {name.lower()!r}",
+        )
+    rest = name[4:]
+    naming, sep, unique = rest.partition(":")
+    parts = naming.split(".")
+    if len(parts) < 2:
+        raise InvalidNameError(
+            f"{name!r}: after 'iqn.' comes a date and a reversed domain name, like iqn.2003-01.org.example"
+        )
+    m = _IQN_DATE.match(parts[0])
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InvalidNameError(
+            f"{name!r}: {parts[0]!r} is not a year-month date (YYYY-MM)",
+            hint="the date is when the naming authority owned the domain, e.g. iqn.2003-01.org.example",
+        )
+    for label in parts[1:]:
+        if not _DOMAIN_LABEL.match(label):
+            raise InvalidNameError(
+                f"{name!r}: {label!r} is not a valid domain label (letters, digits and inner '-' only)"
+            )
+    if sep and not unique:
+        raise InvalidNameError(f"{name!r}: nothing follows the ':'")
+    if not _UNIQUE_CHARS.match(unique):
+        bad = sorted({c for c in unique if not re.match(r"[a-z0-9.:-]", c)})
+        raise InvalidNameError(
+            f"{name!r}: character(s) {' '.join(repr(c) for c in bad)} not allowed in an iSCSI name",
+            hint="allowed: lower-case letters, digits, '.', '-' and ':'",
+        )
+    return name
+
+
+def _check_hex_name(name: str) -> str:
+    prefix, digits = name[:4].lower(), name[4:]
+    allowed = (16,) if prefix == "eui." else (16, 32)
+    if not _HEX.match(digits) or len(digits) not in allowed:
+        want = " or ".join(str(n) for n in allowed)
+        raise InvalidNameError(f"{name!r}: '{prefix}' must be followed by exactly {want} hexadecimal digits")
+    return prefix + digits.upper()
+
+
+@dataclass(frozen=True, order=True)
+class Portal:
+    """A target portal: address and port, optionally the target portal group tag."""
+
+    host: str
+    port: int = DEFAULT_PORT
+    tpgt: int | None = None
+
+    @classmethod
+    def parse(cls, text: str, *, default_port: int = DEFAULT_PORT) -> Portal:
+        raw = text.strip()
+        if not raw:
+            raise InvalidPortalError("empty portal", hint="a portal looks like 192.0.2.10, 192.0.2.10:3260 or [2001:db8::1]:3260")
+        addr, _, tpgt_text = raw.partition(",")
+        tpgt: int | None = None
+        if tpgt_text == "-1":
+            tpgt = -1
+        elif tpgt_text:
+            tpgt = _parse_int(tpgt_text, raw, "portal group tag", 0, 0xFFFFFFFF)
+            if tpgt == 0xFFFFFFFF:  # iscsiadm prints tpgt -1 (records made by '-o new') like this
+                tpgt = -1
+        port = default_port
+        if addr.startswith("["):
+            host, bracket, tail = addr[1:].partition("]")
+            if not bracket:
+                raise InvalidPortalError(f"portal {raw!r}: missing ']' after the IPv6 address")
+            if tail:
+                if not tail.startswith(":"):
+                    raise InvalidPortalError(f"portal {raw!r}: expected ':PORT' after ']'")
+                port = _parse_int(tail[1:], raw, "port", 1, 65535)
+            _ipv6(host, raw)
+        elif addr.count(":") > 1:  # a bare IPv6 address, no port
+            host = addr
+            _ipv6(host, raw)
+        else:
+            host, colon, port_text = addr.partition(":")
+            if colon:
+                port = _parse_int(port_text, raw, "port", 1, 65535)
+            _hostname(host, raw)
+        if ":" in host:  # canonical IPv6: lower-case address; a zone id (%eth0) keeps its case
+            addr6, pct, zone = host.partition("%")
+            host = addr6.lower() + pct + zone
+        return cls(host=host, port=port, tpgt=tpgt)
+
+    @property
+    def is_ipv6(self) -> bool:
+        return ":" in self.host
+
+    @property
+    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+        try:
+            return ipaddress.ip_address(self.host.split("%")[0])
+        except ValueError:
+            return None
+
+    @property
+    def is_link_local(self) -> bool:
+        ip = self.ip
+        return bool(ip and ip.is_link_local)
+
+    @property
+    def is_loopback(self) -> bool:
+        ip = self.ip
+        return bool(ip and ip.is_loopback) or self.host == "localhost"
+
+    @property
+    def address(self) -> str:
+        """``host:port`` as iscsiadm takes it (``[v6]:port`` for IPv6)."""
+        host = f"[{self.host}]" if self.is_ipv6 else self.host
+        return f"{host}:{self.port}"
+
+    def without_tpgt(self) -> Portal:
+        return Portal(self.host, self.port)
+
+    def __str__(self) -> str:
+        return self.address if self.tpgt is None else f"{self.address},{self.tpgt}"
+
+
+def _parse_int(text: str, raw: str, what: str, low: int, high: int) -> int:
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise InvalidPortalError(f"portal {raw!r}: {what} {text!r} is not a number from {low} to {high}")
+    return int(text)
+
+
+def _ipv6(host: str, raw: str) -> None:
+    try:
+        ipaddress.IPv6Address(host.split("%")[0])
+    except ValueError:
+        raise InvalidPortalError(f"portal {raw!r}: {host!r} is not an IPv6 address") from None
+
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+
+
+def _hostname(host: str, raw: str) -> None:
+    if not host:
+        raise InvalidPortalError(f"portal {raw!r}: no address before the ':'")
+    if not _HOSTNAME.match(host):
+        raise InvalidPortalError(f"portal {raw!r}: {host!r} is neither an IP address nor a host name")
+
+
+class Startup(StrEnum):
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+    ONBOOT = "onboot"
+
+
+class AuthMethod(StrEnum):
+    NONE = "None"
+    CHAP = "CHAP"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A CHAP secret. Its repr and str never show the value; only :meth:`reveal` does."""
+
+    _value: str = field(repr=False)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+
+#: RFC 3720 11.1.4 allows 96-bit (12 byte) secrets and up; LIO's configfs accepts up to 255 characters,
+#: but open-iscsi keeps CHAP secrets in a 256-byte buffer and many targets (and Windows) cap them at 16.
+CHAP_SECRET_MIN = 12
+CHAP_SECRET_MAX = 16
+CHAP_SECRET_MAX_ABSOLUTE = 255
+CHAP_USER_MAX = 255
+
+
+def validate_chap(user: str, secret: Secret, *, role: str = "CHAP", strict_max: bool = True) -> None:
+    """Refuse credentials the kernel or common targets would reject, before anything is written."""
+    if not user or any(c.isspace() for c in user) or len(user) > CHAP_USER_MAX:
+        raise InvalidSecretError(f"{role} user name must be 1-{CHAP_USER_MAX} characters without spaces")
+    value = secret.reveal()
+    top = CHAP_SECRET_MAX if strict_max else CHAP_SECRET_MAX_ABSOLUTE
+    if len(value) < CHAP_SECRET_MIN or len(value) > top:
+        raise InvalidSecretError(
+            f"{role} secret has {len(value)} characters; it must have {CHAP_SECRET_MIN} to {top}",
+            hint=("RFC 3720 asks for at least 12 bytes; LIO and many arrays accept at most 16 "
+                  "(use --allow-long-secret for targets that take longer ones)"),
+        )
+    if any(ord(c) < 0x21 or ord(c) > 0x7E for c in value):
+        raise InvalidSecretError(f"{role} secret must be printable ASCII without spaces")
+
+
+@dataclass(frozen=True)
+class Chap:
+    """CHAP settings of a node record as isc shows them: never the secret itself."""
+
+    method: str = "None"
+    username: str | None = None
+    has_password: bool = False
+    username_in: str | None = None
+    has_password_in: bool = False
+
+    @property
+    def mode(self) -> str:
+        if self.method != "CHAP":
+            return "none"
+        return "mutual" if self.username_in else "one-way"
+
+
+@dataclass(frozen=True)
+class DiscoveredTarget:
+    """One line of a SendTargets answer: a target name reachable on a portal."""
+
+    target: Iqn
+    portal: Portal
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node record: one (target, portal, iface) in open-iscsi's database."""
+
+    target: Iqn
+    portal: Portal
+    iface: str = "default"
+    startup: str = "manual"
+    conn_startup: str = "manual"
+    chap: Chap = Chap()
+    discovery: str = "static"
+    replacement_timeout: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (str(self.target), self.portal.address, self.iface)
+
+
+@dataclass(frozen=True)
+class Iface:
+    name: str
+    transport: str
+    hwaddress: str | None = None
+    ipaddress: str | None = None
+    net_ifacename: str | None = None
+    initiatorname: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscoveryRecord:
+    portal: Portal
+    method: str
+
+
+@dataclass(frozen=True)
+class Session:
+    """An active session as the kernel (or iscsiadm -m session) reports it."""
+
+    sid: int
+    target: Iqn
+    portal: Portal
+    transport: str = "tcp"
+    iface: str = "default"
+    state: str | None = None
+    connection_state: str | None = None
+    initiator: str | None = None
+    recovery_tmo: int | None = None
+    host: int | None = None
+    devices: tuple[str, ...] = ()

@@ -1,0 +1,91 @@
+"""Discovery (SendTargets, iSNS, firmware/iBFT) that never resets settings of existing node records.
+
+``iscsiadm -m discovery ... -o new`` only creates records that do not exist yet; plain discovery would
+also *update* existing records back to iscsid.conf defaults (node.startup, CHAP), which silently breaks
+boot logins and CHAP after a routine re-scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iscsi_client.errors import IscsiadmError, NotFoundError
+from iscsi_client.model import DiscoveredTarget, Portal, Secret
+from iscsi_client.ops.chap import discovery_chap_settings
+from iscsi_client.parsers.portal_lines import parse_portal_lines
+from iscsi_client.system import net, nodedb
+from iscsi_client.system.iscsiadm import Iscsiadm, update_args
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class Found:
+    """A discovered (target, portal) and what isc made of it."""
+
+    target: str
+    portal: Portal
+    record: str  # "new", "kept" (existed: settings untouched), "skipped" (flagged), "would" (dry run)
+    flags: tuple[str, ...] = ()  # "link-local", "unreachable"
+
+
+@dataclass(frozen=True)
+class DiscoveryChap:
+    user: str
+    secret: Secret
+    allow_long: bool = False
+
+
+def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = "sendtargets",
+             chap: DiscoveryChap | None = None, iface: str | None = None, keep_flagged: bool = False,
+             probe_timeout: float = 1.5) -> list[Found]:
+    before = {n.key for n in nodedb.read_nodes(root)}
+    answers: list[DiscoveredTarget] = []
+    kind = "st" if method == "sendtargets" else "isns"
+    for portal in portals:
+        addr = portal.without_tpgt().address
+        iface_args = ["-I", iface] if iface else []
+        if chap is not None:
+            settings = discovery_chap_settings("sendtargets" if kind == "st" else "isns", chap.user, chap.secret,
+                                               chap.allow_long)
+            adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, "-o", "new"], mutating=True,
+                    action=f"adding discovery record for {addr}", ok=(0, 15))
+            adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, *update_args(settings)], mutating=True,
+                    action=f"setting discovery CHAP for {addr}")
+            result = adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, *iface_args, "--discover",
+                              "-o", "new"], mutating=True, action=f"discovery at {addr}")
+        else:
+            result = adm.run(["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"],
+                             mutating=True, action=f"discovery at {addr}")
+        answers.extend(parse_portal_lines(result.stdout))
+        if result.dry_run:
+            return []
+    reach = net.probe_portals([a.portal for a in answers], probe_timeout)
+    after = {n.key: n for n in nodedb.read_nodes(root)}
+    found: list[Found] = []
+    for a in answers:
+        flags = []
+        if a.portal.is_link_local:
+            flags.append("link-local")
+        if not reach.get(a.portal.without_tpgt(), False):
+            flags.append("unreachable")
+        keys = [k for k in after if k[0] == str(a.target) and k[1] == a.portal.address]
+        is_new = any(k not in before for k in keys)
+        record = "new" if is_new else "kept"
+        if flags and is_new and not keep_flagged:
+            adm.run(["-m", "node", "-T", str(a.target), "-p", a.portal.address, "-o", "delete"], mutating=True,
+                    action=f"removing the record for flagged portal {a.portal.address}")
+            record = "skipped"
+        found.append(Found(str(a.target), a.portal, record, tuple(flags)))
+    return found
+
+
+def discover_firmware(*, adm: Iscsiadm) -> list[DiscoveredTarget]:
+    """Targets the boot firmware (iBFT) knows; a clear NotFound where the host has none."""
+    try:
+        result = adm.run(["-m", "discovery", "-t", "fw"], mutating=False, action="reading firmware targets")
+    except IscsiadmError as e:
+        if e.rc in (21, 12):
+            raise NotFoundError("this host's firmware has no iSCSI boot (iBFT) targets",
+                                hint="iBFT exists only on hosts that boot from iSCSI") from None
+        raise
+    return parse_portal_lines(result.stdout)

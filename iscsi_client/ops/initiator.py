@@ -1,0 +1,50 @@
+"""The initiator name: show, set, generate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iscsi_client.model import Iqn
+from iscsi_client.system import initiator_file
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class InitiatorName:
+    name: str | None
+    path: str
+    valid: bool
+    problem: str | None = None
+
+
+def show_initiator(*, root: Root) -> InitiatorName:
+    from iscsi_client.errors import UsageError
+
+    name, path = initiator_file.read_initiator(root)
+    if name is None:
+        return InitiatorName(None, path, False, "no InitiatorName= line (or no file)")
+    try:
+        Iqn.parse(name)
+    except UsageError as e:
+        return InitiatorName(name, path, False, e.message)
+    return InitiatorName(name, path, True)
+
+
+@dataclass(frozen=True)
+class InitiatorChange:
+    old: str | None
+    new: str
+    path: str
+    backup: str | None
+    changed: bool
+
+
+def set_initiator(*, root: Root, name: Iqn | None, generate: bool, dry_run: bool) -> InitiatorChange:
+    old, path = initiator_file.read_initiator(root)
+    new = initiator_file.generate_name() if generate or name is None else name
+    if old == str(new):
+        return InitiatorChange(old, str(new), path, None, False)
+    backup = None
+    if not dry_run:
+        _, backup = initiator_file.write_initiator(root, new)
+    return InitiatorChange(old, str(new), path, backup, True)

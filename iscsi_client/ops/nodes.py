@@ -1,0 +1,54 @@
+"""The node database: list, add a static target, delete (refused while a session uses the record)."""
+
+from __future__ import annotations
+
+from iscsi_client.errors import InUseError, NotFoundError
+from iscsi_client.model import Iqn, Node, Portal
+from iscsi_client.system import nodedb, sysfs
+from iscsi_client.system.iscsiadm import Iscsiadm, node_selector
+from iscsi_client.system.root import Root
+
+
+def list_nodes(*, root: Root, target: Iqn | None = None) -> list[Node]:
+    return nodedb.read_nodes(root, target=target)
+
+
+def select_nodes(*, root: Root, target: Iqn | None, portal: Portal | None, all_nodes: bool = False,
+                 what: str = "records") -> list[Node]:
+    """The records a command acts on; a clear NotFoundError when nothing matches."""
+    nodes = nodedb.read_nodes(root, target=target)
+    if portal is not None:
+        nodes = [n for n in nodes if n.portal.host == portal.host and n.portal.port == portal.port]
+    if target is None and not all_nodes:
+        raise NotFoundError("no target given", hint="name a target, or use --all")
+    if not nodes:
+        subject = f"target {target}" if target else "any target"
+        where = f" on portal {portal.address}" if portal else ""
+        raise NotFoundError(
+            f"no node record for {subject}{where}",
+            hint="run 'isc discover PORTAL' or 'isc nodes add TARGET PORTAL' first; 'isc nodes' lists records",
+        )
+    return nodes
+
+
+def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: str | None = None) -> bool:
+    """Create a static record; False when it already exists (nothing is changed then)."""
+    for n in nodedb.read_nodes(root, target=target):
+        if n.portal.host == portal.host and n.portal.port == portal.port and (iface is None or n.iface == iface):
+            return False
+    adm.run([*node_selector(target, portal.without_tpgt(), iface), "-o", "new"], mutating=True,
+            action=f"adding {target} on {portal.address}")
+    return True
+
+
+def delete_nodes(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None) -> list[Node]:
+    nodes = select_nodes(root=root, target=target, portal=portal)
+    busy = [s for s in sysfs.read_sessions(root) if s.target == target
+            and (portal is None or (s.portal.host == portal.host and s.portal.port == portal.port))]
+    if busy:
+        where = ", ".join(f"{s.portal.address} (session {s.sid})" for s in busy)
+        raise InUseError(f"{target} has active sessions on {where}; its records are in use",
+                         hint=f"log out first: isc logout {target}")
+    adm.run([*node_selector(target, portal.without_tpgt() if portal else None), "-o", "delete"], mutating=True,
+            action=f"deleting records of {target}")
+    return nodes

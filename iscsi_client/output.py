@@ -1,0 +1,70 @@
+"""Column specs drive both the human table and the JSON (nvme-cli/lsblk style).
+
+JSON is always an object with ``schema_version`` and arrays under stable snake_case keys; raw values
+(integers, null) where tables show text. Only cli/ calls this module.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # JSON field name (snake_case, stable)
+    header: str  # table header
+    get: Callable[[Any], object]
+    table: bool = True  # shown in the table (JSON always has every column)
+
+
+def rows_as_dicts(columns: Sequence[Column], rows: Sequence[object]) -> list[dict[str, object]]:
+    return [{c.key: c.get(r) for c in columns} for r in rows]
+
+
+def emit_json(payload: dict[str, object]) -> None:
+    doc = {"schema_version": SCHEMA_VERSION, **payload}
+    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value) or "-"
+    return str(value)
+
+
+def print_table(columns: Sequence[Column], rows: Sequence[object], *, title: str | None = None,
+                empty: str = "nothing to show") -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=True, highlight=False)
+    if not rows:
+        console.print(empty)
+        return
+    table = Table(title=title, box=None, pad_edge=False, header_style="bold")
+    shown = [c for c in columns if c.table]
+    for c in shown:
+        table.add_column(c.header.upper(), overflow="fold")
+    for r in rows:
+        table.add_row(*(_cell(c.get(r)) for c in shown))
+    console.print(table)
+
+
+def say(message: str) -> None:
+    """A line for humans on stdout."""
+    sys.stdout.write(message + "\n")
+
+
+def note(message: str) -> None:
+    """A line for humans on stderr (progress, warnings, commands under -v)."""
+    sys.stderr.write(message + "\n")

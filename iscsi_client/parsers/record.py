@@ -1,0 +1,68 @@
+"""``key = value`` records: ``iscsiadm -m node -o show`` (masked or ``-S``), node record files under
+/etc/iscsi/nodes, iface files and send_targets/st_config files; and the Node built from one."""
+
+from __future__ import annotations
+
+from iscsi_client.errors import UsageError
+from iscsi_client.model import Chap, Iqn, Node, Portal
+
+EMPTY = "<empty>"
+MASK = "********"
+
+
+def parse_record(text: str) -> dict[str, str | None]:
+    """Keys to values; ``<empty>`` becomes None. Comments (``# BEGIN RECORD``) are skipped."""
+    out: dict[str, str | None] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition(" = ")
+        if not sep:
+            key, sep, value = line.partition("=")
+            if not sep:
+                continue
+        key, value = key.strip(), value.strip()
+        if key:
+            out[key] = None if value in (EMPTY, "") else value
+    return out
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) -> Node | None:
+    """A Node from a parsed record; None when it lacks a valid name or address.
+
+    Secrets are reduced to 'is set': a Node never carries a password, masked or not.
+    """
+    try:
+        target = Iqn.parse(rec.get("node.name") or "")
+        host = rec.get("node.conn[0].address") or ""
+        port = _int(rec.get("node.conn[0].port")) or 3260
+        tpgt = _int(rec.get("node.tpgt"))
+        portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    except UsageError:
+        return None
+    portal = Portal(portal.host, portal.port, tpgt)
+    chap = Chap(
+        method=rec.get("node.session.auth.authmethod") or "None",
+        username=rec.get("node.session.auth.username"),
+        has_password=rec.get("node.session.auth.password") is not None,
+        username_in=rec.get("node.session.auth.username_in"),
+        has_password_in=rec.get("node.session.auth.password_in") is not None,
+    )
+    return Node(
+        target=target,
+        portal=portal,
+        iface=iface or rec.get("iface.iscsi_ifacename") or "default",
+        startup=rec.get("node.startup") or "manual",
+        conn_startup=rec.get("node.conn[0].startup") or "manual",
+        chap=chap,
+        discovery=rec.get("node.discovery_type") or "static",
+        replacement_timeout=_int(rec.get("node.session.timeo.replacement_timeout")),
+    )

@@ -1,0 +1,1 @@
+"""System adapters: the only code in isc that touches the host (processes, files, sysfs, udev)."""

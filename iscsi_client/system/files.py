@@ -1,0 +1,56 @@
+"""Safe changes to system files: validate first, back up, write atomically, keep the mode."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def read_text(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
+def backup(path: Path) -> Path | None:
+    """Copy ``path`` to ``path.isc-YYYYmmddTHHMMSS`` (metadata kept); None when it does not exist."""
+    if not path.exists():
+        return None
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    dest = path.with_name(f"{path.name}.isc-{stamp}")
+    n = 1
+    while dest.exists():
+        dest = path.with_name(f"{path.name}.isc-{stamp}.{n}")
+        n += 1
+    shutil.copy2(path, dest)
+    return dest
+
+
+def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup: bool = True) -> Path | None:
+    """Replace ``path`` with ``text``: temp file in the same directory (exclusive create), fsync, rename,
+    fsync the directory. Returns the backup path, if one was made."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    old_mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    saved = backup(path) if keep_backup else None
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".isc-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode if mode is not None else (old_mode if old_mode is not None else 0o644))
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)
+    return saved

@@ -1,0 +1,163 @@
+"""The only place that runs iscsiadm.
+
+- Runs it through ``sh`` with ``LC_ALL=C`` and a timeout.
+- Holds a host-wide lock (flock on /run/lock/isc.lock) around commands that change state: concurrent
+  iscsiadm runs race (duplicate sessions, lost record updates).
+- Reports each command to an observer before it runs (``-v``) or instead of running it (``--dry-run``),
+  with CHAP secrets masked. Secrets reach iscsiadm's argv (it has no other way to take them) and nothing else.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shlex
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
+from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.system.root import Root
+
+Arg = str | Secret
+Observer = Callable[[str, bool], None]  # (masked command line, dry_run)
+
+DEFAULT_TIMEOUT = 120.0
+LOCK_PATH = "/run/lock/isc.lock"
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]  # masked
+    rc: int
+    stdout: str
+    stderr: str
+    dry_run: bool = False
+
+    def error_lines(self) -> list[str]:
+        """iscsiadm's own complaints, without the systemd noise some hosts add."""
+        noise = ("System has not been booted with systemd", "Failed to connect to bus")
+        return [ln for ln in self.stderr.splitlines() if ln.strip() and not ln.startswith(noise)]
+
+
+def masked(argv: Sequence[Arg]) -> tuple[str, ...]:
+    return tuple(str(a) if isinstance(a, Secret) else a for a in argv)
+
+
+def node_selector(target: Iqn | None = None, portal: Portal | None = None, iface: str | None = None) -> list[str]:
+    args = ["-m", "node"]
+    if target is not None:
+        args += ["-T", str(target)]
+    if portal is not None:
+        args += ["-p", portal.address]
+    if iface is not None:
+        args += ["-I", iface]
+    return args
+
+
+def update_args(settings: Sequence[tuple[str, Arg]]) -> list[Arg]:
+    """``-o update`` with every ``-n NAME -v VALUE`` pair in one command."""
+    args: list[Arg] = ["-o", "update"]
+    for name, value in settings:
+        args += ["-n", name, "-v", value]
+    return args
+
+
+class Iscsiadm:
+    """Runs iscsiadm for one isc invocation. ``count`` records how many times it was executed."""
+
+    def __init__(self, root: Root, *, dry_run: bool = False, observer: Observer | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, binary: str | None = None) -> None:
+        self.root = root
+        self.dry_run = dry_run
+        self.observer = observer
+        self.timeout = timeout
+        self.binary = binary or os.environ.get("ISC_ISCSIADM", "iscsiadm")
+        self.count = 0
+        self._lock_depth = 0
+        self._lock_fd: int | None = None
+
+    def run(self, args: Sequence[Arg], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
+            stdin: str | None = None) -> Completed:
+        """Run ``iscsiadm ARGS``. A code outside ``ok`` raises :class:`IscsiadmError`."""
+        self.root.require_live(action)
+        argv_masked = (self.binary, *masked(args))
+        line = shlex.join(argv_masked)
+        if self.dry_run and mutating:
+            if self.observer:
+                self.observer(line, True)
+            return Completed(argv_masked, 0, "", "", dry_run=True)
+        if self.observer:
+            self.observer(line, False)
+        with self.lock() if mutating else _nothing():
+            completed = _scrub(self._exec(args, argv_masked, stdin), args)
+        if completed.rc not in ok:
+            raise IscsiadmError(completed.rc, action=action, detail=_last_line(completed))
+        return completed
+
+    def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:
+        import sh
+
+        real = [a.reveal() if isinstance(a, Secret) else a for a in args]
+        env = dict(os.environ, LC_ALL="C", LANG="C")
+        try:
+            cmd = sh.Command(self.binary)
+        except sh.CommandNotFound:
+            raise EnvironmentProblem(
+                "iscsiadm is not installed",
+                hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)",
+            ) from None
+        self.count += 1
+        try:
+            proc = cmd(*real, _env=env, _timeout=self.timeout, _ok_code=list(range(256)), _return_cmd=True,
+                       _in=stdin, _tty_out=False, _decode_errors="replace")
+        except sh.TimeoutException:
+            raise IscError(
+                f"iscsiadm did not finish within {self.timeout:.0f} s: {shlex.join(argv_masked)}",
+                hint="a portal may be unreachable; raise --timeout or check the network",
+                exit_code=5,
+            ) from None
+        return Completed(argv_masked, proc.exit_code, _text(proc.stdout), _text(proc.stderr))
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Host-wide, re-entrant within this process."""
+        if self._lock_depth == 0:
+            path = self.root(LOCK_PATH)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0 and self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def _scrub(c: Completed, args: Sequence[Arg]) -> Completed:
+    """Mask any secret iscsiadm might echo back (e.g. in 'unknown value format' complaints)."""
+    secrets = [a.reveal() for a in args if isinstance(a, Secret) and a.reveal()]
+    if not secrets:
+        return c
+    out, err = c.stdout, c.stderr
+    for value in secrets:
+        out, err = out.replace(value, "********"), err.replace(value, "********")
+    return Completed(c.argv, c.rc, out, err, c.dry_run)
+
+
+def _text(data: bytes | str) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else data
+
+
+def _last_line(c: Completed) -> str:
+    lines = [ln.removeprefix("iscsiadm: ") for ln in c.error_lines()]
+    return lines[-1] if lines else ""

@@ -1,0 +1,75 @@
+"""open-iscsi's node database, read straight from its files (fast, works under --root, and used by shell
+completion). Writes always go through iscsiadm (system/iscsiadm.py).
+
+Layouts written by iscsiadm 2.x:
+  nodes/<target>/<ip>,<port>,<tpgt>/<iface>   records made by discovery
+  nodes/<target>/<ip>,<port>                  records made by ``-o new`` (tpgt -1)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iscsi_client.model import Iqn, Node
+from iscsi_client.parsers.record import node_from_record, parse_record
+from iscsi_client.system.root import Root
+
+NODE_DIRS = ("/etc/iscsi/nodes", "/var/lib/iscsi/nodes")
+SENDTARGETS_DIRS = ("/etc/iscsi/send_targets", "/var/lib/iscsi/send_targets")
+ISCSID_CONF = "/etc/iscsi/iscsid.conf"
+
+
+def node_dir(root: Root) -> Path | None:
+    for d in NODE_DIRS:
+        p = root(d)
+        if p.is_dir():
+            return p
+    return None
+
+
+def _record_files(base: Path) -> list[tuple[Path, str | None]]:
+    out: list[tuple[Path, str | None]] = []
+    for target_dir in sorted(p for p in base.iterdir() if p.is_dir()):
+        for entry in sorted(target_dir.iterdir()):
+            if entry.is_file():
+                out.append((entry, None))
+            elif entry.is_dir():
+                out.extend((f, f.name) for f in sorted(entry.iterdir()) if f.is_file())
+    return out
+
+
+def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
+    """All node records (or those of one target), sorted by target and portal."""
+    base = node_dir(root)
+    if base is None:
+        return []
+    nodes: list[Node] = []
+    for path, iface in _record_files(base):
+        if target is not None and path.relative_to(base).parts[0] != str(target):
+            continue
+        try:
+            text = path.read_text(errors="replace")
+        except OSError:
+            continue
+        node = node_from_record(parse_record(text), iface=iface)
+        if node is not None:
+            nodes.append(node)
+    return sorted(nodes, key=lambda n: (str(n.target), n.portal.host, n.portal.port, n.iface))
+
+
+def target_names(root: Root) -> list[str]:
+    """Directory names only: what completion offers, without reading any record."""
+    base = node_dir(root)
+    if base is None:
+        return []
+    return sorted(p.name for p in base.iterdir() if p.is_dir())
+
+
+def iscsid_conf(root: Root) -> dict[str, str]:
+    from iscsi_client.parsers.record import parse_record as _parse
+
+    p = root(ISCSID_CONF)
+    try:
+        return {k: v for k, v in _parse(p.read_text()).items() if v is not None}
+    except OSError:
+        return {}

@@ -1,0 +1,61 @@
+"""Every host path isc reads or writes resolves under one root directory (``--root``, like
+``systemctl --root``). Under a root other than ``/`` isc reads and writes files only: it never runs
+iscsiadm, udevadm or multipathd against the live host."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from iscsi_client.errors import RootModeError
+
+
+@dataclass(frozen=True)
+class Root:
+    path: Path = Path("/")
+
+    @property
+    def is_live(self) -> bool:
+        return self.path == Path("/")
+
+    def __call__(self, host_path: str | os.PathLike[str]) -> Path:
+        """The location of an absolute host path (``/etc/iscsi``) under this root."""
+        p = os.fspath(host_path)
+        if not p.startswith("/"):
+            raise ValueError(f"host paths are absolute: {p!r}")
+        return self.path / p.lstrip("/") if not self.is_live else Path(p)
+
+    def realpath(self, host_path: str | os.PathLike[str]) -> str:
+        """Resolve symlinks the way the host would, staying inside the root; returns a host path.
+
+        sysfs is a tree of relative symlinks, and snapshots of it keep them; an absolute link target is
+        taken relative to the root, never to the live host."""
+        parts = [x for x in os.fspath(host_path).split("/") if x]
+        resolved: list[str] = []
+        hops = 0
+        while parts:
+            part = parts.pop(0)
+            if part == ".":
+                continue
+            if part == "..":
+                if resolved:
+                    resolved.pop()
+                continue
+            candidate = self("/" + "/".join([*resolved, part]))
+            if candidate.is_symlink() and hops < 64:
+                hops += 1
+                link = os.readlink(candidate)
+                if link.startswith("/"):
+                    resolved = []
+                parts = [x for x in link.split("/") if x] + parts
+                continue
+            resolved.append(part)
+        return "/" + "/".join(resolved)
+
+    def require_live(self, what: str) -> None:
+        if not self.is_live:
+            raise RootModeError(
+                f"{what} needs the live host, but isc runs with --root {self.path}",
+                hint="under --root isc only reads and writes files; run it without --root",
+            )
