@@ -111,7 +111,9 @@ class Portal:
     def parse(cls, text: str, *, default_port: int = DEFAULT_PORT) -> Portal:
         raw = text.strip()
         if not raw:
-            raise InvalidPortalError("empty portal", hint="a portal looks like 192.0.2.10, 192.0.2.10:3260 or [2001:db8::1]:3260")
+            raise InvalidPortalError(
+                "empty portal", hint="a portal looks like 192.0.2.10, 192.0.2.10:3260 or [2001:db8::1]:3260"
+            )
         addr, _, tpgt_text = raw.partition(",")
         tpgt: int | None = None
         if tpgt_text == "-1":
@@ -190,7 +192,8 @@ def _ipv6(host: str, raw: str) -> None:
         raise InvalidPortalError(f"portal {raw!r}: {host!r} is not an IPv6 address") from None
 
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
 
 
 def _hostname(host: str, raw: str) -> None:

@@ -93,7 +93,12 @@ class Iscsiadm:
         with self.lock() if mutating else _nothing():
             completed = _scrub(self._exec(args, argv_masked, stdin), args)
         if completed.rc not in ok:
-            raise IscsiadmError(completed.rc, action=action, detail=_last_line(completed))
+            rc = completed.rc
+            if "Could not load transport" in completed.stderr:
+                # With a named iface, a missing kernel transport comes back as rc 21 ("no records"),
+                # which would send the user looking in the wrong place.
+                rc = 12
+            raise IscsiadmError(rc, action=action, detail=_last_line(completed))
         return completed
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:

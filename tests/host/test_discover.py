@@ -1,0 +1,74 @@
+"""isc discover against a real tgtd with the real iscsiadm."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import CHAP, ISC, NOAUTH
+
+
+def test_discover_creates_records_and_reports_targets(tgtd, host):
+    r = host.isc("--json", "discover", "127.0.0.1", "--iface", "lab")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    found = {(t["target"], t["portal"], t["record"]) for t in doc["targets"]}
+    assert found == {(NOAUTH, "127.0.0.1:3260", "new"), (CHAP, "127.0.0.1:3260", "new")}
+    # the records exist in open-iscsi's own database, as iscsiadm reports it
+    listed = host.iscsiadm("-m", "node").stdout
+    assert f"127.0.0.1:3260,1 {NOAUTH}" in listed and f"127.0.0.1:3260,1 {CHAP}" in listed
+
+
+def test_rediscovery_keeps_startup_and_chap_of_existing_nodes(tgtd, host):
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
+    assert host.isc("startup", NOAUTH, "automatic").returncode == 0
+    r = host.isc("chap", CHAP, "--user", "keepme", "--password-stdin", input="keepsecret1234\n")
+    assert r.returncode == 0, r.stderr
+
+    again = host.isc("--json", "discover", "127.0.0.1", "--iface", "lab")
+    assert again.returncode == 0, again.stderr
+    assert {t["record"] for t in json.loads(again.stdout)["targets"]} == {"kept"}
+
+    noauth = host.record(NOAUTH)
+    assert "node.startup = automatic" in noauth and "node.conn[0].startup = automatic" in noauth
+    chap = host.record(CHAP)
+    assert "node.session.auth.username = keepme" in chap
+    assert "node.session.auth.password = keepsecret1234" in chap
+
+
+def test_plain_iscsiadm_rediscovery_would_reset_startup(tgtd, host):
+    """The trap isc avoids, shown with iscsiadm itself: a plain rediscovery resets node.startup."""
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
+    assert host.isc("startup", NOAUTH, "automatic").returncode == 0
+    host.iscsiadm("-m", "discovery", "-t", "st", "-p", "127.0.0.1", "-I", "lab")
+    assert "node.startup = manual" in host.record(NOAUTH)
+
+
+def test_refused_portal_maps_to_unreachable(tgtd, host):
+    r = host.isc("discover", "127.0.0.1:3299", "--iface", "lab")
+    assert r.returncode == 5
+    assert "isc: error: discovery at 127.0.0.1:3299" in r.stderr
+    assert "hint:" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("iface", [[], ["--iface", "lab"]])
+def test_missing_kernel_initiator_is_explained(tgtd, host, iface):
+    """Without the fake transport iscsiadm needs the kernel module: rc 12 (default iface) or rc 21 with
+    'Could not load transport' (named iface) both become one plain message."""
+    r = host.run(["sh", "-c", "umount /sys/class && exec \"$@\"", "sh", *ISC, "discover", "127.0.0.1", *iface])
+    assert r.returncode == 6, r.stderr
+    assert "kernel's iSCSI initiator (iscsi_tcp) is not available" in r.stderr
+    assert "modprobe iscsi_tcp" in r.stderr
+
+
+def test_login_without_iscsid_says_how_to_start_it(tgtd, host):
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
+    r = host.isc("--json", "login", NOAUTH)
+    assert r.returncode == 6
+    doc = json.loads(r.stdout)
+    (login,) = doc["logins"]
+    assert login["status"] == "failed"
+    assert login["error"]["iscsiadm_rc"] == 20
+    assert "iscsid is not running" in login["error"]["message"]
+    assert "systemctl start iscsid" in login["error"]["hint"]

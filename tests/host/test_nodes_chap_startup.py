@@ -1,0 +1,134 @@
+"""Node records, CHAP and startup with the real iscsiadm: what lands in open-iscsi's database, and what
+isc never shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import CHAP, NOAUTH
+
+SECRET = "s3cretS3cret99"
+MUTUAL = "mutualSecret42"
+
+
+@pytest.fixture
+def static(host):
+    r = host.isc("nodes", "add", NOAUTH, "127.0.0.1")
+    assert r.returncode == 0, r.stderr
+    return host
+
+
+def flat_record(host, target=NOAUTH):
+    return (host.etc / "nodes" / target / "127.0.0.1,3260").read_text()
+
+
+def test_nodes_add_is_idempotent(static):
+    again = static.isc("nodes", "add", NOAUTH, "127.0.0.1:3260")
+    assert again.returncode == 0 and "already exists" in again.stdout
+    assert static.iscsiadm("-m", "node").stdout.count(NOAUTH) == 1
+
+
+def test_nodes_lists_records_without_secrets(static):
+    assert static.isc("chap", NOAUTH, "--user", "alice", "--password-stdin", input=SECRET + "\n").returncode == 0
+    r = static.isc("--json", "nodes")
+    (node,) = json.loads(r.stdout)["nodes"]
+    assert node == {"target": NOAUTH, "portal": "127.0.0.1:3260", "tpgt": -1, "iface": "default",
+                    "startup": "manual", "conn_startup": "manual", "auth": "one-way", "chap_user": "alice",
+                    "chap_user_in": None, "discovery": "static", "replacement_timeout": 120}
+    table = static.isc("nodes")
+    assert SECRET not in r.stdout + r.stderr + table.stdout + table.stderr
+    assert "alice" in table.stdout
+
+
+def test_chap_from_stdin_lands_in_the_record_and_nowhere_else(static):
+    r = static.isc("-v", "chap", NOAUTH, "--user", "alice", "--mutual-user", "tgt", "--password-stdin",
+                   input=f"{SECRET}\n{MUTUAL}\n")
+    assert r.returncode == 0, r.stderr
+    rec = flat_record(static)
+    assert "node.session.auth.authmethod = CHAP" in rec
+    assert f"node.session.auth.password = {SECRET}" in rec
+    assert "node.session.auth.username_in = tgt" in rec and f"node.session.auth.password_in = {MUTUAL}" in rec
+    # -v shows the one iscsiadm command, with secrets masked
+    commands = [ln for ln in r.stderr.splitlines() if ln.startswith("+ iscsiadm")]
+    assert len(commands) == 1 and "********" in commands[0]
+    for text in (r.stdout, r.stderr):
+        assert SECRET not in text and MUTUAL not in text
+
+
+def test_chap_from_file_and_env_and_dry_run(static, tmp_path):
+    pw = tmp_path / "pw"
+    pw.write_text(SECRET + "\n")
+    pw.chmod(0o600)
+    dry = static.isc("--dry-run", "chap", NOAUTH, "--user", "bob", "--password-file", str(pw))
+    assert dry.returncode == 0
+    assert "would run: iscsiadm" in dry.stderr and "********" in dry.stderr and SECRET not in dry.stderr
+    assert "authmethod = CHAP" not in flat_record(static)  # dry run changed nothing
+    env = static.isc("--json", "chap", NOAUTH, "--user", "bob", env={"ISC_CHAP_PASSWORD": SECRET})
+    assert env.returncode == 0 and SECRET not in env.stdout
+    assert f"node.session.auth.password = {SECRET}" in flat_record(static)
+
+
+def test_chap_clear(static):
+    static.isc("chap", NOAUTH, "--user", "bob", env={"ISC_CHAP_PASSWORD": SECRET})
+    assert static.isc("chap", NOAUTH, "--clear").returncode == 0
+    rec = flat_record(static)
+    assert "node.session.auth.authmethod = None" in rec and SECRET not in rec
+
+
+@pytest.mark.parametrize("secret", ["short", "x" * 17, "has space in it1"])
+def test_bad_secret_is_refused_before_anything_is_written(static, secret):
+    before = flat_record(static)
+    r = static.isc("chap", NOAUTH, "--user", "bob", "--password-stdin", input=secret + "\n")
+    assert r.returncode == 2
+    assert r.stderr.startswith("isc: error: CHAP secret")
+    assert secret not in r.stderr
+    assert flat_record(static) == before
+
+
+def test_chap_for_unknown_target_is_a_clear_error(static):
+    r = static.isc("chap", CHAP, "--user", "bob", env={"ISC_CHAP_PASSWORD": SECRET})
+    assert r.returncode == 3 and "no node record for target" in r.stderr
+
+
+def test_startup_sets_both_keys_in_one_call_and_converges(static):
+    r = static.isc("-v", "startup", NOAUTH, "automatic")
+    assert r.returncode == 0
+    assert len([ln for ln in r.stderr.splitlines() if ln.startswith("+ iscsiadm")]) == 1
+    rec = flat_record(static)
+    assert "node.startup = automatic" in rec and "node.conn[0].startup = automatic" in rec
+    again = static.isc("-v", "startup", NOAUTH, "automatic")
+    assert "already automatic" in again.stdout and "+ iscsiadm" not in again.stderr
+
+
+def test_delete_removes_the_record(static):
+    assert static.isc("nodes", "delete", NOAUTH).returncode == 0
+    assert static.iscsiadm("-m", "node").returncode == 21
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["nodes", "add", "iqn.2003-13.org.x:y", "127.0.0.1"], "not a year-month date"),
+    (["nodes", "add", NOAUTH, "127.0.0.1:99999"], "port '99999'"),
+    (["nodes", "add", NOAUTH, "[fe80::1"], "missing ']'"),
+    (["startup", NOAUTH, "sometimes"], "not one of automatic"),
+    (["login", "eui.12"], "16 hexadecimal digits"),
+])
+def test_bad_input_exits_2_and_changes_nothing(host, args, needle):
+    r = host.isc(*args)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert not (host.etc / "nodes").exists()
+
+
+def test_initiator_set_is_atomic_with_backup(host):
+    r = host.isc("--root", str(host.dir / "rootfs"), "initiator")
+    assert r.returncode == 3  # no file under that root
+    assert host.isc("initiator").stdout.strip() == "iqn.2005-03.org.isc.host:initiator"
+    r = host.isc("initiator", "set", "iqn.2005-03.org.isc.host:renamed")
+    assert r.returncode == 0 and "restart iscsid" in r.stdout
+    text = (host.etc / "initiatorname.iscsi").read_text()
+    assert text == "## made by the host tests\nInitiatorName=iqn.2005-03.org.isc.host:renamed\n"
+    backups = list(host.etc.glob("initiatorname.iscsi.isc-*"))
+    assert len(backups) == 1 and "initiator\n" in backups[0].read_text()
+    gen = host.isc("--json", "initiator", "set", "--generate")
+    assert json.loads(gen.stdout)["initiator"]["new"].startswith("iqn.1993-08.org.debian:01:")
