@@ -11,25 +11,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostenv import CHAP, CHAP_SECRET, CHAP_USER, INITIATOR, NOAUTH, PORT, HostEnv
 
 pytestmark = pytest.mark.host
-
-PORT = 3260
-NOAUTH = "iqn.2003-01.org.isc.host:noauth"
-CHAP = "iqn.2003-01.org.isc.host:chap"
-CHAP_USER, CHAP_SECRET = "hostuser", "hostsecret1234"
-INITIATOR = "iqn.2005-03.org.isc.host:initiator"
-ISC = [sys.executable, "-m", "iscsi_client"]
-NS_SCRIPT = (
-    'mount --make-rprivate / && mount --bind "$ISC_T/etc-iscsi" /etc/iscsi && '
-    'mount --bind "$ISC_T/sysclass" /sys/class && exec "$@"'
-)
 
 
 def _missing() -> str | None:
@@ -91,35 +79,6 @@ def tgtd(tmp_path_factory: pytest.TempPathFactory):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-
-
-@dataclass
-class HostEnv:
-    """A throwaway /etc/iscsi (and fake transport) seen by every command run through it."""
-
-    dir: Path
-
-    @property
-    def etc(self) -> Path:
-        return self.dir / "etc-iscsi"
-
-    def run(self, argv: list[str], *, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        full_env = dict(os.environ, ISC_T=str(self.dir), COLUMNS="200")
-        full_env.update(env or {})
-        return subprocess.run(["unshare", "-m", "--", "sh", "-c", NS_SCRIPT, "sh", *argv], input=input,
-                              capture_output=True, text=True, env=full_env, timeout=timeout,
-                              cwd=Path(__file__).resolve().parents[2])
-
-    def isc(self, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
-        return self.run([*ISC, *args], **kw)  # type: ignore[arg-type]
-
-    def iscsiadm(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run(["iscsiadm", *args])
-
-    def record(self, target: str, portal: str = "127.0.0.1,3260,1", iface: str = "lab") -> str:
-        """The raw node record file as iscsiadm wrote it."""
-        return (self.etc / "nodes" / target / portal / iface).read_text()
 
 
 @pytest.fixture

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from conftest import CHAP, ISC, NOAUTH
+from hostenv import CHAP, ISC, NOAUTH
 
 
 def test_discover_creates_records_and_reports_targets(tgtd, host):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import CHAP, NOAUTH
+from hostenv import CHAP, NOAUTH
 
 SECRET = "s3cretS3cret99"
 MUTUAL = "mutualSecret42"

@@ -1,10 +1,10 @@
-"""Shared helpers for all test kinds."""
+"""Verbatim captures of the real tools, for parser tests."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def reference_stdout(name: str) -> str:

@@ -1,0 +1,133 @@
+"""Names, portals and secrets: validation rules and their messages."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
+from iscsi_client.model import Iqn, Portal, Secret, validate_chap
+
+
+@pytest.mark.parametrize("name", [
+    "iqn.2003-01.org.linux-iscsi.lab:noauth",
+    "iqn.1993-08.org.debian:01:24595651b73b",
+    "iqn.2001-04.com.example",
+    "iqn.2001-04.com.example:storage.disk2.sys1.xyz",
+    "eui.02004567A425678D",
+    "naa.52004567BA64678D",
+    "naa.62004567BA64678D0123456789ABCDEF",
+])
+def test_valid_names(name):
+    assert str(Iqn.parse(name)) == name
+
+
+def test_hex_names_are_canonical_upper_case():
+    assert str(Iqn.parse("eui.02004567a425678d")) == "eui.02004567A425678D"
+
+
+@pytest.mark.parametrize(("name", "needle"), [
+    ("", "empty"),
+    ("iqn.2003-1.org.x", "not a year-month date"),
+    ("iqn.2003-00.org.x", "not a year-month date"),
+    ("iqn.2003-01", "a date and a reversed domain"),
+    ("iqn.2003-01.org.-x", "not a valid domain label"),
+    ("iqn.2003-01.Org.x", "upper-case"),
+    ("iqn.2003-01.org.x:", "nothing follows"),
+    ("iqn.2003-01.org.x:a_b", "'_'"),
+    ("iqn.2003-01.org.x:a b", "whitespace"),
+    ("eui.0200", "exactly 16"),
+    ("naa.0123456789ABCDEF01", "16 or 32"),
+    ("iscsi.x", "must start with"),
+    ("iqn.2003-01.org.x:" + "a" * 220, "limit is 223"),
+])
+def test_invalid_names_say_what_is_wrong(name, needle):
+    with pytest.raises(InvalidNameError) as e:
+        Iqn.parse(name)
+    assert needle in e.value.message
+    assert e.value.exit_code == 2
+
+
+@pytest.mark.parametrize(("text", "host", "port", "tpgt"), [
+    ("192.0.2.10", "192.0.2.10", 3260, None),
+    ("192.0.2.10:3261", "192.0.2.10", 3261, None),
+    ("192.0.2.10:3260,1", "192.0.2.10", 3260, 1),
+    ("127.0.0.1:3260,4294967295", "127.0.0.1", 3260, -1),
+    ("127.0.0.1:3260,-1", "127.0.0.1", 3260, -1),
+    ("[2001:DB8::1]:3260", "2001:db8::1", 3260, None),
+    ("[fe80::1%eth0]:3260,1", "fe80::1%eth0", 3260, 1),
+    ("2001:db8::1", "2001:db8::1", 3260, None),
+    ("san.example.com", "san.example.com", 3260, None),
+])
+def test_portals(text, host, port, tpgt):
+    p = Portal.parse(text)
+    assert (p.host, p.port, p.tpgt) == (host, port, tpgt)
+
+
+def test_portal_address_forms():
+    assert Portal.parse("[2001:db8::1]").address == "[2001:db8::1]:3260"
+    assert Portal.parse("10.0.0.1").address == "10.0.0.1:3260"
+
+
+def test_link_local_and_loopback_flags():
+    assert Portal.parse("[fe80::1%eth0]").is_link_local
+    assert Portal.parse("169.254.3.4").is_link_local
+    assert not Portal.parse("192.0.2.1").is_link_local
+    assert Portal.parse("127.0.0.2").is_loopback
+
+
+@pytest.mark.parametrize("text", ["", ":3260", "10.0.0.1:0", "10.0.0.1:65536", "10.0.0.1:x", "[::1",
+                                  "[::1]3260", "[zz::1]:3260", "bad host:1", "10.0.0.1:3260,x"])
+def test_invalid_portals(text):
+    with pytest.raises(InvalidPortalError):
+        Portal.parse(text)
+
+
+@given(st.text(max_size=80))
+def test_name_parser_never_crashes(text):
+    try:
+        Iqn.parse(text)
+    except UsageError:
+        pass
+
+
+@given(st.text(max_size=80))
+def test_portal_parser_never_crashes(text):
+    try:
+        Portal.parse(text)
+    except UsageError:
+        pass
+
+
+@given(st.from_regex(r"iqn\.(19|20)\d\d-(0[1-9]|1[0-2])(\.[a-z0-9]([a-z0-9-]{0,8}[a-z0-9])?){1,4}(:[a-z0-9.:-]{1,30})?",
+                     fullmatch=True))
+def test_generated_valid_iqns_round_trip(name):
+    assert str(Iqn.parse(name)) == name
+
+
+@given(st.ip_addresses(), st.integers(1, 65535), st.one_of(st.none(), st.integers(0, 65535)))
+def test_portal_round_trip(ip, port, tpgt):
+    p = Portal(str(ip), port, tpgt)
+    assert Portal.parse(str(p)) == p
+
+
+def test_secret_never_shows_itself():
+    s = Secret("topsecret12345")
+    assert "topsecret" not in repr(s) + str(s) + f"{s}" + repr([s])
+    assert s.reveal() == "topsecret12345"
+
+
+@pytest.mark.parametrize(("secret", "ok"), [("a" * 11, False), ("a" * 12, True), ("a" * 16, True),
+                                            ("a" * 17, False), ("abc def ghi jkl", False)])
+def test_chap_lengths(secret, ok):
+    if ok:
+        validate_chap("user", Secret(secret))
+    else:
+        with pytest.raises(InvalidSecretError) as e:
+            validate_chap("user", Secret(secret))
+        assert secret not in e.value.message
+
+
+def test_long_secrets_allowed_when_asked():
+    validate_chap("user", Secret("a" * 40), strict_max=False)

@@ -1,0 +1,101 @@
+"""Parsers over verbatim outputs of the real tools (tests/fixtures), plus: no text makes them crash."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+from refdata import FIXTURES, reference_stdout
+
+from iscsi_client.parsers.discoverydb import parse_discoverydb
+from iscsi_client.parsers.iface import parse_ifaces
+from iscsi_client.parsers.node_tree import parse_node_tree
+from iscsi_client.parsers.portal_lines import parse_portal_lines
+from iscsi_client.parsers.record import node_from_record, parse_record
+from iscsi_client.parsers.session import parse_session_tree, parse_sessions
+
+ALL_PARSERS = [parse_portal_lines, parse_record, parse_node_tree, parse_sessions, parse_session_tree,
+               parse_ifaces, parse_discoverydb]
+
+
+def test_sendtargets_answer_from_lio():
+    found = parse_portal_lines(reference_stdout("lab/20_discovery.out"))
+    assert [(str(f.target), str(f.portal)) for f in found] == [
+        ("iqn.2003-01.org.linux-iscsi.guest:tgt1", "127.0.0.1:3260,1"),
+        ("iqn.2003-01.org.linux-iscsi.guest:tgt1", "127.0.0.2:3260,1"),
+        ("iqn.2003-01.org.linux-iscsi.guest:chap", "127.0.0.1:3260,1"),
+    ]
+
+
+def test_node_list_flat_with_unset_tpgt_and_ipv6():
+    found = parse_portal_lines((FIXTURES / "host/node_flat.txt").read_text())
+    assert [(f.portal.host, f.portal.tpgt) for f in found] == [("127.0.0.1", -1), ("fe80::1%eth0", -1)]
+
+
+def test_node_tree_P1():
+    rows = parse_node_tree((FIXTURES / "host/node_P1.txt").read_text())
+    assert [(str(t), p.address, i) for t, p, i in rows] == [
+        ("iqn.2003-01.org.linux-iscsi.lab:noauth", "127.0.0.1:3260", "default"),
+        ("iqn.2003-01.org.linux-iscsi.lab:noauth", "[fe80::1%eth0]:3260", "default"),
+    ]
+
+
+def test_record_masked_and_shown_give_the_same_node_without_secret():
+    masked = node_from_record(parse_record((FIXTURES / "host/node_record_masked.txt").read_text()))
+    shown = node_from_record(parse_record((FIXTURES / "host/node_record_S.txt").read_text()))
+    assert masked == shown
+    assert masked is not None and masked.chap.method == "CHAP" and masked.chap.has_password
+    assert "chapsecret123" not in repr(shown)
+
+
+def test_lab_node_record():
+    node = node_from_record(parse_record(reference_stdout("lab/22_node_record.out")))
+    assert node is not None
+    assert str(node.target) == "iqn.2003-01.org.linux-iscsi.guest:tgt1" and node.portal.tpgt == 1
+    assert node.discovery == "send_targets"
+
+
+def test_st_config():
+    rec = parse_record((FIXTURES / "host/st_config.txt").read_text())
+    assert rec["discovery.sendtargets.address"] == "127.0.0.1"
+    assert rec["discovery.sendtargets.auth.authmethod"] == "None"
+
+
+def test_sessions_flat():
+    two = parse_sessions(reference_stdout("lab/35_session_two.out"))
+    assert [(s.sid, s.portal.address, s.transport) for s in two] == [(1, "127.0.0.1:3260", "tcp"),
+                                                                      (2, "127.0.0.2:3260", "tcp")]
+
+
+def test_session_P3_one_target_line_several_portals():
+    sessions = parse_session_tree(reference_stdout("lab/36_session_P3_two.out"))
+    assert [(s.sid, s.portal.host, s.host, s.devices, s.recovery_tmo, s.state) for s in sessions] == [
+        (1, "127.0.0.1", 6, ("sda",), 5, "LOGGED_IN"), (2, "127.0.0.2", 7, ("sdb",), 5, "LOGGED_IN")]
+    assert {str(s.target) for s in sessions} == {"iqn.2003-01.org.linux-iscsi.guest:tgt1"}
+
+
+def test_session_P1():
+    (s,) = parse_session_tree(reference_stdout("lab/54_session_chap.out"))
+    assert s.sid and str(s.target).endswith(":chap") and s.devices == ()
+
+
+def test_no_sessions_message_gives_nothing():
+    assert parse_sessions("iscsiadm: No active sessions.\n") == []
+
+
+def test_ifaces_and_discoverydb():
+    ifaces = parse_ifaces("default tcp,<empty>,<empty>,<empty>,<empty>\niser iser,<empty>,<empty>,<empty>,<empty>\n")
+    assert [(i.name, i.transport, i.initiatorname) for i in ifaces] == [
+        ("default", "tcp", None), ("iser", "iser", None)]
+    (d,) = parse_discoverydb((FIXTURES / "host/discoverydb.txt").read_text())
+    assert d.portal.address == "127.0.0.1:3260" and d.method == "sendtargets"
+
+
+@given(st.text())
+def test_no_parser_crashes_on_any_text(text):
+    for parse in ALL_PARSERS:
+        parse(text)
+
+
+@given(st.lists(st.sampled_from(reference_stdout("lab/36_session_P3_two.out").splitlines()), max_size=60))
+def test_session_tree_survives_shuffled_real_lines(lines):
+    parse_session_tree("\n".join(lines))
