@@ -1,0 +1,126 @@
+"""The classic flow against real LIO in a real kernel: discover -> nodes -> chap -> login -> sessions ->
+logout, asserting on what the kernel shows and not only on isc's output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from labtargets import CHAP, CHAP_SECRET, CHAP_USER, INITIATOR, MULTI, MUTUAL, MUTUAL_SECRET, MUTUAL_USER, NOACL
+
+pytestmark = pytest.mark.lab
+
+
+def kernel_sessions(guest) -> list[tuple[str, str]]:
+    """(target, address) for every session in /sys/class/iscsi_session, read directly."""
+    out = guest.run("for s in /sys/class/iscsi_session/session*; do [ -e \"$s\" ] || continue; n=${s##*session};"
+                    " echo $(cat $s/targetname) $(cat /sys/class/iscsi_connection/connection$n:0/persistent_address);"
+                    " done").check().stdout
+    return sorted(tuple(line.split()) for line in out.splitlines() if line.strip())  # type: ignore[misc]
+
+
+def iscsi_disks(guest) -> list[str]:
+    out = guest.run("lsblk -S -n -o NAME,TRAN,VENDOR").check().stdout
+    return [ln.split()[0] for ln in out.splitlines() if " iscsi " in f" {ln} " and "LIO-ORG" in ln]
+
+
+def test_discover_lists_every_target_and_portal(guest):
+    r = guest.isc("--json", "discover", "127.0.0.1")
+    assert r.rc == 0, r.stderr
+    found = {(t["target"], t["portal"]) for t in json.loads(r.stdout)["targets"]}
+    assert found == {(MULTI, "127.0.0.1:3260"), (MULTI, "127.0.0.2:3260"), (CHAP, "127.0.0.1:3260"),
+                     (MUTUAL, "127.0.0.1:3260"), (NOACL, "127.0.0.1:3260")}
+    nodes = json.loads(guest.isc("--json", "nodes").stdout)["nodes"]
+    assert len(nodes) == 5 and {n["tpgt"] for n in nodes} == {1}
+
+
+def test_login_both_portals_then_logout(guest):
+    r = guest.isc("login", MULTI)
+    assert r.rc == 0, r.stderr
+    assert kernel_sessions(guest) == [(MULTI, "127.0.0.1"), (MULTI, "127.0.0.2")]
+    guest.run("udevadm settle").check()
+    assert len(iscsi_disks(guest)) == 2
+    listed = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
+    assert sorted((s["target"], s["portal"], s["state"]) for s in listed) == [
+        (MULTI, "127.0.0.1:3260", "LOGGED_IN"), (MULTI, "127.0.0.2:3260", "LOGGED_IN")]
+    raw = guest.run("iscsiadm -m session").stdout
+    assert all(f"[{s['sid']}]" in raw for s in listed)
+
+    again = guest.isc("--json", "login", MULTI)
+    assert again.rc == 0
+    assert {o["status"] for o in json.loads(again.stdout)["logins"]} == {"already"}
+    assert len(kernel_sessions(guest)) == 2  # no duplicate sessions
+
+    out = guest.isc("logout", MULTI)
+    assert out.rc == 0, out.stderr
+    assert kernel_sessions(guest) == []
+    assert guest.isc("logout", MULTI).rc == 0  # nothing to do is success
+
+
+def test_chap_missing_wrong_then_right(guest):
+    missing = guest.isc("--json", "login", CHAP)
+    assert missing.rc == 4
+    (o,) = json.loads(missing.stdout)["logins"]
+    assert o["error"]["iscsiadm_rc"] == 24 and "CHAP is not set" in o["error"]["hint"]
+    assert INITIATOR in o["error"]["hint"]
+
+    wrong = guest.isc("chap", CHAP, "--user", CHAP_USER, "--password-stdin", stdin="wrongsecret99\n")
+    assert wrong.rc == 0, wrong.stderr
+    bad = guest.isc("login", CHAP)
+    assert bad.rc == 4 and "CHAP" in bad.stdout + bad.stderr
+    assert kernel_sessions(guest) == []
+
+    assert guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).rc == 0
+    ok = guest.isc("login", CHAP)
+    assert ok.rc == 0, ok.stdout + ok.stderr
+    assert kernel_sessions(guest) == [(CHAP, "127.0.0.1")]
+    assert guest.isc("logout", CHAP).rc == 0
+    assert kernel_sessions(guest) == []
+
+
+def test_mutual_chap(guest):
+    r = guest.isc("chap", CHAP, "--user", CHAP_USER, "--mutual-user", MUTUAL_USER, "--password-stdin",
+                  stdin=f"{CHAP_SECRET}\n{MUTUAL_SECRET}\n")
+    assert r.rc == 0
+    r = guest.isc("chap", MUTUAL, "--user", CHAP_USER, "--mutual-user", MUTUAL_USER, "--password-stdin",
+                  stdin=f"{CHAP_SECRET}\nnotthetarget1\n")
+    assert r.rc == 0
+    bad = guest.isc("login", MUTUAL)
+    assert bad.rc != 0 and kernel_sessions(guest) == []
+    guest.isc("chap", MUTUAL, "--user", CHAP_USER, "--mutual-user", MUTUAL_USER, "--password-stdin",
+              stdin=f"{CHAP_SECRET}\n{MUTUAL_SECRET}\n").check()
+    ok = guest.isc("login", MUTUAL)
+    assert ok.rc == 0, ok.stdout + ok.stderr
+    assert kernel_sessions(guest) == [(MUTUAL, "127.0.0.1")]
+    guest.isc("logout", MUTUAL).check()
+
+
+def test_no_acl_names_the_initiator(guest):
+    r = guest.isc("login", NOACL)
+    assert r.rc == 4
+    assert INITIATOR in r.stderr and "ACL" in r.stderr
+
+
+def test_rediscovery_keeps_startup_and_chap(guest):
+    guest.isc("startup", CHAP, "automatic").check()
+    guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
+    r = guest.isc("--json", "discover", "127.0.0.1")
+    assert r.rc == 0
+    assert {t["record"] for t in json.loads(r.stdout)["targets"]} == {"kept"}
+    rec = guest.run(f"iscsiadm -m node -T {CHAP} -p 127.0.0.1 -S").check().stdout
+    assert "node.startup = automatic" in rec and f"node.session.auth.password = {CHAP_SECRET}" in rec
+    assert guest.isc("login", CHAP).rc == 0  # the kept credentials still work
+    guest.isc("logout", CHAP).check()
+
+
+def test_refused_portal(guest):
+    r = guest.isc("discover", "127.0.0.1:3299")
+    assert r.rc == 5 and "did not answer" in r.stderr
+
+
+def test_secrets_never_in_isc_output_or_journal(guest):
+    r = guest.isc("-v", "chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET})
+    assert CHAP_SECRET not in r.stdout + r.stderr
+    for args in (["--json", "nodes"], ["nodes"], ["--json", "sessions"]):
+        out = guest.isc(*args)
+        assert CHAP_SECRET not in out.stdout + out.stderr
