@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -78,7 +79,7 @@ def site_dir() -> Path:
     imports from (the guest has no network). Rebuilt on every call: it takes a few seconds."""
     target = Path(tempfile.mkdtemp(prefix="isc-lab-site-"))
     subprocess.run(
-        ["python3", "-m", "pip", "install", "-q", "--no-compile", "--target", str(target / "site"),
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target / "site"),
          "--no-warn-script-location", str(REPO)],
         check=True, capture_output=True,
     )
