@@ -328,3 +328,50 @@ class Session:
     recovery_tmo: int | None = None
     host: int | None = None
     devices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """A block device as sysfs and the udev database describe it (sdX or a dm-N multipath map)."""
+
+    name: str  # kernel name: sda, dm-0
+    major_minor: str
+    size_bytes: int
+    vendor: str | None = None
+    model: str | None = None
+    wwid: str | None = None  # multipath's WWID (udev ID_SERIAL, e.g. 36001405...)
+    fstype: str | None = None
+    fs_uuid: str | None = None
+    fs_label: str | None = None
+    links: tuple[str, ...] = ()  # /dev/disk/by-* links from the udev database
+    holders: tuple[str, ...] = ()  # dm-N that use this device
+    mountpoints: tuple[str, ...] = ()
+    dm_name: str | None = None  # for maps: /dev/mapper/<dm_name>
+    dm_uuid: str | None = None  # for maps: mpath-<wwid>
+
+    @property
+    def devnode(self) -> str:
+        return f"/dev/{self.name}"
+
+    @property
+    def is_multipath(self) -> bool:
+        return bool(self.dm_uuid and self.dm_uuid.startswith("mpath-"))
+
+
+@dataclass(frozen=True)
+class Lun:
+    """A SCSI logical unit reached through one session, with its disk and the map that holds it."""
+
+    hctl: str  # host:channel:target:lun
+    lun: int
+    state: str | None
+    disk: BlockDevice | None
+    map: BlockDevice | None = None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session with everything below it: LUNs, disks, maps, mounts."""
+
+    session: Session
+    luns: tuple[Lun, ...] = ()

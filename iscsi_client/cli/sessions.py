@@ -18,15 +18,19 @@ SESSION_COLUMNS = [
     Column("recovery_tmo", "recovery tmo", lambda s: s.recovery_tmo, table=False),
     Column("host", "host", lambda s: s.host, table=False),
 ]
+VIEW_COLUMNS = [
+    *(Column(c.key, c.header, (lambda g: lambda v: g(v.session))(c.get), c.table) for c in SESSION_COLUMNS),
+    Column("devices", "devices", lambda v: [lun.disk.devnode for lun in v.luns if lun.disk]),
+]
 
 
 def sessions_cmd(ctx: typer.Context) -> None:
-    """List active sessions (read from sysfs, no iscsiadm call)."""
-    from iscsi_client.ops.login import list_sessions
+    """List active sessions and their block devices (read from sysfs, no iscsiadm call)."""
+    from iscsi_client.ops.status import status
 
     c = get(ctx)
-    rows = list_sessions(root=c.root)
+    rows = status(root=c.root)
     if c.json:
-        emit_json({"sessions": rows_as_dicts(SESSION_COLUMNS, rows)})
+        emit_json({"sessions": rows_as_dicts(VIEW_COLUMNS, rows)})
     else:
-        print_table(SESSION_COLUMNS, rows, empty="no active sessions")
+        print_table(VIEW_COLUMNS, rows, empty="no active sessions")

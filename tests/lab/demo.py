@@ -13,8 +13,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import vm  # noqa: E402
-from labtargets import CHAP, CHAP_SECRET, CHAP_USER, MULTI  # noqa: E402
+import vm
+from labtargets import CHAP, CHAP_SECRET, CHAP_USER, MULTI
 
 BOLD, DIM, RESET = ("\033[1m", "\033[2m", "\033[0m") if sys.stdout.isatty() else ("", "", "")
 

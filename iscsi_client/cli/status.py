@@ -1,0 +1,58 @@
+"""isc status: target -> session/portal -> LUN -> device -> map -> mount, as a tree or JSON."""
+
+from __future__ import annotations
+
+import typer
+
+from iscsi_client.cli.context import get
+from iscsi_client.output import emit_json, say
+
+
+def human_size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if size < 1024 or unit == "T":
+            return f"{size:.0f}{unit}" if unit == "B" or size >= 10 else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{n}B"
+
+
+def status_cmd(ctx: typer.Context) -> int:
+    """Show every iSCSI session with its LUNs, block devices, multipath maps and mounts."""
+    from iscsi_client.ops.status import status, views_as_targets
+
+    c = get(ctx)
+    views = status(root=c.root)
+    if c.json:
+        emit_json({"targets": views_as_targets(views)})
+        return 0
+    if not views:
+        say("no iSCSI sessions")
+        return 0
+    from rich.console import Console
+    from rich.tree import Tree
+
+    console = Console(highlight=False, soft_wrap=True)
+    for t in views_as_targets(views):
+        tree = Tree(f"[bold]{t['target']}[/bold]")
+        for s in t["sessions"]:  # type: ignore[attr-defined]
+            node = tree.add(f"{s['portal']}  session {s['sid']}  {s['state']}  recovery_tmo {s['recovery_tmo']}")
+            if not s["luns"]:
+                node.add("[yellow]no LUNs[/yellow]")
+            for lun in s["luns"]:
+                d = lun["device"]
+                if d is None:
+                    node.add(f"LUN {lun['lun']} ({lun['hctl']}): no block device")
+                    continue
+                line = (f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  {d['vendor'] or ''} "
+                        f"{d['model'] or ''}  wwid {d['wwid'] or '-'}")
+                branch = node.add(line)
+                holder = lun["map"] or d
+                if lun["map"]:
+                    branch = branch.add(f"map /dev/mapper/{lun['map']['dm_name']} ({lun['map']['name']})")
+                if holder["fstype"]:
+                    fs = branch.add(f"{holder['fstype']} UUID={holder['fs_uuid']}")
+                    for mp in holder["mountpoints"]:
+                        fs.add(f"mounted on {mp}")
+        console.print(tree)
+    return 0

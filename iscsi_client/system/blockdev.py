@@ -1,0 +1,126 @@
+"""One walk from iSCSI sessions down to mounts, reading sysfs, the udev database and mountinfo under the
+root: session -> SCSI host -> target -> LUN -> sdX -> dm holder (multipath map) -> filesystem -> mount.
+
+No iscsiadm call per session, no parsing of ``-P 3``, no trust in by-path links (they can be stale):
+the kernel's own tree is the source. The udev database (/run/udev/data/b<maj>:<min>) is read directly,
+the same files libudev reads, so snapshots of /sys and /run work under --root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from iscsi_client.model import BlockDevice, Lun, Session, SessionView
+from iscsi_client.system.root import Root
+from iscsi_client.system.sysfs import SESSION_CLASS, read_sessions
+
+UDEV_DATA = "/run/udev/data"
+MOUNTINFO = "/proc/self/mountinfo"
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(errors="replace").strip()
+    except OSError:
+        return None
+
+
+def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(E: properties, S: links as /dev paths) from the udev database; empty when udev has not seen it."""
+    text = _read(root(f"{UDEV_DATA}/b{major_minor}"))
+    props: dict[str, str] = {}
+    links: list[str] = []
+    for line in (text or "").splitlines():
+        if line.startswith("E:"):
+            k, _, v = line[2:].partition("=")
+            props[k] = v
+        elif line.startswith("S:"):
+            links.append("/dev/" + line[2:])
+    return props, tuple(sorted(links))
+
+
+def udev_initialized(root: Root, major_minor: str) -> bool:
+    return root(f"{UDEV_DATA}/b{major_minor}").exists()
+
+
+def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    text = _read(root(MOUNTINFO)) or ""
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 5:
+            continue
+        mp = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+        out.setdefault(fields[2], []).append(mp)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]]) -> BlockDevice | None:
+    base = root(f"/sys/class/block/{name}")
+    devno = _read(base / "dev")
+    if devno is None:
+        return None
+    props, links = udev_properties(root, devno)
+    sectors = _read(base / "size")
+    holders_dir = base / "holders"
+    holders = tuple(sorted(p.name for p in holders_dir.iterdir())) if holders_dir.is_dir() else ()
+    dm_name = _read(base / "dm" / "name")
+    dm_uuid = _read(base / "dm" / "uuid")
+    wwid = props.get("ID_SERIAL") or _read(base / "device" / "wwid")
+    if dm_uuid and dm_uuid.startswith("mpath-"):
+        wwid = dm_uuid.removeprefix("mpath-")
+    return BlockDevice(
+        name=name,
+        major_minor=devno,
+        size_bytes=int(sectors) * 512 if sectors and sectors.isdigit() else 0,
+        vendor=_read(base / "device" / "vendor") or props.get("ID_VENDOR"),
+        model=_read(base / "device" / "model") or props.get("ID_MODEL"),
+        wwid=wwid,
+        fstype=props.get("ID_FS_TYPE") or None,
+        fs_uuid=props.get("ID_FS_UUID") or None,
+        fs_label=props.get("ID_FS_LABEL") or None,
+        links=links,
+        holders=holders,
+        mountpoints=mounts.get(devno, ()),
+        dm_name=dm_name,
+        dm_uuid=dm_uuid,
+    )
+
+
+def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]] | None = None) -> tuple[Lun, ...]:
+    if mounts is None:
+        mounts = mounts_by_devno(root)
+    real = root.realpath(f"{SESSION_CLASS}/session{session.sid}")
+    # .../hostH/sessionN/iscsi_session/sessionN -> .../hostH/sessionN
+    session_dir = root(os.path.dirname(os.path.dirname(real)))
+    luns: list[Lun] = []
+    if not session_dir.is_dir():
+        return ()
+    for target_dir in sorted(session_dir.glob("target*:*:*")):
+        for lun_dir in sorted(target_dir.iterdir()):
+            m = re.fullmatch(r"(\d+):(\d+):(\d+):(\d+)", lun_dir.name)
+            if not m:
+                continue
+            disk = None
+            block = lun_dir / "block"
+            if block.is_dir():
+                names = sorted(p.name for p in block.iterdir())
+                if names:
+                    disk = block_device(root, names[0], mounts)
+            mapped = None
+            if disk is not None:
+                for holder in disk.holders:
+                    dev = block_device(root, holder, mounts)
+                    if dev is not None and dev.is_multipath:
+                        mapped = dev
+                        break
+            luns.append(Lun(hctl=lun_dir.name, lun=int(m.group(4)), state=_read(lun_dir / "state"),
+                            disk=disk, map=mapped))
+    return tuple(sorted(luns, key=lambda x: x.lun))
+
+
+def session_views(root: Root) -> list[SessionView]:
+    mounts = mounts_by_devno(root)
+    return [SessionView(s, session_luns(root, s, mounts)) for s in read_sessions(root)]
