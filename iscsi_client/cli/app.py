@@ -10,7 +10,7 @@ import click
 import typer
 
 from iscsi_client import __version__
-from iscsi_client.cli import chap, discover, initiator, login, nodes, sessions, startup, status
+from iscsi_client.cli import chap, discover, initiator, login, nodes, persist, sessions, startup, status
 from iscsi_client.cli.context import Ctx
 from iscsi_client.errors import EXIT_USAGE, IscError
 from iscsi_client.system.root import Root
@@ -57,6 +57,8 @@ app.command("startup")(startup.startup_cmd)
 app.add_typer(initiator.app, name="initiator")
 app.command("sessions")(sessions.sessions_cmd)
 app.command("status")(status.status_cmd)
+app.command("persist")(persist.persist_cmd)
+app.command("unpersist")(persist.unpersist_cmd)
 
 
 def _wants_json(argv: list[str]) -> bool:

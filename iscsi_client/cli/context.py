@@ -18,17 +18,23 @@ class Ctx:
     verbose: bool = False
     timeout: float = 120.0
 
-    def iscsiadm(self):  # noqa: ANN201 - returns system.iscsiadm.Iscsiadm, imported lazily
+    def observer(self, line: str, dry: bool) -> None:
         from iscsi_client.output import note
+
+        if dry:
+            note(f"would run: {line}")
+        elif self.verbose:
+            note(f"+ {line}")
+
+    def iscsiadm(self):  # noqa: ANN201 - returns system.iscsiadm.Iscsiadm, imported lazily
         from iscsi_client.system.iscsiadm import Iscsiadm
 
-        def observer(line: str, dry: bool) -> None:
-            if dry:
-                note(f"would run: {line}")
-            elif self.verbose:
-                note(f"+ {line}")
+        return Iscsiadm(self.root, dry_run=self.dry_run, observer=self.observer, timeout=self.timeout)
 
-        return Iscsiadm(self.root, dry_run=self.dry_run, observer=observer, timeout=self.timeout)
+    def commands(self):  # noqa: ANN201 - returns system.commands.Commands, imported lazily
+        from iscsi_client.system.commands import Commands
+
+        return Commands(self.root, dry_run=self.dry_run, observer=self.observer)
 
 
 def get(ctx: typer.Context) -> Ctx:

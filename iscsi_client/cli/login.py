@@ -7,6 +7,8 @@ import typer
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.cli.outcomes import render_outcomes
+from iscsi_client.cli.progress import progress_display
+from iscsi_client.output import note
 
 
 def login_cmd(
@@ -14,13 +16,17 @@ def login_cmd(
     target: str | None = typer.Argument(None, help="Target IQN (all its portals unless -p)."),
     portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal."),
     all_nodes: bool = typer.Option(False, "--all", help="Every node record."),
+    no_wait: bool = typer.Option(False, "--no-wait", help="Do not wait for the block devices."),
+    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
+                                       help="How long to wait for the devices of new sessions."),
 ) -> int:
     """Log in (idempotent: existing sessions are left alone). Non-zero exit if any portal failed."""
     from iscsi_client.ops.login import login
 
     c = get(ctx)
-    outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
-                     all_nodes=all_nodes)
+    with progress_display(enabled=not c.json) as progress:
+        outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
+                         all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
     return render_outcomes(outcomes, json_out=c.json, key="logins")
 
 
@@ -29,11 +35,18 @@ def logout_cmd(
     target: str | None = typer.Argument(None, help="Target IQN (all its sessions unless -p)."),
     portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal."),
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
+    teardown: bool = typer.Option(False, "--teardown",
+                                  help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),
+    unmount: bool = typer.Option(False, "--unmount", help="With --teardown: unmount the LUNs' filesystems."),
 ) -> int:
-    """Log out (idempotent: no session is success)."""
+    """Log out (idempotent: no session is success). Refused while a disk is mounted, open or held, unless
+    --teardown; afterwards node.startup is set to manual so the next boot does not log in again."""
     from iscsi_client.ops.login import logout
 
     c = get(ctx)
     outcomes = logout(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
-                      all_sessions=all_sessions)
+                      all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands())
+    if not c.json:
+        for step in dict.fromkeys(s for o in outcomes for s in o.steps):
+            note(step)
     return render_outcomes(outcomes, json_out=c.json, key="logouts")

@@ -10,6 +10,7 @@ OUTCOME_COLUMNS = [
     Column("portal", "portal", lambda o: o.portal),
     Column("status", "status", lambda o: o.status),
     Column("detail", "detail", lambda o: o.detail),
+    Column("devices", "devices", lambda o: list(o.devices)),
 ]
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from iscsi_client.errors import IscError, IscsiadmError
-from iscsi_client.model import Iqn, Node, Portal, Session
+from collections.abc import Callable
+
+from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, UsageError
+from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
-from iscsi_client.system import initiator_file, sysfs
+from iscsi_client.ops.startup import set_startup
+from iscsi_client.ops.teardown import check_free
+from iscsi_client.ops.teardown import teardown as teardown_sessions
+from iscsi_client.system import blockdev, initiator_file, sysfs
+from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Iscsiadm, node_selector
 from iscsi_client.system.root import Root
+from iscsi_client.system.udev_wait import DeviceWaiter, scan_host
 
 
 def _same(s: Session, n: Node) -> bool:
@@ -16,9 +23,24 @@ def _same(s: Session, n: Node) -> bool:
 
 
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
-          all_nodes: bool = False) -> list[Outcome]:
+          all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
+          progress: Callable[[str], None] | None = None) -> list[Outcome]:
+    """Log in to every selected record that has no session yet; then, unless ``wait`` is False, wait for
+    the block devices of the new sessions (udev events, a deadline) and report them."""
     nodes = select_nodes(root=root, target=target, portal=portal, all_nodes=all_nodes)
     sessions = sysfs.read_sessions(root)
+    waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
+    try:
+        outcomes = _login_all(root, adm, nodes, sessions)
+        if waiter is not None and any(o.status == "done" for o in outcomes):
+            outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress)
+    finally:
+        if waiter is not None:
+            waiter.close()
+    return outcomes
+
+
+def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Session]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     for n in nodes:
         if any(_same(s, n) for s in sessions):
@@ -39,6 +61,43 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
     return outcomes
 
 
+def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], before: set[int],
+                      timeout: float, progress: Callable[[str], None] | None) -> list[Outcome]:
+    new = [s for s in sysfs.read_sessions(root) if s.sid not in before]
+    for s in new:
+        if s.host is not None:
+            scan_host(root, s.host)
+
+    def ready() -> bool:
+        for s in new:
+            luns = blockdev.session_luns(root, s)
+            if not luns or any(lun.disk is None or not blockdev.udev_initialized(root, lun.disk.major_minor)
+                               for lun in luns):
+                return False
+        return True
+
+    if progress:
+        progress(f"waiting for the block devices of {len(new)} new session(s)")
+    ok = waiter.wait(ready, timeout)
+    result: list[Outcome] = []
+    for o in outcomes:
+        mine = [s for s in new if str(s.target) == o.target and s.portal.address == o.portal]
+        if o.status != "done" or not mine:
+            result.append(o)
+            continue
+        luns = blockdev.session_luns(root, mine[0])
+        devices = tuple(lun.disk.devnode for lun in luns if lun.disk is not None)
+        if ok or devices:
+            result.append(Outcome(o.target, o.portal, "done", "logged in", devices=devices, sid=mine[0].sid))
+        else:
+            err = IscError(f"logged in to {o.target} on {o.portal} (session {mine[0].sid}), but no LUN appeared "
+                           f"within {timeout:.0f} s",
+                           hint="check that the target maps a LUN to this initiator's ACL; 'isc status' shows "
+                                "what the kernel sees", exit_code=EXIT_NOT_FOUND)
+            result.append(Outcome(o.target, o.portal, "failed", err.message, err, sid=mine[0].sid))
+    return result
+
+
 def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
     """Add what the user needs to fix a refused login: the initiator name the target saw, the CHAP state."""
     if e.rc == 24:
@@ -51,13 +110,14 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
 
 
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
-           all_sessions: bool = False) -> list[Outcome]:
-    sessions = sysfs.read_sessions(root)
+           all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
+           cmd: Commands | None = None) -> list[Outcome]:
+    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``."""
+    every = sysfs.read_sessions(root)
+    sessions = every
     if target is not None:
         sessions = [s for s in sessions if s.target == target]
     elif not all_sessions:
-        from iscsi_client.errors import UsageError
-
         raise UsageError("no target given", hint="name a target, or use --all to log out of every session")
     if portal is not None:
         sessions = [s for s in sessions if s.portal.host == portal.host and s.portal.port == portal.port]
@@ -65,6 +125,14 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         what = str(target) if target else "any target"
         where = f" on {portal.address}" if portal else ""
         return [Outcome(what, portal.address if portal else "-", "already", f"no session to {what}{where}")]
+    mounts = blockdev.mounts_by_devno(root)
+    views = [SessionView(s, blockdev.session_luns(root, s, mounts)) for s in sessions]
+    steps: list[str] = []
+    if teardown:
+        assert cmd is not None
+        steps = teardown_sessions(root, cmd, views, every, unmount=unmount)
+    else:
+        check_free(root, views)
     outcomes: list[Outcome] = []
     for s in sessions:
         try:
@@ -75,7 +143,16 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
             continue
         status = "would" if result.dry_run else ("already" if result.rc == 21 else "done")
         detail = {"would": "would log out", "already": "no session", "done": "logged out"}[status]
-        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail))
+        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, sid=s.sid))
+    if teardown:
+        for t in sorted({s.target for s in sessions}):
+            try:
+                set_startup(root=root, adm=adm, target=t, portal=None, mode=Startup.MANUAL)
+                steps.append(f"node.startup manual for {t}")
+            except IscError:
+                pass
+        outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps))
+                    for o in outcomes]
     return outcomes
 
 

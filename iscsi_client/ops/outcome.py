@@ -17,10 +17,14 @@ class Outcome:
     status: str
     detail: str = ""
     error: IscError | None = field(default=None, compare=False)
+    devices: tuple[str, ...] = ()
+    sid: int | None = None
+    steps: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"target": self.target, "portal": self.portal, "status": self.status,
-                                  "detail": self.detail}
+                                  "detail": self.detail, "sid": self.sid, "devices": list(self.devices),
+                                  "steps": list(self.steps)}
         if self.error is not None:
             out["error"] = self.error.as_dict()
         return out

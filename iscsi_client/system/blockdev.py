@@ -124,3 +124,32 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
 def session_views(root: Root) -> list[SessionView]:
     mounts = mounts_by_devno(root)
     return [SessionView(s, session_luns(root, s, mounts)) for s in read_sessions(root)]
+
+
+def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
+    """Processes holding the devices open: {devnode: ["name[pid]", ...]} from /proc/*/fd."""
+    found: dict[str, list[str]] = {}
+    proc = root("/proc")
+    if not devnodes or not proc.is_dir():
+        return found
+    for pid_dir in proc.iterdir():
+        if not pid_dir.name.isdigit():
+            continue
+        try:
+            fds = list((pid_dir / "fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target in devnodes:
+                comm = _read(pid_dir / "comm") or "?"
+                found.setdefault(target, []).append(f"{comm}[{pid_dir.name}]")
+    return found
+
+
+def delete_scsi_device(root: Root, name: str) -> None:
+    """Remove sdX from the kernel (after its buffers are flushed): /sys/block/sdX/device/delete."""
+    root(f"/sys/class/block/{name}/device/delete").write_text("1\n")

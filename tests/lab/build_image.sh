@@ -41,13 +41,11 @@ mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook="install -m 0755 '$here/guest/lab-target.sh' \"\$1/usr/local/sbin/isc-lab-target\"" \
   --customize-hook="install -m 0644 '$here/guest/isc-lab-target.service' \"\$1/etc/systemd/system/\"" \
   --customize-hook='chroot "$1" systemctl enable isc-lab-target.service' \
-  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service' \
+  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service rtslib-fb-targetctl.service' \
   --customize-hook='mkdir -p "$1/mnt/host"; passwd -R "$1" -d root' \
   --customize-hook='cp "$1"/boot/vmlinuz-* "$1/../vmlinuz"; cp "$1"/boot/initrd.img-* "$1/../initrd.img"' \
   bookworm "$work/rootfs" "$mirror" >&2
 log "rootfs in $(( $(date +%s) - t0 )) s; making the ext4 image"
-# The customize hook above copied kernel and initrd next to the rootfs directory.
-mv "$work/vmlinuz" "$work/initrd.img" "$work/" 2>/dev/null || true
 truncate -s 3G "$work/root.img"
 mkfs.ext4 -q -F -L isc-lab -d "$work/rootfs" "$work/root.img"
 rm -rf "$work/rootfs"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from labtargets import MULTI
+from labtargets import MULTI, NOLUN
 
 pytestmark = pytest.mark.lab
 
@@ -36,3 +36,26 @@ def test_status_shows_the_kernels_disks(guest):
     tree = guest.isc("status").check().stdout
     assert f"/dev/{disk['name']}" in tree and "768M" in tree
     guest.isc("logout", MULTI).check()
+
+
+def test_login_returns_once_the_device_exists(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    r = guest.isc("--json", "login", MULTI)
+    assert r.rc == 0, r.stderr
+    logins = json.loads(r.stdout)["logins"]
+    assert [len(o["devices"]) for o in logins] == [1, 1]
+    # no 'udevadm settle' here: the devices and their udev links must already exist
+    for o in logins:
+        (dev,) = o["devices"]
+        check = guest.run(f"test -b {dev} && ls -l /dev/disk/by-path/ | grep -q 'ip-{o['portal']}-iscsi-{MULTI}-lun-0'")
+        assert check.rc == 0, f"{dev} or its by-path link missing right after isc login"
+    guest.isc("logout", MULTI).check()
+
+
+def test_a_lun_that_never_appears_is_a_clear_error(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    r = guest.isc("login", NOLUN, "--wait-timeout", "3")
+    assert r.rc == 3
+    assert "no LUN appeared within 3 s" in r.stdout + r.stderr
+    assert "LOGGED_IN" in guest.run("cat /sys/class/iscsi_session/session*/state").stdout
+    guest.isc("logout", NOLUN).check()

@@ -6,7 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from labtargets import CHAP, CHAP_SECRET, CHAP_USER, INITIATOR, MULTI, MUTUAL, MUTUAL_SECRET, MUTUAL_USER, NOACL
+from labtargets import (
+    CHAP,
+    CHAP_SECRET,
+    CHAP_USER,
+    INITIATOR,
+    MULTI,
+    MUTUAL,
+    MUTUAL_SECRET,
+    MUTUAL_USER,
+    NOACL,
+    NOLUN,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -29,9 +40,9 @@ def test_discover_lists_every_target_and_portal(guest):
     assert r.rc == 0, r.stderr
     found = {(t["target"], t["portal"]) for t in json.loads(r.stdout)["targets"]}
     assert found == {(MULTI, "127.0.0.1:3260"), (MULTI, "127.0.0.2:3260"), (CHAP, "127.0.0.1:3260"),
-                     (MUTUAL, "127.0.0.1:3260"), (NOACL, "127.0.0.1:3260")}
+                     (MUTUAL, "127.0.0.1:3260"), (NOACL, "127.0.0.1:3260"), (NOLUN, "127.0.0.1:3260")}
     nodes = json.loads(guest.isc("--json", "nodes").stdout)["nodes"]
-    assert len(nodes) == 5 and {n["tpgt"] for n in nodes} == {1}
+    assert len(nodes) == 6 and {n["tpgt"] for n in nodes} == {1}
 
 
 def test_login_both_portals_then_logout(guest):

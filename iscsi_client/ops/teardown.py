@@ -1,0 +1,97 @@
+"""Safe logout: what holds a session's disks, and tearing it down in the right order.
+
+Order: unmount (when asked) -> flush the multipath map (or drop this path from it) -> flush buffers ->
+delete the SCSI devices -> log out -> node.startup manual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iscsi_client.errors import InUseError
+from iscsi_client.model import Lun, Session, SessionView
+from iscsi_client.system import blockdev
+from iscsi_client.system.commands import Commands
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class Hold:
+    device: str
+    what: str  # "mounted on /srv/x", "multipath map 3600...", "LVM/dm dm-3", "open by mkfs[123]"
+    kind: str  # mount | map | dm | open
+
+
+def holds(root: Root, views: list[SessionView]) -> list[Hold]:
+    out: list[Hold] = []
+    nodes: set[str] = set()
+    for v in views:
+        for lun in v.luns:
+            for dev in (lun.disk, lun.map):
+                if dev is None:
+                    continue
+                nodes.add(dev.devnode)
+                out += [Hold(dev.devnode, f"mounted on {mp}", "mount") for mp in dev.mountpoints]
+            if lun.disk is not None:
+                for h in lun.disk.holders:
+                    if lun.map is not None and h == lun.map.name:
+                        out.append(Hold(lun.disk.devnode, f"path of multipath map {lun.map.dm_name}", "map"))
+                    else:
+                        out.append(Hold(lun.disk.devnode, f"held by {h} (LVM, dm-crypt or md)", "dm"))
+            if lun.map is not None:
+                out += [Hold(lun.map.devnode, f"held by {h}", "dm") for h in lun.map.holders]
+    for dev, procs in blockdev.open_by(root, nodes).items():
+        out.append(Hold(dev, f"open by {', '.join(procs)}", "open"))
+    return list(dict.fromkeys(out))
+
+
+def check_free(root: Root, views: list[SessionView]) -> None:
+    found = holds(root, views)
+    if found:
+        listed = "; ".join(f"{h.device} {h.what}" for h in found)
+        raise InUseError(f"refusing to log out: {listed}",
+                         hint="unmount and stop what uses it, or use --teardown (with --unmount to unmount)")
+
+
+def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: list[Session], *,
+             unmount: bool) -> list[str]:
+    """Release the sessions' disks; returns what was done, in order. Refuses LVM/dm holders and open devices."""
+    done: list[str] = []
+    found = holds(root, views)
+    blocking = [h for h in found if h.kind in ("dm", "open") or (h.kind == "mount" and not unmount)]
+    if blocking:
+        listed = "; ".join(f"{h.device} {h.what}" for h in blocking)
+        hint = "add --unmount to unmount" if any(h.kind == "mount" for h in blocking) else \
+            "stop the process or deactivate the holder (vgchange -an VG, cryptsetup close NAME) first"
+        raise InUseError(f"cannot tear down: {listed}", hint=hint)
+    leaving = {v.session.sid for v in views}
+    luns: list[Lun] = [lun for v in views for lun in v.luns]
+    for lun in luns:
+        for dev in (lun.map, lun.disk):
+            for mp in dev.mountpoints if dev else ():
+                cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
+                done.append(f"unmounted {mp}")
+    flushed: set[str] = set()
+    for lun in luns:
+        if lun.map is None or lun.disk is None:
+            continue
+        wwid = lun.map.wwid
+        other_paths = [x for s in all_sessions if s.sid not in leaving
+                       for x in blockdev.session_luns(root, s) if x.map is not None and x.map.wwid == wwid]
+        if other_paths:
+            cmd.run(["multipathd", "del", "path", lun.disk.name], mutating=True,
+                    action=f"removing {lun.disk.name} from map {lun.map.dm_name}")
+            done.append(f"removed path {lun.disk.name} from map {lun.map.dm_name}")
+        elif lun.map.dm_name and lun.map.dm_name not in flushed:
+            cmd.run(["multipath", "-f", lun.map.dm_name], mutating=True, action=f"flushing map {lun.map.dm_name}")
+            flushed.add(lun.map.dm_name)
+            done.append(f"flushed multipath map {lun.map.dm_name}")
+    for lun in luns:
+        if lun.disk is None:
+            continue
+        cmd.run(["blockdev", "--flushbufs", lun.disk.devnode], mutating=True,
+                action=f"flushing {lun.disk.devnode}")
+        if not cmd.dry_run:
+            blockdev.delete_scsi_device(root, lun.disk.name)
+        done.append(f"flushed and deleted {lun.disk.devnode}")
+    return done

@@ -1,0 +1,58 @@
+"""Running host tools other than iscsiadm (blkid, mkfs, mount, findmnt, systemctl, multipath): the same
+observer (-v / --dry-run) and LC_ALL=C as system/iscsiadm.py."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from iscsi_client.errors import EnvironmentProblem, IscError
+from iscsi_client.system.root import Root
+
+Observer = Callable[[str, bool], None]
+
+
+@dataclass(frozen=True)
+class Ran:
+    argv: tuple[str, ...]
+    rc: int
+    stdout: str
+    stderr: str
+    dry_run: bool = False
+
+
+class Commands:
+    def __init__(self, root: Root, *, dry_run: bool = False, observer: Observer | None = None,
+                 timeout: float = 300.0) -> None:
+        self.root = root
+        self.dry_run = dry_run
+        self.observer = observer
+        self.timeout = timeout
+
+    def run(self, argv: Sequence[str], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
+            live_only: bool = True) -> Ran:
+        if live_only:
+            self.root.require_live(action)
+        line = shlex.join(argv)
+        if self.dry_run and mutating:
+            if self.observer:
+                self.observer(line, True)
+            return Ran(tuple(argv), 0, "", "", dry_run=True)
+        if self.observer:
+            self.observer(line, False)
+        env = dict(os.environ, LC_ALL="C", LANG="C")
+        try:
+            p = subprocess.run(list(argv), capture_output=True, text=True, env=env, timeout=self.timeout,
+                               stdin=subprocess.DEVNULL)
+        except FileNotFoundError:
+            raise EnvironmentProblem(f"{argv[0]} is not installed ({action})") from None
+        except subprocess.TimeoutExpired:
+            raise IscError(f"{action}: {argv[0]} did not finish within {self.timeout:.0f} s") from None
+        if p.returncode not in ok:
+            detail = (p.stderr.strip() or p.stdout.strip()).splitlines()
+            raise IscError(f"{action} failed: {line} exited with {p.returncode}"
+                           + (f" ({detail[-1]})" if detail else ""))
+        return Ran(tuple(argv), p.returncode, p.stdout, p.stderr)

@@ -1,0 +1,56 @@
+"""Filesystems on block devices: probe (blkid), create (mkfs), mount, verify (findmnt)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iscsi_client.system.commands import Commands
+
+
+@dataclass(frozen=True)
+class Probe:
+    fstype: str | None
+    uuid: str | None
+    label: str | None
+
+
+def probe(cmd: Commands, device: str) -> Probe:
+    """What is on the device, read from the device itself (blkid -p), not from caches."""
+    r = cmd.run(["blkid", "-p", "-o", "export", device], mutating=False, action=f"probing {device}", ok=(0, 2))
+    if r.rc == 2:
+        return Probe(None, None, None)
+    props = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
+    return Probe(props.get("TYPE"), props.get("UUID"), props.get("LABEL"))
+
+
+def mkfs(cmd: Commands, device: str, fstype: str, *, force: bool) -> None:
+    argv = {"xfs": ["mkfs.xfs", "-q"] + (["-f"] if force else []),
+            "ext4": ["mkfs.ext4", "-q", "-F"], "ext3": ["mkfs.ext3", "-q", "-F"], "ext2": ["mkfs.ext2", "-q", "-F"],
+            "btrfs": ["mkfs.btrfs", "-q"] + (["-f"] if force else [])}[fstype]
+    cmd.run([*argv, device], mutating=True, action=f"creating {fstype} on {device}")
+    cmd.run(["udevadm", "settle", "--timeout=30"], mutating=True, action="waiting for udev", ok=(0, 1))
+
+
+def mount(cmd: Commands, mountpoint: str) -> None:
+    cmd.run(["mount", mountpoint], mutating=True, action=f"mounting {mountpoint}")
+
+
+def umount(cmd: Commands, mountpoint: str) -> None:
+    cmd.run(["umount", mountpoint], mutating=True, action=f"unmounting {mountpoint}")
+
+
+def mounted_source(cmd: Commands, mountpoint: str) -> str | None:
+    r = cmd.run(["findmnt", "-n", "-o", "SOURCE", "--mountpoint", mountpoint], mutating=False,
+                action=f"checking {mountpoint}", ok=(0, 1))
+    return r.stdout.strip() or None
+
+
+def verify_fstab(cmd: Commands, fstab_path: str) -> tuple[bool, str]:
+    """findmnt --verify over the file: (ok, its report)."""
+    r = cmd.run(["findmnt", "--verify", "--tab-file", fstab_path], mutating=False, action="verifying fstab",
+                ok=range(256), live_only=False)
+    return r.rc == 0, (r.stdout + r.stderr).strip()
+
+
+def daemon_reload(cmd: Commands) -> None:
+    cmd.run(["systemctl", "daemon-reload"], mutating=True, action="reloading systemd", ok=range(256))

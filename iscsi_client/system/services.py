@@ -1,0 +1,40 @@
+"""Which boot services the distribution uses for iSCSI and multipath, and enabling them (systemctl, which
+also works offline with --root)."""
+
+from __future__ import annotations
+
+from iscsi_client.system.commands import Commands
+from iscsi_client.system.root import Root
+
+UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/system")
+# Debian/Ubuntu: open-iscsi.service logs in automatic nodes at boot; RHEL/SUSE: iscsi.service.
+LOGIN_UNITS = ("open-iscsi.service", "iscsi.service")
+DAEMON_UNITS = ("iscsid.socket", "iscsid.service")
+MULTIPATH_UNIT = "multipathd.service"
+
+
+def unit_exists(root: Root, unit: str) -> bool:
+    return any(root(f"{d}/{unit}").exists() for d in UNIT_DIRS)
+
+
+def iscsi_units(root: Root, *, multipath: bool) -> list[str]:
+    units = [u for u in LOGIN_UNITS if unit_exists(root, u)][:1]
+    units += [u for u in DAEMON_UNITS if unit_exists(root, u)][:1]
+    if multipath and unit_exists(root, MULTIPATH_UNIT):
+        units.append(MULTIPATH_UNIT)
+    return units
+
+
+def is_enabled(root: Root, unit: str) -> bool:
+    """True when some *.wants directory links the unit (what 'systemctl is-enabled' checks, file-based)."""
+    base = root("/etc/systemd/system")
+    return base.is_dir() and any(p.name == unit for p in base.glob("*.wants/*"))
+
+
+def enable(cmd: Commands, root: Root, units: list[str]) -> list[str]:
+    """Enable the units that are not yet; returns those it enabled."""
+    todo = [u for u in units if not is_enabled(root, u)]
+    if todo:
+        argv = ["systemctl"] + ([f"--root={root.path}"] if not root.is_live else []) + ["enable", *todo]
+        cmd.run(argv, mutating=True, action="enabling boot services", live_only=False)
+    return todo
