@@ -47,7 +47,8 @@ def print_table(columns: Sequence[Column], rows: Sequence[object], *, title: str
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(soft_wrap=True, highlight=False)
+    # In a pipe, never wrap or truncate (like lsblk): scripts and logs get whole lines.
+    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 100_000)
     if not rows:
         console.print(empty)
         return

@@ -21,6 +21,8 @@ def render_outcomes(outcomes: list[Outcome], *, json_out: bool, key: str) -> int
         return code
     print_table(OUTCOME_COLUMNS, outcomes)
     for o in outcomes:
-        if o.error is not None and o.error.hint:
-            note(f"hint ({o.portal}): {o.error.hint}")
+        if o.error is not None:
+            note(f"isc: error: {o.error.message}")
+            if o.error.hint:
+                note(f"hint: {o.error.hint}")
     return code

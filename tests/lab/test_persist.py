@@ -76,16 +76,17 @@ def test_unpersist_restores_fstab_and_keeps_the_data(guest, fstab_before):
     assert guest.run("findmnt /srv/data").rc == 1
     rec = guest.run(f"iscsiadm -m node -T {CHAP} -p 127.0.0.1").check().stdout
     assert "node.startup = manual" in rec
-    guest.run("mount /dev/disk/by-path/ip-127.0.0.1:3260-iscsi-" + CHAP + "-lun-0 /mnt").check()
-    assert guest.run("cat /mnt/proof").stdout == "isc-was-here\n"
+    guest.run("mkdir -p /srv/manual").check()
+    guest.run("mount /dev/disk/by-path/ip-127.0.0.1:3260-iscsi-" + CHAP + "-lun-0 /srv/manual").check()
+    assert guest.run("cat /srv/manual/proof").stdout == "isc-was-here\n"
 
 
 def test_teardown_unmounts_flushes_deletes_and_logs_out(guest):
-    assert guest.run("findmnt /mnt").rc == 0
+    assert guest.run("findmnt /srv/manual").rc == 0
     r = guest.isc("logout", CHAP, "--teardown", "--unmount")
     assert r.rc == 0, r.stdout + r.stderr
-    assert "unmounted /mnt" in r.stderr and "flushed and deleted /dev/sd" in r.stderr
-    assert guest.run("findmnt /mnt").rc == 1
+    assert "unmounted /srv/manual" in r.stderr and "flushed and deleted /dev/sd" in r.stderr
+    assert guest.run("findmnt /srv/manual").rc == 1
     assert iscsi_disks(guest) == []
     assert guest.run("ls /sys/class/iscsi_session/").stdout.strip() == ""
 
