@@ -88,6 +88,7 @@ def choose_device(root: Root, what: str, views: list[SessionView], *, single_pat
 
 def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: str, fstype: str | None,
             mkfs: bool, force: bool, options: str | None, single_path: bool = False) -> PersistResult:
+    root.require_live("persist (it probes, formats and mounts the device and updates node records)")
     views = blockdev.session_views(root)
     chosen = choose_device(root, what, views, single_path=single_path)
     boot_portal = None
@@ -105,12 +106,8 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
         boot_portal = in_use[0].without_tpgt() if in_use else None
     mp = os.path.normpath(mountpoint)
     # 1. what is on the device, from the device itself (the udev db under --root)
-    if root.is_live:
-        found = filesystems.probe(cmd, chosen.device)
-        have_type, have_uuid = found.fstype, found.uuid
-    else:
-        props, _ = blockdev.udev_properties(root, _devno(root, chosen.device))
-        have_type, have_uuid = props.get("ID_FS_TYPE"), props.get("ID_FS_UUID")
+    found = filesystems.probe(cmd, chosen.device)
+    have_type, have_uuid = found.fstype, found.uuid
     want_type = fstype or have_type or "xfs"
     formatted = False
     if have_type:
@@ -165,12 +162,6 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     if not cmd.dry_run:
         result.verify_ok, result.verify_report = filesystems.verify_fstab(cmd, str(root(fstab_file.PATH)))
     return result
-
-
-def _devno(root: Root, devnode: str) -> str:
-    name = devnode.rsplit("/", 1)[-1]
-    return (root(f"/sys/class/block/{name}/dev").read_text().strip()
-            if root(f"/sys/class/block/{name}/dev").exists() else "0:0")
 
 
 @dataclass

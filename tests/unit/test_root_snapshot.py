@@ -1,0 +1,63 @@
+"""isc under --root over a snapshot of a real lab guest (tests/fixtures/lab-root/multipath: two sessions to
+one LIO LUN, assembled by multipathd into one map, XFS mounted on /srv/data). Captured by
+tests/lab/snapshot.py; no tool runs, only files are read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from refdata import FIXTURES
+
+SNAP = FIXTURES / "lab-root" / "multipath"
+MULTI = "iqn.2003-01.org.isc.lab:multi"
+WWID = "360014055a1f0c3e00014c1a9d0015c00"
+
+
+def isc(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "iscsi_client", "--root", str(SNAP), *args], capture_output=True,
+                          text=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_status_walks_sessions_to_the_mounted_map():
+    r = isc("--json", "status")
+    assert r.returncode == 0, r.stderr
+    (target,) = json.loads(r.stdout)["targets"]
+    assert target["target"] == MULTI
+    rows = [(s["sid"], s["portal"], s["recovery_tmo"], lun["device"]["name"], lun["device"]["wwid"],
+             lun["device"]["size_bytes"], lun["map"]["dm_name"], lun["map"]["fstype"], lun["map"]["mountpoints"])
+            for s in target["sessions"] for lun in s["luns"]]
+    assert rows == [
+        (1, "127.0.0.1:3260", 5, "sda", WWID, 768 << 20, WWID, "xfs", ["/srv/data"]),
+        (2, "127.0.0.2:3260", 5, "sdb", WWID, 768 << 20, WWID, "xfs", ["/srv/data"]),
+    ]
+    # the paths themselves carry no filesystem and no mount: the map does
+    assert all(lun["device"]["mountpoints"] == [] and lun["device"]["holders"] == ["dm-0"]
+               for s in target["sessions"] for lun in s["luns"])
+
+
+def test_sessions_show_devices():
+    doc = json.loads(isc("--json", "sessions").stdout)
+    assert [(s["sid"], s["devices"]) for s in doc["sessions"]] == [(1, ["/dev/sda"]), (2, ["/dev/sdb"])]
+
+
+def test_logout_of_a_mounted_map_is_refused_before_anything_runs():
+    r = isc("logout", MULTI)
+    assert r.returncode == 7
+    assert "mounted on /srv/data" in r.stderr and "path of multipath map" in r.stderr
+
+
+def test_tools_are_never_run_under_root():
+    assert isc("login", MULTI).returncode == 0  # already logged in: nothing to run
+    r = isc("login", "iqn.2003-01.org.isc.lab:chap")
+    assert r.returncode == 2 and "needs the live host" in r.stderr
+    p = isc("persist", MULTI, "/srv/x", "--mkfs")
+    assert p.returncode == 2 and "needs the live host" in p.stderr
+
+
+def test_node_records_from_files():
+    doc = json.loads(isc("--json", "nodes").stdout)
+    assert {(n["target"], n["portal"]) for n in doc["nodes"] if n["target"] == MULTI} == {
+        (MULTI, "127.0.0.1:3260"), (MULTI, "127.0.0.2:3260")}
