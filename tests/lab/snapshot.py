@@ -3,6 +3,9 @@ a directory on the host, for --root tests (tests/fixtures/lab-root/). sysfs syml
 relative links they are, so isc resolves them inside the snapshot like on the live host.
 
     python3 tests/lab/snapshot.py NAME      # boots the lab, sets up the scenario, captures
+
+The result is stored as tests/fixtures/lab-root/NAME.tar.gz: sysfs symlinks form cycles, and a tree of
+them in the checkout would send setuptools' file finder (pip install .) into an endless walk.
 """
 
 from __future__ import annotations
@@ -125,12 +128,12 @@ SCENARIOS = {
 if __name__ == "__main__":
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import shutil
+    import tempfile
 
     import vm
 
     name = sys.argv[1]
-    dest = Path(__file__).resolve().parents[1] / "fixtures" / "lab-root" / name
-    shutil.rmtree(dest, ignore_errors=True)
+    dest = Path(tempfile.mkdtemp()) / name
     share = vm.site_dir()
     with vm.Guest(vm.build_image(), share=share) as g:
         for step in SCENARIOS[name]:
@@ -138,4 +141,8 @@ if __name__ == "__main__":
             g.run(step).check()
         print(g.run("multipath -ll; lsblk; findmnt /srv/data").stdout)
         capture(g, dest)
-    print("captured into", dest)
+    archive = Path(__file__).resolve().parents[1] / "fixtures" / "lab-root" / f"{name}.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(dest, arcname=name)
+    shutil.rmtree(dest.parent)
+    print("captured into", archive)

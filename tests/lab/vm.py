@@ -78,11 +78,18 @@ def site_dir() -> Path:
     """isc and its pure-Python dependencies, installed from the working tree into a directory the guest
     imports from (the guest has no network). Rebuilt on every call: it takes a few seconds."""
     target = Path(tempfile.mkdtemp(prefix="isc-lab-site-"))
+    # Build from a copy holding only what the package needs: the checkout also holds test fixtures.
+    src = target / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, src / name)
+    shutil.copytree(REPO / "iscsi_client", src / "iscsi_client", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--target", str(target / "site"),
-         "--no-warn-script-location", str(REPO)],
+         "--no-warn-script-location", str(src)],
         check=True, capture_output=True,
     )
+    shutil.rmtree(src)
     (target / "isc").write_text(
         "#!/bin/sh\nPYTHONPATH=/mnt/host/site exec python3 -m iscsi_client \"$@\"\n"
     )

@@ -1,19 +1,31 @@
-"""isc under --root over a snapshot of a real lab guest (tests/fixtures/lab-root/multipath: two sessions to
-one LIO LUN, assembled by multipathd into one map, XFS mounted on /srv/data). Captured by
-tests/lab/snapshot.py; no tool runs, only files are read."""
+"""isc under --root over a snapshot of a real lab guest (tests/fixtures/lab-root/multipath.tar.gz: two
+sessions to one LIO LUN, assembled by multipathd into one map, XFS mounted on /srv/data). Captured by
+tests/lab/snapshot.py; no tool runs, only files are read. The snapshot is a tarball because sysfs symlinks
+form cycles that tree walkers (setuptools, pip) would follow forever."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
+import pytest
 from refdata import FIXTURES
 
-SNAP = FIXTURES / "lab-root" / "multipath"
+SNAP = Path()
 MULTI = "iqn.2003-01.org.isc.lab:multi"
 WWID = "360014055a1f0c3e00014c1a9d0015c00"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def snapshot(tmp_path_factory: pytest.TempPathFactory) -> None:
+    global SNAP
+    dest = tmp_path_factory.mktemp("lab-root")
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(dest, filter="tar")
+    SNAP = dest / "multipath"
 
 
 def isc(*args: str) -> subprocess.CompletedProcess[str]:
