@@ -375,3 +375,48 @@ class SessionView:
 
     session: Session
     luns: tuple[Lun, ...] = ()
+
+
+@dataclass(frozen=True)
+class MpPath:
+    dev: str
+    dev_t: str
+    dm_state: str  # active | failed
+    checker_state: str  # ready | faulty | ghost | ...
+    dev_state: str  # running | offline | ...
+    target: str | None = None
+    portal_host: str | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.dm_state == "active" and self.checker_state in ("ready", "ghost")
+
+
+@dataclass(frozen=True)
+class PathGroup:
+    number: int
+    selector: str
+    priority: int
+    state: str  # active | enabled | disabled
+    paths: tuple[MpPath, ...]
+
+
+@dataclass(frozen=True)
+class MultipathMap:
+    name: str
+    wwid: str
+    dm: str  # dm-N
+    vendor: str
+    product: str
+    features: str
+    hwhandler: str
+    queueing: str  # multipathd's summary: "12 chk", "on", "off", "-"
+    path_groups: tuple[PathGroup, ...]
+
+    @property
+    def paths(self) -> tuple[MpPath, ...]:
+        return tuple(p for g in self.path_groups for p in g.paths)
+
+    @property
+    def queue_if_no_path(self) -> bool:
+        return "queue_if_no_path" in self.features

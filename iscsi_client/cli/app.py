@@ -10,7 +10,18 @@ import click
 import typer
 
 from iscsi_client import __version__
-from iscsi_client.cli import chap, discover, initiator, login, nodes, persist, sessions, startup, status
+from iscsi_client.cli import (
+    chap,
+    discover,
+    initiator,
+    login,
+    multipath,
+    nodes,
+    persist,
+    sessions,
+    startup,
+    status,
+)
 from iscsi_client.cli.context import Ctx
 from iscsi_client.errors import EXIT_USAGE, IscError
 from iscsi_client.system.root import Root
@@ -59,6 +70,7 @@ app.command("sessions")(sessions.sessions_cmd)
 app.command("status")(status.status_cmd)
 app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
+app.add_typer(multipath.app, name="multipath")
 
 
 def _wants_json(argv: list[str]) -> bool:

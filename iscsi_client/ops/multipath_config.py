@@ -1,0 +1,174 @@
+"""A multipath configuration for the iSCSI targets in use, and making the LUNs actually become maps.
+
+- ``devices``: an entry per target vendor in use that the installed multipath-tools does not already know
+  (checked against its built-in table, ``multipath -t``; 0.9.4 in Debian 12 has LIO-ORG).
+- ``blacklist``: the host's local disks by WWID (never by sdX name, which can change between boots).
+- ``find_multipaths strict`` (Debian's default) gives NO map for two paths until the WWID is registered:
+  isc registers each iSCSI LUN's WWID (``multipath -a``) rather than loosening the policy for every disk.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from iscsi_client.model import BlockDevice, SessionView
+from iscsi_client.parsers.multipath import has_device_entry
+from iscsi_client.system import blockdev, multipath
+from iscsi_client.system.commands import Commands
+from iscsi_client.system.files import read_text, write_atomic
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class VendorEntry:
+    vendor: str
+    product: str
+    settings: tuple[tuple[str, str], ...]
+    note: str
+
+
+# The path checker is TUR for all of these: LIO, tgt and SCST answer TEST UNIT READY cheaply and report a
+# dead path quickly; directio would issue real reads through the (possibly queueing) path.
+VENDORS: dict[str, VendorEntry] = {
+    "LIO-ORG": VendorEntry("LIO-ORG", ".*", (
+        ("path_grouping_policy", "group_by_prio"), ("hardware_handler", '"1 alua"'), ("prio", "alua"),
+        ("path_checker", "tur"), ("failback", "immediate"), ("no_path_retry", "12")),
+        "Linux LIO (targetcli): implicit ALUA"),
+    "IET": VendorEntry("IET", "VIRTUAL-DISK", (
+        ("path_grouping_policy", "multibus"), ("path_checker", "tur"), ("failback", "immediate"),
+        ("no_path_retry", "12")), "tgt (stgt) and IET: no ALUA, all paths equal"),
+    "SCST": VendorEntry("SCST_(FIO|BIO)", ".*", (
+        ("path_grouping_policy", "group_by_prio"), ("prio", "alua"), ("path_checker", "tur"),
+        ("failback", "immediate"), ("no_path_retry", "12")), "SCST vdisk_fileio/vdisk_blockio"),
+    "NETAPP": VendorEntry("NETAPP", "LUN.*", (
+        ("path_grouping_policy", "group_by_prio"), ("hardware_handler", '"1 alua"'), ("prio", "alua"),
+        ("path_checker", "tur"), ("failback", "immediate"), ("no_path_retry", "queue")),
+        "NetApp ONTAP (only when the installed table lacks it)"),
+}
+
+
+def vendor_key(vendor: str) -> str | None:
+    v = vendor.strip()
+    if v.startswith("SCST_"):
+        return "SCST"
+    return v if v in VENDORS else None
+
+
+@dataclass
+class MultipathPlan:
+    path: str  # host path of the file written
+    old: str
+    new: str
+    lun_wwids: dict[str, str] = field(default_factory=dict)  # wwid -> one path device to register
+    unregistered: list[str] = field(default_factory=list)
+    blacklisted: list[tuple[str, str]] = field(default_factory=list)  # (device, wwid)
+    vendors: list[str] = field(default_factory=list)
+    builtin: list[str] = field(default_factory=list)
+    written: bool = False
+    backup: str | None = None
+    maps_after: list[str] = field(default_factory=list)
+
+    @property
+    def diff(self) -> str:
+        return "".join(difflib.unified_diff(self.old.splitlines(keepends=True), self.new.splitlines(keepends=True),
+                                            fromfile=f"{self.path} (now)", tofile=f"{self.path} (isc)"))
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+
+def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:
+    """Whole disks that are not iSCSI LUNs (nor dm, loop, ram, optical)."""
+    out: list[BlockDevice] = []
+    base = root("/sys/class/block")
+    if not base.is_dir():
+        return out
+    mounts = blockdev.mounts_by_devno(root)
+    for entry in sorted(base.iterdir()):
+        name = entry.name
+        if name in iscsi or name.startswith(("dm-", "loop", "ram", "sr", "zram", "md")):
+            continue
+        if (entry / "partition").exists():
+            continue
+        dev = blockdev.block_device(root, name, mounts)
+        if dev is not None:
+            out.append(dev)
+    return out
+
+
+def render(views: list[SessionView], local: list[BlockDevice], builtin_table: str) -> tuple[str, list[str],
+                                                                                           list[str]]:
+    """(file text, vendors written, vendors the installed table already covers)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for v in views:
+        for lun in v.luns:
+            if lun.disk and lun.disk.vendor:
+                key = vendor_key(lun.disk.vendor)
+                if key:
+                    seen.setdefault(key, (lun.disk.vendor.strip(), (lun.disk.model or "").strip()))
+    written, builtin = [], []
+    lines = ["# Written by isc (isc multipath config --write); isc may rewrite this file.",
+             "# iSCSI LUNs are made maps by registering their WWIDs (multipath -a), so find_multipaths",
+             "# can stay strict for every other disk.", "", "defaults {",
+             "\tuser_friendly_names no", "}", ""]
+    black = [d for d in local if d.wwid]
+    if black:
+        lines.append("blacklist {")
+        for d in black:
+            lines.append(f'\t# {d.name}: {d.vendor or ""} {d.model or ""}'.rstrip())
+            lines.append(f'\twwid "{d.wwid}"')
+        lines += ["}", ""]
+    entries = []
+    for key, (vendor, product) in sorted(seen.items()):
+        if has_device_entry(builtin_table, vendor, product):
+            builtin.append(key)
+            continue
+        e = VENDORS[key]
+        entries.append(e)
+        written.append(key)
+    if entries:
+        lines.append("devices {")
+        for e in entries:
+            lines += [f"\t# {e.note}", "\tdevice {", f'\t\tvendor "{e.vendor}"', f'\t\tproduct "{e.product}"']
+            lines += [f"\t\t{k} {v}" for k, v in e.settings]
+            lines.append("\t}")
+        lines += ["}", ""]
+    if builtin:
+        lines.append(f"# built into this multipath-tools already: {', '.join(builtin)}")
+    return "\n".join(lines).rstrip("\n") + "\n", written, builtin
+
+
+def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
+    views = blockdev.session_views(root)
+    iscsi_disks = {lun.disk.name for v in views for lun in v.luns if lun.disk}
+    local = local_disks(root, iscsi_disks)
+    table = multipath.builtin_table(cmd) if root.is_live else ""
+    text, written, builtin = render(views, local, table)
+    path = multipath.DROPIN
+    old = read_text(root(path)) or ""
+    p = MultipathPlan(path, old, text, vendors=written, builtin=builtin,
+                      blacklisted=[(d.devnode, d.wwid or "") for d in local if d.wwid])
+    registered = multipath.registered_wwids(root)
+    for v in views:
+        for lun in v.luns:
+            if lun.disk and lun.disk.wwid:
+                p.lun_wwids.setdefault(lun.disk.wwid, lun.disk.devnode)
+    p.unregistered = sorted(w for w in p.lun_wwids if w not in registered)
+    return p
+
+
+def apply(*, root: Root, cmd: Commands, p: MultipathPlan) -> MultipathPlan:
+    if p.changed and not cmd.dry_run:
+        root(multipath.DROPIN_DIR).mkdir(parents=True, exist_ok=True)
+        saved = write_atomic(root(p.path), p.new, mode=0o644)
+        p.backup = None if saved is None else f"{multipath.DROPIN_DIR}/{saved.name}"
+        p.written = True
+    if root.is_live:
+        for wwid in p.unregistered:
+            multipath.register(cmd, p.lun_wwids[wwid])
+        multipath.reconfigure(cmd)
+        if not cmd.dry_run:
+            p.maps_after = sorted(m.wwid for m in multipath.show_maps(cmd))
+    return p

@@ -1,0 +1,91 @@
+"""multipath-tools outputs: ``multipathd show maps json`` and the device table of ``multipath -t``."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from iscsi_client.model import MpPath, MultipathMap, PathGroup
+
+
+def _int(v: object) -> int:
+    try:
+        return int(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0
+
+
+def parse_maps_json(text: str) -> list[MultipathMap]:
+    """Maps with their path groups and paths; [] for anything that is not multipathd's JSON."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(doc, dict) or not isinstance(doc.get("maps"), list):
+        return []
+    maps: list[MultipathMap] = []
+    for m in doc["maps"]:
+        if not isinstance(m, dict):
+            continue
+        groups = []
+        for g in m.get("path_groups") or []:
+            if not isinstance(g, dict):
+                continue
+            paths = tuple(
+                MpPath(dev=str(p.get("dev", "")), dev_t=str(p.get("dev_t", "")), dm_state=str(p.get("dm_st", "")),
+                       checker_state=str(p.get("chk_st", "")), dev_state=str(p.get("dev_st", "")),
+                       target=p.get("target_wwnn") if p.get("target_wwnn") not in (None, "[undef]") else None,
+                       portal_host=p.get("host_adapter") if p.get("host_adapter") not in (None, "[undef]") else None)
+                for p in g.get("paths") or [] if isinstance(p, dict)
+            )
+            groups.append(PathGroup(_int(g.get("group")), str(g.get("selector", "")), _int(g.get("pri")),
+                                    str(g.get("dm_st", "")), paths))
+        maps.append(MultipathMap(
+            name=str(m.get("name", "")), wwid=str(m.get("uuid", "")), dm=str(m.get("sysfs", "")),
+            vendor=str(m.get("vend", "")).strip(), product=str(m.get("prod", "")).strip(),
+            features=str(m.get("features", "")), hwhandler=str(m.get("hwhandler", "")),
+            queueing=str(m.get("queueing", "")), path_groups=tuple(groups)))
+    return maps
+
+
+_ATTR = re.compile(r'^\s*(vendor|product)\s+"?([^"\n]*)"?\s*$')
+
+
+def builtin_devices(table: str) -> list[tuple[str, str]]:
+    """(vendor, product) patterns of the ``devices`` section printed by ``multipath -t``."""
+    out: list[tuple[str, str]] = []
+    in_devices = False
+    current: dict[str, str] = {}
+    for line in table.splitlines():
+        s = line.strip()
+        if s.startswith("devices {"):
+            in_devices = True
+        elif in_devices and line.startswith("}"):
+            in_devices = False
+        elif in_devices and s.startswith("device {"):
+            current = {}
+        elif in_devices and s == "}" and current:
+            out.append((current.get("vendor", ""), current.get("product", ".*")))
+            current = {}
+        elif in_devices:
+            m = _ATTR.match(line)
+            if m:
+                current[m.group(1)] = m.group(2)
+    return out
+
+
+def has_device_entry(table: str, vendor: str, product: str) -> bool:
+    """True when the built-in table has an entry for this vendor/product (matched the way multipath does:
+    regular expressions against the SCSI inquiry strings)."""
+    for v, p in builtin_devices(table):
+        try:
+            if re.match(v, vendor) and v != ".*" and re.match(p, product):
+                return True
+        except re.error:
+            continue
+    return False
+
+
+def parse_wwids(text: str) -> set[str]:
+    """/etc/multipath/wwids: lines like /3600140.../"""
+    return {ln.strip().strip("/") for ln in text.splitlines() if ln.strip().startswith("/")}

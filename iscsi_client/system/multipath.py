@@ -1,0 +1,51 @@
+"""multipath-tools on the host: its version and built-in table, the maps multipathd has, WWID registration,
+reconfiguration; the drop-in file isc writes."""
+
+from __future__ import annotations
+
+import re
+
+from iscsi_client.model import MultipathMap
+from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
+from iscsi_client.system.commands import Commands
+from iscsi_client.system.files import read_text
+from iscsi_client.system.root import Root
+
+DROPIN_DIR = "/etc/multipath/conf.d"
+DROPIN = "/etc/multipath/conf.d/isc.conf"
+MAIN_CONF = "/etc/multipath.conf"
+WWIDS = "/etc/multipath/wwids"
+
+
+def version(cmd: Commands) -> tuple[int, ...] | None:
+    """(0, 9, 4) from 'multipath-tools v0.9.4 (...)' printed by 'multipath -h'."""
+    try:
+        r = cmd.run(["multipath", "-h"], mutating=False, action="reading the multipath-tools version", ok=range(256))
+    except Exception:
+        return None
+    m = re.search(r"multipath-tools v(\d+)\.(\d+)\.(\d+)", r.stdout + r.stderr)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def builtin_table(cmd: Commands) -> str:
+    r = cmd.run(["multipath", "-t"], mutating=False, action="reading multipath's configuration", ok=range(256))
+    return r.stdout
+
+
+def show_maps(cmd: Commands) -> list[MultipathMap]:
+    r = cmd.run(["multipathd", "show", "maps", "json"], mutating=False, action="asking multipathd for its maps",
+                ok=range(256))
+    return parse_maps_json(r.stdout)
+
+
+def registered_wwids(root: Root) -> set[str]:
+    return parse_wwids(read_text(root(WWIDS)) or "")
+
+
+def register(cmd: Commands, device: str) -> None:
+    cmd.run(["multipath", "-a", device], mutating=True, action=f"registering the WWID of {device}")
+
+
+def reconfigure(cmd: Commands) -> None:
+    cmd.run(["multipathd", "reconfigure"], mutating=True, action="reconfiguring multipathd")
+    cmd.run(["udevadm", "settle", "--timeout=30"], mutating=True, action="waiting for udev", ok=(0, 1))
