@@ -13,6 +13,7 @@ from iscsi_client import __version__
 from iscsi_client.cli import (
     chap,
     discover,
+    doctor,
     initiator,
     login,
     multipath,
@@ -71,6 +72,7 @@ app.command("status")(status.status_cmd)
 app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
+app.add_typer(doctor.app, name="doctor")
 
 
 def _wants_json(argv: list[str]) -> bool:

@@ -1,0 +1,52 @@
+"""isc doctor: the whole checklist, each finding with its fix; isc doctor explain CODE."""
+
+from __future__ import annotations
+
+import typer
+
+from iscsi_client.cli.context import get
+from iscsi_client.output import Column, emit_json, print_table, say
+
+app = typer.Typer(help="Diagnose this host's iSCSI setup.", invoke_without_command=True)
+
+COLUMNS = [
+    Column("code", "code", lambda f: f.code),
+    Column("level", "result", lambda f: f.level),
+    Column("summary", "finding", lambda f: f.summary),
+    Column("fix", "fix", lambda f: f.fix),
+    Column("subject", "subject", lambda f: f.subject, table=False),
+]
+
+
+@app.callback()
+def doctor_cmd(ctx: typer.Context,
+               no_mtu: bool = typer.Option(False, "--no-mtu", help="Skip the ping probes.")) -> int | None:
+    """Check iscsid, boot services, initiator name, MTU, paths, timeouts, fstab and CHAP. Exit 1 on any failure."""
+    if ctx.invoked_subcommand is not None:
+        return None
+    from iscsi_client.ops.doctor_checks import FAILURE, run_checks
+    from iscsi_client.ops.doctor_facts import gather
+
+    c = get(ctx)
+    findings = run_checks(gather(root=c.root, cmd=c.commands(), probe_mtu=not no_mtu))
+    failed = any(f.level == FAILURE for f in findings)
+    if c.json:
+        emit_json({"findings": [{col.key: col.get(f) for col in COLUMNS} for f in findings], "ok": not failed})
+    else:
+        print_table(COLUMNS, findings)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("explain")
+def explain_cmd(ctx: typer.Context, code: str = typer.Argument(..., help="A check code, e.g. ISC040.")) -> None:
+    """Explain one check."""
+    from iscsi_client.errors import NotFoundError
+    from iscsi_client.ops.doctor_checks import CHECKS, explain
+
+    check = explain(code)
+    if check is None:
+        raise NotFoundError(f"no check {code}", hint="codes: " + ", ".join(c.code for c in CHECKS))
+    if get(ctx).json:
+        emit_json({"check": {"code": check.code, "title": check.title, "explanation": check.explanation}})
+    else:
+        say(f"{check.code}: {check.title}\n\n{check.explanation}")

@@ -1,0 +1,303 @@
+"""isc doctor's checks: each a stable code, a title, an explanation, and a pure function of the Facts that
+returns findings (ok, warning, failure, skipped) with the fix to run."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from iscsi_client.model import BlockDevice
+from iscsi_client.ops.doctor_facts import Facts
+
+OK, WARNING, FAILURE, SKIPPED = "ok", "warning", "failure", "skipped"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: str
+    summary: str
+    fix: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    title: str
+    explanation: str
+    run: Callable[[Facts], list[Finding]]
+
+
+def _f(code: str, level: str, summary: str, fix: str | None = None, subject: str | None = None) -> Finding:
+    return Finding(code, level, summary, fix, subject)
+
+
+# --- the initiator software --------------------------------------------------------------------------
+def iscsid(f: Facts) -> list[Finding]:
+    if not f.live:
+        return [_f("ISC001", SKIPPED, "not checked under --root")]
+    out = []
+    if not f.iscsiadm_installed:
+        out.append(_f("ISC001", FAILURE, "iscsiadm is not installed",
+                      "apt install open-iscsi  (or: dnf install iscsi-initiator-utils)"))
+    if f.iscsid_running:
+        out.append(_f("ISC001", OK, "iscsid is running"))
+    else:
+        out.append(_f("ISC001", FAILURE if f.views or f.nodes else WARNING, "iscsid is not running",
+                      "systemctl enable --now iscsid.socket  (or start iscsid)"))
+    return out
+
+
+def boot_services(f: Facts) -> list[Finding]:
+    auto = [n for n in f.nodes if n.startup == "automatic"]
+    if not auto:
+        return [_f("ISC002", OK, "no record logs in at boot; boot services not needed")]
+    login_units = [u for u in ("open-iscsi.service", "iscsi.service") if u in f.units]
+    if not login_units:
+        return [_f("ISC002", WARNING, "no open-iscsi.service or iscsi.service unit found; cannot tell what logs in "
+                                      "at boot")]
+    out = []
+    for u in login_units[:1] + [u for u in ("iscsid.socket", "iscsid.service") if u in f.units][:1]:
+        if f.units[u]:
+            out.append(_f("ISC002", OK, f"{u} is enabled"))
+        else:
+            out.append(_f("ISC002", FAILURE, f"{len(auto)} record(s) log in at boot but {u} is not enabled",
+                          f"systemctl enable {u}", u))
+    return out
+
+
+KNOWN_DEFAULTS = ("iqn.1993-08.org.debian:01:", "iqn.2004-10.com.ubuntu:01:", "iqn.1994-05.com.redhat:",
+                  "iqn.1996-04.de.suse:01:")
+
+
+def initiator_name(f: Facts) -> list[Finding]:
+    i = f.initiator
+    if i.name is None:
+        return [_f("ISC003", FAILURE, f"no initiator name in {i.path}", "isc initiator set --generate")]
+    if not i.valid:
+        return [_f("ISC003", FAILURE, f"initiator name {i.name!r} is invalid: {i.problem}",
+                   "isc initiator set --generate")]
+    if "GenerateName=yes" in f.initiator_text or any(i.name == p.rstrip(":") or i.name == p for p in KNOWN_DEFAULTS):
+        return [_f("ISC003", FAILURE, f"initiator name {i.name} is a distribution placeholder, not unique",
+                   "isc initiator set --generate && systemctl restart iscsid")]
+    suffix = i.name.rsplit(":", 1)[-1] if ":" in i.name else ""
+    if any(i.name.startswith(p) for p in KNOWN_DEFAULTS) and not re.fullmatch(r"[0-9a-f]{6,}", suffix):
+        return [_f("ISC003", WARNING, f"initiator name {i.name} looks hand-made from a distribution template; "
+                                      "names copied between hosts (cloned images) break ACLs and sessions",
+                   "isc initiator set --generate  (then update the targets' ACLs)")]
+    return [_f("ISC003", OK, f"initiator name {i.name}")]
+
+
+# --- the network ----------------------------------------------------------------------------------------
+def mtu(f: Facts) -> list[Finding]:
+    if not f.live:
+        return [_f("ISC010", SKIPPED, "not checked under --root")]
+    if not f.mtus:
+        return [_f("ISC010", OK, "no portal in use to probe")]
+    out = []
+    for m in f.mtus:
+        if m.dev is None or m.mtu is None or m.expected_payload is None:
+            out.append(_f("ISC010", WARNING, f"no route to portal {m.address}", f"ip route get {m.address}", m.address))
+        elif m.largest_payload is None:
+            out.append(_f("ISC010", WARNING, f"portal {m.address} does not answer ping; path MTU not checked",
+                          None, m.address))
+        elif m.largest_payload < m.expected_payload:
+            frame = m.largest_payload + (48 if m.ipv6 else 28)
+            flag = "-6" if m.ipv6 else "-4"
+            out.append(_f("ISC010", FAILURE,
+                          f"MTU mismatch on the way to {m.address}: {m.dev} has MTU {m.mtu} but only packets up to "
+                          f"{frame} bytes get through unfragmented (jumbo frames not enabled end to end)",
+                          f"set the same MTU on every hop (switch ports, target NIC), or lower {m.dev}: "
+                          f"ip link set {m.dev} mtu {frame}; check with: ping {flag} -M do -s "
+                          f"{m.expected_payload} {m.address}", m.address))
+        else:
+            out.append(_f("ISC010", OK, f"{m.address} via {m.dev}: MTU {m.mtu} passes end to end", None, m.address))
+    return out
+
+
+# --- paths and multipath --------------------------------------------------------------------------------
+def _lun_paths(f: Facts) -> dict[str, list[tuple[str, BlockDevice, BlockDevice | None]]]:
+    """wwid -> [(portal, disk, map)] over all sessions."""
+    out: dict[str, list[tuple[str, BlockDevice, BlockDevice | None]]] = {}
+    for v in f.views:
+        for lun in v.luns:
+            if lun.disk and lun.disk.wwid:
+                out.setdefault(lun.disk.wwid, []).append((v.session.portal.address, lun.disk, lun.map))
+    return out
+
+
+def paths(f: Facts) -> list[Finding]:
+    out = []
+    per_wwid = _lun_paths(f)
+    portals_of = {}
+    for n in f.nodes:
+        portals_of.setdefault(str(n.target), set()).add(n.portal.address)
+    target_of = {lun.disk.wwid: str(v.session.target) for v in f.views for lun in v.luns if lun.disk}
+    for wwid, ps in per_wwid.items():
+        mapped = [m for _, _, m in ps if m is not None]
+        disks = [d for _, d, _ in ps]
+        if len(ps) > 1 and not mapped:
+            out.append(_f("ISC020", FAILURE, f"LUN {wwid} is reachable on {len(ps)} paths "
+                          f"({', '.join(d.devnode for d in disks)}) but not under multipath",
+                          "isc multipath config --write", wwid))
+        mounted_path = [d for d in disks if d.mountpoints]
+        if len(ps) > 1 and mounted_path:
+            out.append(_f("ISC020", FAILURE, f"{mounted_path[0].devnode} (one path of {wwid}) is mounted directly "
+                          f"on {mounted_path[0].mountpoints[0]}: the other paths give no protection",
+                          "unmount it, set up multipath (isc multipath config --write), mount the map", wwid))
+        target = target_of.get(wwid)
+        offered = len(portals_of.get(target or "", ()))
+        if mapped and offered > len(ps):
+            out.append(_f("ISC021", WARNING, f"map {wwid} has {len(ps)} path(s) but {target} has records on "
+                          f"{offered} portals", f"isc login {target}", wwid))
+    for m in f.maps or []:
+        for p in m.paths:
+            if not p.healthy:
+                out.append(_f("ISC022", FAILURE, f"map {m.name}: path {p.dev} is {p.dm_state}/{p.checker_state}",
+                              "check the network and the target portal for this path; 'isc multipath status' and "
+                              "'multipath -ll' show it", p.dev))
+    if f.maps is None and f.live and any(len(v) > 1 for v in per_wwid.values()):
+        out.append(_f("ISC022", WARNING, "multipathd is not running or not installed", "systemctl enable --now "
+                      "multipathd"))
+    return out or [_f("ISC020", OK, "paths: no single-path mounts, no failed paths")]
+
+
+# --- timeouts -------------------------------------------------------------------------------------------
+def timeouts(f: Facts) -> list[Finding]:
+    out = []
+    multipathed = {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
+    for v in f.views:
+        s = v.session
+        rec = [n for n in f.nodes if n.target == s.target and n.portal.address == s.portal.address]
+        if s.recovery_tmo is None:
+            continue
+        if s.sid in multipathed and s.recovery_tmo > 15:
+            out.append(_f("ISC030", WARNING, f"session {s.sid} ({s.portal.address}) is multipathed but waits "
+                          f"{s.recovery_tmo} s before failing I/O over (replacement_timeout)",
+                          f"iscsiadm -m node -T {s.target} -p {s.portal.address} -o update -n "
+                          "node.session.timeo.replacement_timeout -v 5", str(s.sid)))
+        if s.sid not in multipathed and s.recovery_tmo < 30:
+            out.append(_f("ISC030", WARNING, f"session {s.sid} ({s.portal.address}) has no multipath but fails I/O "
+                          f"after {s.recovery_tmo} s of network trouble", "raise node.session.timeo.replacement_"
+                          "timeout (120 is the default) or add multipath", str(s.sid)))
+        if rec and rec[0].replacement_timeout is not None and rec[0].replacement_timeout != s.recovery_tmo \
+                and s.sid not in multipathed:
+            out.append(_f("ISC031", WARNING, f"session {s.sid}: live recovery_tmo {s.recovery_tmo} s differs from "
+                          f"the record's replacement_timeout {rec[0].replacement_timeout} s (next login changes it)",
+                          None, str(s.sid)))
+    return out or [_f("ISC030", OK, "session timeouts suit their multipath setup")]
+
+
+# --- fstab and boot -------------------------------------------------------------------------------------
+def _iscsi_fs(f: Facts) -> dict[str, tuple[str, BlockDevice]]:
+    """Identifiers that name an iSCSI filesystem (UUID=..., /dev/sdX, by-id/by-path links, maps) -> target."""
+    out: dict[str, tuple[str, BlockDevice]] = {}
+    for v in f.views:
+        for lun in v.luns:
+            for dev in (lun.disk, lun.map):
+                if dev is None:
+                    continue
+                t = (str(v.session.target), dev)
+                out[dev.devnode] = t
+                out.update({link: t for link in dev.links})
+                if dev.fs_uuid:
+                    out[f"UUID={dev.fs_uuid}"] = t
+                if dev.dm_name:
+                    out[f"/dev/mapper/{dev.dm_name}"] = t
+    return out
+
+
+def fstab(f: Facts) -> list[Finding]:
+    out = []
+    known = _iscsi_fs(f)
+    startup = {}
+    for n in f.nodes:
+        startup.setdefault(str(n.target), set()).add(n.startup)
+    for line in f.fstab:
+        e = line.entry
+        hit = known.get(e.spec)
+        target = hit[0] if hit else (line.isc_comment.split()[0] if line.isc_comment else None)
+        iscsi = hit is not None or line.isc_comment is not None or "-iscsi-" in e.spec
+        if not iscsi:
+            continue
+        opts = e.option_list
+        if "_netdev" not in opts:
+            out.append(_f("ISC040", FAILURE, f"{e.mountpoint}: iSCSI filesystem without _netdev; boot waits for it "
+                          "before the network and iSCSI are up (emergency mode or a 90 s hang)",
+                          f"add _netdev,nofail to the options of {e.mountpoint} in /etc/fstab", e.mountpoint))
+        elif "nofail" not in opts:
+            out.append(_f("ISC040", WARNING, f"{e.mountpoint}: no nofail; an unreachable target stops the boot",
+                          f"add nofail to the options of {e.mountpoint} in /etc/fstab", e.mountpoint))
+        if re.fullmatch(r"/dev/sd[a-z]+\d*", e.spec):
+            better = f"UUID={hit[1].fs_uuid}" if hit and hit[1].fs_uuid else "UUID=<filesystem UUID>"
+            out.append(_f("ISC041", FAILURE, f"{e.mountpoint} is mounted by kernel name {e.spec}, which changes "
+                          "between boots and logins", f"use {better} in /etc/fstab (isc persist does)", e.mountpoint))
+        if target and startup.get(target) and "automatic" not in startup[target]:
+            out.append(_f("ISC042", FAILURE, f"{e.mountpoint} needs {target}, whose records have node.startup manual: "
+                          "nothing logs in at boot, so the mount is missing after reboot",
+                          f"isc startup {target} automatic", e.mountpoint))
+    return out or [_f("ISC040", OK, "fstab: iSCSI filesystems use _netdev, stable names and boot logins")]
+
+
+# --- security -------------------------------------------------------------------------------------------
+def security(f: Facts) -> list[Finding]:
+    out = []
+    for v in f.views:
+        s = v.session
+        rec = [n for n in f.nodes if n.target == s.target and n.portal.address == s.portal.address]
+        if rec and rec[0].chap.method != "CHAP" and not s.portal.is_loopback:
+            out.append(_f("ISC050", WARNING, f"{s.target} on {s.portal.address} is used without CHAP: anyone who "
+                          "reaches the portal and knows (or guesses) an allowed initiator name can connect",
+                          f"isc chap {s.target} --user NAME  (and enable CHAP on the target)", str(s.sid)))
+    return out or [_f("ISC050", OK, "sessions on network portals use CHAP")]
+
+
+CHECKS: list[Check] = [
+    Check("ISC001", "iscsid and iscsiadm", "open-iscsi's daemon (iscsid) performs logins and error recovery; "
+          "iscsiadm talks to it. Without iscsid nothing logs in, at boot or by hand.", iscsid),
+    Check("ISC002", "boot services", "Records with node.startup automatic log in at boot only if the "
+          "distribution's login unit (open-iscsi.service on Debian/Ubuntu, iscsi.service on RHEL/SUSE) and "
+          "iscsid are enabled.", boot_services),
+    Check("ISC003", "initiator name", "Targets grant access by initiator name (ACL). Two hosts with the same "
+          "name (a cloned image) kick each other's sessions out and see each other's LUNs.", initiator_name),
+    Check("ISC010", "MTU end to end", "Jumbo frames help only when every hop has the same MTU; a smaller MTU "
+          "on the way makes large iSCSI PDUs vanish (logins work, I/O stalls). isc pings each portal with the "
+          "don't-fragment bit at the largest payload the interface MTU allows (IPv4: MTU-28, IPv6: MTU-48).", mtu),
+    Check("ISC020", "single-path LUNs", "A LUN reachable on several portals must be used through its multipath "
+          "map; a filesystem mounted on one sd path loses the redundancy and two paths written independently "
+          "corrupt data.", paths),
+    Check("ISC021", "missing paths", "A map with fewer paths than the target offers has lost redundancy "
+          "(a portal not logged in).", paths),
+    Check("ISC022", "failed paths", "multipathd reports a path as failed or faulty: I/O goes over the rest.",
+          paths),
+    Check("ISC030", "failover timeouts", "With multipath, replacement_timeout (the session's recovery_tmo) "
+          "should be short (5 s) so I/O moves to another path quickly; without multipath it should be long (120 "
+          "s) so a network blip does not become an I/O error.", timeouts),
+    Check("ISC031", "record vs live timeout", "The live session keeps the timeout it logged in with; the node "
+          "record's value applies at the next login.", timeouts),
+    Check("ISC040", "fstab _netdev and nofail", "An iSCSI filesystem needs _netdev so systemd mounts it after "
+          "the network and iSCSI logins, and nofail so an unreachable target does not stop the boot.", fstab),
+    Check("ISC041", "fstab by kernel name", "/dev/sdX names follow discovery order and change between boots; "
+          "UUID= (or the multipath map) is stable.", fstab),
+    Check("ISC042", "fstab target without boot login", "A filesystem in fstab whose target has node.startup "
+          "manual is not there after a reboot.", fstab),
+    Check("ISC050", "CHAP", "Without CHAP, the only protection is the initiator name in the target's ACL, "
+          "which is sent in clear and easy to copy.", security),
+]
+
+
+def run_checks(f: Facts) -> list[Finding]:
+    seen: set[Callable[[Facts], list[Finding]]] = set()
+    out: list[Finding] = []
+    for c in CHECKS:
+        if c.run in seen:
+            continue
+        seen.add(c.run)
+        out.extend(c.run(f))
+    return out
+
+
+def explain(code: str) -> Check | None:
+    return next((c for c in CHECKS if c.code == code.upper()), None)

@@ -1,0 +1,117 @@
+"""Everything ``isc doctor`` looks at, gathered once through the system adapters (files under --root;
+tools and probes only on the live host). The checks (ops/doctor_checks.py) are pure functions of this."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from iscsi_client.model import MultipathMap, Node, SessionView
+from iscsi_client.ops.initiator import InitiatorName, show_initiator
+from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.system import blockdev, initiator_file, net_probe, nodedb, services
+from iscsi_client.system import fstab as fstab_file
+from iscsi_client.system import multipath as mp
+from iscsi_client.system.commands import Commands
+from iscsi_client.system.files import read_text
+from iscsi_client.system.root import Root
+
+
+@dataclass(frozen=True)
+class PortalMtu:
+    address: str
+    ipv6: bool
+    dev: str | None
+    mtu: int | None
+    expected_payload: int | None  # what the interface MTU allows
+    largest_payload: int | None  # what got through with don't-fragment (None: nothing did)
+
+
+@dataclass(frozen=True)
+class FstabLine:
+    entry: fstab_text.FstabEntry
+    isc_comment: str | None
+
+
+@dataclass(frozen=True)
+class Facts:
+    live: bool
+    iscsiadm_installed: bool | None
+    iscsid_running: bool | None
+    units: dict[str, bool]  # existing boot units -> enabled
+    initiator: InitiatorName
+    initiator_text: str
+    nodes: list[Node]
+    views: list[SessionView]
+    fstab: list[FstabLine]
+    maps: list[MultipathMap] | None  # None: not looked at (no multipathd, or --root)
+    mtus: list[PortalMtu]
+
+
+def _iscsid_running(root: Root) -> bool:
+    proc = root("/proc")
+    for p in proc.iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == "iscsid":
+                    return True
+            except OSError:
+                continue
+    return False
+
+
+def _fstab_lines(text: str) -> list[FstabLine]:
+    out: list[FstabLine] = []
+    previous = ""
+    for line in text.splitlines():
+        e = fstab_text.parse_line(line)
+        if e is not None:
+            comment = previous[len(fstab_text.MARKER):].strip() if previous.startswith(fstab_text.MARKER) else None
+            out.append(FstabLine(e, comment))
+        previous = line
+    return out
+
+
+def portals_in_use(nodes: list[Node], views: list[SessionView]) -> list[str]:
+    """Hosts of active sessions and of records that log in at boot."""
+    hosts = {v.session.portal.host for v in views}
+    hosts |= {n.portal.host for n in nodes if n.startup == "automatic"}
+    return sorted(hosts)
+
+
+def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
+    live = root.is_live
+    nodes = nodedb.read_nodes(root)
+    views = blockdev.session_views(root)
+    units = {u: services.is_enabled(root, u) for u in (*services.LOGIN_UNITS, *services.DAEMON_UNITS,
+                                                       services.MULTIPATH_UNIT) if services.unit_exists(root, u)}
+    maps = None
+    if live and shutil.which("multipathd"):
+        try:
+            maps = mp.show_maps(cmd)
+        except Exception:
+            maps = None
+    mtus: list[PortalMtu] = []
+    if live and probe_mtu:
+        for host in portals_in_use(nodes, views):
+            ipv6 = ":" in host
+            dev = net_probe.route_device(cmd, host)
+            mtu = net_probe.interface_mtu(root, dev) if dev else None
+            overhead = net_probe.IPV6_OVERHEAD if ipv6 else net_probe.IPV4_OVERHEAD
+            # the largest ICMP payload one IP packet can carry: 65507 (IPv4), 65527 (IPv6)
+            expected = min(mtu - overhead, 65535 - overhead + (20 if ipv6 else 0)) if mtu else None
+            largest = net_probe.largest_payload(cmd, host, expected, ipv6=ipv6) if expected else None
+            mtus.append(PortalMtu(host, ipv6, dev, mtu, expected, largest))
+    return Facts(
+        live=live,
+        iscsiadm_installed=(shutil.which("iscsiadm") is not None) if live else None,
+        iscsid_running=_iscsid_running(root) if live else None,
+        units=units,
+        initiator=show_initiator(root=root),
+        initiator_text=read_text(root(initiator_file.PATH)) or "",
+        nodes=nodes,
+        views=views,
+        fstab=_fstab_lines(fstab_file.read_fstab(root)),
+        maps=maps,
+        mtus=mtus,
+    )

@@ -1,0 +1,70 @@
+"""isc doctor on purpose-made mistakes in a real guest: fstab, boot login, MTU."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from labtargets import CHAP, CHAP_SECRET, CHAP_USER
+
+pytestmark = pytest.mark.lab
+
+
+def findings(guest, *args: str) -> tuple[int, list[dict]]:
+    r = guest.isc("--json", "doctor", *args)
+    return r.rc, json.loads(r.stdout)["findings"]
+
+
+def levels(found: list[dict], code: str) -> list[str]:
+    return [f["level"] for f in found if f["code"] == code]
+
+
+def test_fstab_and_startup_mistakes_are_reported_with_the_fix(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
+    r = guest.isc("--json", "login", CHAP)
+    (dev,) = json.loads(r.stdout)["logins"][0]["devices"]
+    guest.run(f"mkfs.xfs -q -f {dev} && mkdir -p /srv/d && udevadm settle").check()
+    guest.run(f"echo '{dev} /srv/d xfs defaults 0 0' >> /etc/fstab && mount /srv/d").check()
+
+    rc, found = findings(guest, "--no-mtu")
+    assert rc == 1
+    by_code = {f["code"]: f for f in found if f["level"] == "failure"}
+    assert "without _netdev" in by_code["ISC040"]["summary"] and "_netdev,nofail" in by_code["ISC040"]["fix"]
+    uuid = guest.run(f"blkid -s UUID -o value {dev}").check().stdout.strip()
+    assert dev in by_code["ISC041"]["summary"] and f"UUID={uuid}" in by_code["ISC041"]["fix"]
+    assert by_code["ISC042"]["fix"] == f"isc startup {CHAP} automatic"
+
+    guest.run(f"sed -i 's|^{dev} /srv/d xfs defaults 0 0$|UUID={uuid} /srv/d xfs _netdev,nofail 0 0|' /etc/fstab"
+              ).check()
+    guest.isc("startup", CHAP, "automatic").check()
+    rc, found = findings(guest, "--no-mtu")
+    assert [f for f in found if f["level"] == "failure"] == [], found
+    assert rc == 0
+    assert levels(found, "ISC002") == ["ok", "ok"]  # open-iscsi.service and iscsid.socket enabled
+
+
+def test_mtu_mismatch_on_the_way_to_a_portal(guest):
+    # a portal behind a link whose far end has a smaller MTU than ours: jumbo frames not end to end
+    guest.run("ip netns add far && ip link add veth0 mtu 9000 type veth peer name veth1 mtu 1500 && "
+              "ip link set veth1 netns far && ip addr add 10.9.0.1/24 dev veth0 && ip link set veth0 up && "
+              "ip -n far addr add 10.9.0.2/24 dev veth1 && ip -n far link set veth1 up && "
+              "ip -n far link set lo up").check()
+    guest.isc("nodes", "add", "iqn.2003-01.org.isc.lab:far", "10.9.0.2").check()
+    guest.isc("startup", "iqn.2003-01.org.isc.lab:far", "automatic").check()
+    rc, found = findings(guest)
+    assert rc == 1
+    (bad,) = [f for f in found if f["code"] == "ISC010" and f["level"] == "failure"]
+    assert bad["subject"] == "10.9.0.2"
+    assert "veth0 has MTU 9000" in bad["summary"]
+    # the far end takes 1500-byte frames (veth tolerates a few bytes more: the probe reports what passed)
+    largest = int(re.search(r"packets up to (\d+) bytes", bad["summary"]).group(1))
+    assert 1500 <= largest <= 1504
+    assert "ping -4 -M do -s 8972 10.9.0.2" in bad["fix"]
+
+    guest.run("ip link set veth0 mtu 1500").check()
+    rc, found = findings(guest)
+    mtu = [f for f in found if f["code"] == "ISC010" and f["subject"] == "10.9.0.2"]
+    assert [f["level"] for f in mtu] == ["ok"]
+    guest.isc("nodes", "delete", "iqn.2003-01.org.isc.lab:far").check()

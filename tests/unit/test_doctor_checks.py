@@ -1,0 +1,92 @@
+"""Doctor checks are pure functions of Facts: each mistake gives its code, level and fix."""
+
+from __future__ import annotations
+
+from iscsi_client.model import BlockDevice, Chap, Iqn, Lun, MpPath, MultipathMap, Node, PathGroup, Portal, Session
+from iscsi_client.model import SessionView as View
+from iscsi_client.ops.doctor_checks import CHECKS, explain, run_checks
+from iscsi_client.ops.doctor_facts import Facts, FstabLine, PortalMtu
+from iscsi_client.ops.initiator import InitiatorName
+from iscsi_client.parsers.fstab import FstabEntry
+
+T = Iqn.parse("iqn.2003-01.org.example:disk")
+P1, P2 = Portal("192.0.2.1", 3260, 1), Portal("192.0.2.2", 3260, 1)
+
+
+def disk(name: str, *, mounts: tuple[str, ...] = (), holders: tuple[str, ...] = ()) -> BlockDevice:
+    return BlockDevice(name, "8:0", 1 << 30, "LIO-ORG", "disk", wwid="36001405abc", fstype="xfs", fs_uuid="u-1",
+                       mountpoints=mounts, holders=holders)
+
+
+def facts(**kw: object) -> Facts:
+    base: dict[str, object] = dict(
+        live=True, iscsiadm_installed=True, iscsid_running=True,
+        units={"open-iscsi.service": True, "iscsid.socket": True},
+        initiator=InitiatorName("iqn.1993-08.org.debian:01:0123456789ab", "/etc/iscsi/initiatorname.iscsi", True),
+        initiator_text="InitiatorName=iqn.1993-08.org.debian:01:0123456789ab\n",
+        nodes=[Node(T, P1, startup="automatic"), Node(T, P2, startup="automatic")], views=[], fstab=[], maps=[],
+        mtus=[])
+    base.update(kw)
+    return Facts(**base)  # type: ignore[arg-type]
+
+
+def codes(f: Facts, level: str) -> list[str]:
+    return sorted({x.code for x in run_checks(f) if x.level == level})
+
+
+def test_a_healthy_host_has_no_findings_but_ok():
+    assert codes(facts(), "failure") == [] and codes(facts(), "warning") == []
+
+
+def test_one_path_mounted_of_a_two_path_lun():
+    views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", disk("sda", mounts=("/srv",))),)),
+             View(Session(2, T, P2, recovery_tmo=120), (Lun("3:0:0:0", 0, "running", disk("sdb")),))]
+    found = {x.code: x for x in run_checks(facts(views=views)) if x.level == "failure"}
+    assert "not under multipath" in found["ISC020"].summary or "mounted directly" in found["ISC020"].summary
+    assert found["ISC020"].fix is not None and "multipath config --write" in found["ISC020"].fix
+
+
+def test_failed_path_and_slow_failover():
+    m = BlockDevice("dm-0", "253:0", 1 << 30, wwid="36001405abc", dm_name="36001405abc", dm_uuid="mpath-36001405abc")
+    views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", disk("sda"), m),))]
+    mp = MultipathMap("36001405abc", "36001405abc", "dm-0", "LIO-ORG", "disk", "1 queue_if_no_path", "1 alua",
+                      "12 chk", (PathGroup(1, "service-time 0", 50, "active",
+                                           (MpPath("sda", "8:0", "failed", "faulty", "running"),)),))
+    f = facts(views=views, maps=[mp])
+    assert "ISC022" in codes(f, "failure")
+    assert {"ISC030", "ISC021"} <= set(codes(f, "warning"))  # 120 s with multipath; 1 of 2 portals
+
+
+def test_fstab_mistakes():
+    views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", disk("sda")),))]
+    nodes = [Node(T, P1, startup="manual")]
+    f = facts(views=views, nodes=nodes, fstab=[FstabLine(FstabEntry("/dev/sda", "/srv", "xfs", "defaults"), None)])
+    found = {x.code: x for x in run_checks(f) if x.level == "failure"}
+    assert set(found) >= {"ISC040", "ISC041", "ISC042"}
+    assert found["ISC041"].fix == "use UUID=u-1 in /etc/fstab (isc persist does)"
+    assert found["ISC042"].fix == f"isc startup {T} automatic"
+
+
+def test_no_chap_on_a_network_portal_is_a_warning_loopback_is_not():
+    chapless = [Node(T, P1, startup="automatic", chap=Chap())]
+    remote = facts(nodes=chapless, views=[View(Session(1, T, P1, recovery_tmo=120))])
+    assert "ISC050" in codes(remote, "warning")
+    lo = Portal("127.0.0.1", 3260, 1)
+    local = facts(nodes=[Node(T, lo, startup="automatic")], views=[View(Session(1, T, lo, recovery_tmo=120))])
+    assert "ISC050" not in codes(local, "warning")
+
+
+def test_initiator_placeholder_and_missing_units():
+    f = facts(initiator_text="GenerateName=yes\n", units={"open-iscsi.service": False, "iscsid.socket": True})
+    assert {"ISC003", "ISC002"} <= set(codes(f, "failure"))
+
+
+def test_mtu_finding_has_the_probe_command():
+    f = facts(mtus=[PortalMtu("192.0.2.1", False, "eth1", 9000, 8972, 1472)])
+    (x,) = [x for x in run_checks(f) if x.code == "ISC010"]
+    assert x.level == "failure" and "ping -4 -M do -s 8972 192.0.2.1" in (x.fix or "")
+
+
+def test_every_code_explains_itself():
+    assert len({c.code for c in CHECKS}) == len(CHECKS)
+    assert explain("isc040") is not None and explain("ISC999") is None
