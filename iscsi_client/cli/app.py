@@ -3,6 +3,7 @@ messages and exit codes."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import typer
 from iscsi_client import __version__
 from iscsi_client.cli import (
     chap,
+    completion,
     discover,
     doctor,
     initiator,
@@ -73,6 +75,7 @@ app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
 app.add_typer(doctor.app, name="doctor")
+app.add_typer(completion.app, name="completion")
 
 
 def _wants_json(argv: list[str]) -> bool:
@@ -91,7 +94,16 @@ def report_error(err: IscError, argv: list[str]) -> int:
     return err.exit_code
 
 
+COMPLETE_VAR = "_ISC_COMPLETE"
+
+
 def main(argv: list[str] | None = None) -> None:
+    if COMPLETE_VAR in os.environ:
+        # TAB completion: click's own protocol (bash_complete, zsh_complete, fish_complete), matching the
+        # scripts in completions/ (generated with bash_source, zsh_source, fish_source).
+        from click.shell_completion import shell_complete
+
+        sys.exit(shell_complete(typer.main.get_command(app), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = app(args=args, prog_name="isc", standalone_mode=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.cli.secret_input import ENV_MUTUAL, ENV_SECRET, read_secret
@@ -14,8 +15,9 @@ from iscsi_client.output import emit_json, say
 
 def chap_cmd(
     ctx: typer.Context,
-    target: str = typer.Argument(..., help="Target IQN."),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all)."),
+    target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
+    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all).",
+                                       autocompletion=completers.portals),
     user: str | None = typer.Option(None, "--user", "-u", help="CHAP user name (the target's 'userid')."),
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Read the secret from the first line of FILE."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
 from iscsi_client.output import Column, emit_json, print_table, say
 
@@ -38,7 +39,8 @@ def doctor_cmd(ctx: typer.Context,
 
 
 @app.command("explain")
-def explain_cmd(ctx: typer.Context, code: str = typer.Argument(..., help="A check code, e.g. ISC040.")) -> None:
+def explain_cmd(ctx: typer.Context, code: str = typer.Argument(..., help="A check code, e.g. ISC040.",
+                                                autocompletion=completers.doctor_codes)) -> None:
     """Explain one check."""
     from iscsi_client.errors import NotFoundError
     from iscsi_client.ops.doctor_checks import CHECKS, explain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.cli.outcomes import render_outcomes
@@ -13,8 +14,10 @@ from iscsi_client.output import note
 
 def login_cmd(
     ctx: typer.Context,
-    target: str | None = typer.Argument(None, help="Target IQN (all its portals unless -p)."),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal."),
+    target: str | None = typer.Argument(None, help="Target IQN (all its portals unless -p).",
+                                        autocompletion=completers.targets),
+    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
+                                       autocompletion=completers.portals),
     all_nodes: bool = typer.Option(False, "--all", help="Every node record."),
     no_wait: bool = typer.Option(False, "--no-wait", help="Do not wait for the block devices."),
     wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
@@ -32,8 +35,10 @@ def login_cmd(
 
 def logout_cmd(
     ctx: typer.Context,
-    target: str | None = typer.Argument(None, help="Target IQN (all its sessions unless -p)."),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal."),
+    target: str | None = typer.Argument(None, help="Target IQN (all its sessions unless -p).",
+                                        autocompletion=completers.session_targets),
+    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
+                                       autocompletion=completers.portals),
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
     teardown: bool = typer.Option(False, "--teardown",
                                   help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
@@ -62,7 +63,8 @@ def add_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target I
 
 
 @app.command("delete")
-def delete_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target IQN."),
+def delete_cmd(ctx: typer.Context,
+               target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
                portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.")) -> None:
     """Delete node records (refused while a session uses them)."""
     from iscsi_client.ops.nodes import delete_nodes

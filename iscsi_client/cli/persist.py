@@ -6,13 +6,15 @@ import dataclasses
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
 from iscsi_client.output import emit_json, note, say
 
 
 def persist_cmd(
     ctx: typer.Context,
-    what: str = typer.Argument(..., help="DEVICE (/dev/sdX, /dev/disk/by-..., /dev/mapper/NAME) or TARGET[/LUN]."),
+    what: str = typer.Argument(..., help="DEVICE (/dev/sdX, /dev/disk/by-..., /dev/mapper/NAME) or TARGET[/LUN].",
+                              autocompletion=completers.devices),
     mountpoint: str = typer.Argument(..., help="Where to mount it, e.g. /srv/data."),
     fstype: str | None = typer.Option(None, "--fstype", "-t", help="xfs (default for new filesystems) or ext4."),
     mkfs: bool = typer.Option(False, "--mkfs", help="Create the filesystem if the device has none."),
@@ -50,7 +52,8 @@ def persist_cmd(
 
 
 def unpersist_cmd(ctx: typer.Context,
-                  mountpoint: str = typer.Argument(..., help="The mount point isc persisted.")) -> None:
+                  mountpoint: str = typer.Argument(..., help="The mount point isc persisted.",
+                                                   autocompletion=completers.mountpoints)) -> None:
     """Undo persist: unmount, remove the fstab entry (backup kept), boot login off if nothing else needs it.
     The data on the LUN is left alone."""
     from iscsi_client.ops.persist import unpersist

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.output import emit_json, say
@@ -11,9 +12,10 @@ from iscsi_client.output import emit_json, say
 
 def startup_cmd(
     ctx: typer.Context,
-    target: str = typer.Argument(..., help="Target IQN."),
-    mode: str = typer.Argument(..., help="automatic | manual | onboot"),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all)."),
+    target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
+    mode: str = typer.Argument(..., help="automatic | manual | onboot", autocompletion=completers.startup_modes),
+    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all).",
+                                       autocompletion=completers.portals),
 ) -> None:
     """Set node.startup and node.conn[0].startup together."""
     from iscsi_client.errors import UsageError

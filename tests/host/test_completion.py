@@ -1,0 +1,130 @@
+"""TAB completion in real shells: bash and zsh in tmux, typing like a sysadmin, reading what the shell shows.
+Completion data comes from a snapshot of a real lab guest under --root (node records, sessions, devices)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SNAPSHOT = REPO / "tests/fixtures/lab-root/multipath.tar.gz"
+
+
+@pytest.fixture(scope="module")
+def snap(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    dest = tmp_path_factory.mktemp("snap")
+    with tarfile.open(SNAPSHOT) as tar:
+        tar.extractall(dest, filter="tar")
+    return dest / "multipath"
+
+
+@pytest.fixture(scope="module")
+def bin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An 'isc' on PATH that runs this checkout with this interpreter."""
+    d = tmp_path_factory.mktemp("bin")
+    (d / "isc").write_text(f"#!/bin/sh\nPYTHONPATH={REPO} exec {sys.executable} -m iscsi_client \"$@\"\n")
+    (d / "isc").chmod(0o755)
+    return d
+
+
+class Tmux:
+    def __init__(self, shell: list[str], env: dict[str, str]) -> None:
+        if shutil.which("tmux") is None:
+            pytest.skip("tmux is not installed")
+        self.name = f"isc-test-{os.getpid()}-{time.monotonic_ns()}"
+        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "200", "-y", "50", *shell],
+                       check=True, env=env)
+
+    def send(self, *keys: str) -> None:
+        subprocess.run(["tmux", "send-keys", "-t", self.name, *keys], check=True)
+
+    def screen(self) -> str:
+        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], check=True, capture_output=True,
+                              text=True).stdout
+
+    def wait_for(self, needle: str, timeout: float = 10) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.screen()
+            if needle in text:
+                return text
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{needle!r} not on screen:\n{text}")
+            time.sleep(0.1)
+
+    def tab_until(self, needle: str, tries: int = 4) -> str:
+        """Press Tab until the shell shows ``needle`` (shells list candidates on the 2nd press)."""
+        for _ in range(tries):
+            self.send("Tab")
+            try:
+                return self.wait_for(needle, timeout=3)
+            except AssertionError:
+                continue
+        return self.wait_for(needle, timeout=1)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+
+
+def _env(bin_dir: Path, home: Path) -> dict[str, str]:
+    return dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", HOME=str(home), TERM="xterm",
+                PS1="$ ", LC_ALL="C.UTF-8")
+
+
+def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp_path):
+    rc = tmp_path / "bashrc"
+    rc.write_text(f"PS1='$ '\nsource {REPO}/completions/isc\n")
+    t = Tmux(["bash", "--noprofile", "--rcfile", str(rc), "-i"], _env(bin_dir, tmp_path))
+    try:
+        t.wait_for("$")
+        t.send("isc lo")
+        screen = t.tab_until("logout")
+        assert "login" in screen
+        t.send("C-u")
+        t.send(f"isc --root {snap} login iqn.2003-01.org.isc.lab:mul")
+        t.tab_until("login iqn.2003-01.org.isc.lab:multi")
+        t.send(" -p 127.0.0.")
+        screen = t.tab_until("127.0.0.2:3260")
+        assert "127.0.0.1:3260" in screen
+        t.send("C-u")
+        t.send(f"isc --root {snap} persist /dev/")
+        screen = t.tab_until("/dev/sdb")
+        assert "/dev/dm-0" in screen and "/dev/sda" in screen
+    finally:
+        t.close()
+
+
+def test_zsh_completes_with_descriptions(snap, bin_dir, tmp_path):
+    if shutil.which("zsh") is None:
+        pytest.skip("zsh is not installed")
+    fpath = tmp_path / "zfunc"
+    fpath.mkdir()
+    shutil.copy(REPO / "completions/_isc", fpath / "_isc")
+    (tmp_path / ".zshrc").write_text(f"PS1='%% '\nfpath=({fpath} $fpath)\nautoload -Uz compinit && compinit -u\n")
+    env = _env(bin_dir, tmp_path) | {"ZDOTDIR": str(tmp_path)}
+    t = Tmux(["zsh", "-i"], env)
+    try:
+        t.wait_for("%")
+        t.send(f"isc --root {snap} login iqn")
+        screen = t.tab_until("node record on 127.0.0.1, 127.0.0.2")
+        assert "iqn.2003-01.org.isc.lab:multi" in screen
+        t.send("C-u")
+        t.send("isc doctor explain ISC04")
+        t.tab_until("fstab by kernel name")
+    finally:
+        t.close()
+
+
+def test_checked_in_scripts_match_the_app():
+    from iscsi_client.cli.completion import FILES, script
+
+    for shell, name in FILES.items():
+        assert (REPO / "completions" / name).read_text() == script(shell), (
+            f"completions/{name} is out of date: isc completion show {shell} > completions/{name}")
