@@ -23,7 +23,7 @@ def step(guest: vm.Guest, title: str, command: str, *, env: dict[str, str] | Non
          shown: str | None = None) -> vm.Result:
     print(f"\n{BOLD}# {title}{RESET}")
     print(f"{BOLD}$ {shown or command}{RESET}")
-    r = guest.run(command, env={"COLUMNS": "110", **(env or {})})
+    r = guest.run(command, env={"COLUMNS": "120", **(env or {})})
     sys.stdout.write(r.stdout)
     if r.stderr:
         sys.stdout.write(r.stderr)
@@ -41,28 +41,39 @@ def main() -> int:
     failures = 0
     try:
         guest.start()
-        print(f"guest ready in {guest.boot_seconds:.0f} s: LIO exports {MULTI} on two portals and {CHAP} with CHAP")
-        steps: list[tuple[str, str, dict[str, str] | None, str | None]] = [
-            ("Which initiator name does this host log in with?", "isc initiator", None, None),
+        print(f"guest ready in {guest.boot_seconds:.0f} s: LIO exports {MULTI} on two portals "
+              f"(127.0.0.1, 127.0.0.2) and {CHAP} with CHAP")
+        chap_env = {"ISC_CHAP_PASSWORD": CHAP_SECRET}
+        steps: list[tuple[str, str, dict[str, str] | None, str | None, int]] = [
+            ("Which initiator name does this host log in with?", "isc initiator", None, None, 0),
             ("Ask the target portal what it exports (records are created, existing ones never reset)",
-             "isc discover 127.0.0.1", None, None),
-            ("The node database", "isc nodes", None, None),
+             "isc discover 127.0.0.1", None, None, 0),
+            ("The node database", "isc nodes", None, None, 0),
             ("CHAP for the protected target: the secret comes from the environment, a file, stdin or a prompt,"
-             " never from the command line", f"isc -v chap {CHAP} --user {CHAP_USER}",
-             {"ISC_CHAP_PASSWORD": CHAP_SECRET}, f"ISC_CHAP_PASSWORD=******** isc -v chap {CHAP} --user {CHAP_USER}"),
-            ("Log in to the CHAP target", f"isc login {CHAP}", None, None),
-            ("Log in to the two-portal target", f"isc login {MULTI}", None, None),
-            ("Running it again changes nothing", f"isc login {MULTI}", None, None),
-            ("Log in automatically at boot", f"isc startup {MULTI} automatic", None, None),
-            ("Sessions as the kernel shows them", "isc sessions", None, None),
-            ("The same for scripts", "isc --json sessions", None, None),
-            ("The kernel's block devices for those sessions", "lsblk -S -o NAME,HCTL,TRAN,VENDOR,MODEL,SIZE",
-             None, None),
-            ("Log out", "isc logout --all", None, None),
+             " never from the command line", f"isc -v chap {CHAP} --user {CHAP_USER}", chap_env,
+             f"ISC_CHAP_PASSWORD=******** isc -v chap {CHAP} --user {CHAP_USER}", 0),
+            ("Log in; isc returns once the block device and its udev links exist", f"isc login {CHAP}", None, None,
+             0),
+            ("Log in to the two-portal target: two paths to one LUN", f"isc login {MULTI}", None, None, 0),
+            ("Running it again changes nothing", f"isc login {MULTI}", None, None, 0),
+            ("Debian's find_multipaths strict gives no map yet: what isc would configure",
+             "isc multipath config", None, None, 0),
+            ("Write it, register the LUN's WWID, reconfigure multipathd", "isc multipath config --write", None,
+             None, 0),
+            ("Paths and their health", "isc multipath status", None, None, 0),
+            ("Sessions down to devices and maps", "isc status", None, None, 0),
+            ("Format the LUN (through its multipath map) and mount it now and at every boot",
+             f"isc persist {MULTI}/0 /srv/data --mkfs", None, None, 0),
+            ("What persist wrote and mounted", "tail -n 2 /etc/fstab; findmnt /srv/data", None, None, 0),
+            ("The whole checklist", "isc doctor", None, None, 0),
+            ("Logging out from under a mounted filesystem is refused", f"isc logout {MULTI}", None, None, 7),
+            ("The tree, mounted", "isc status", None, None, 0),
         ]
-        for title, command, env, shown in steps:
+        for title, command, env, shown, expected in steps:
             r = step(guest, title, command, env=env, shown=shown)
-            failures += r.rc != 0
+            if r.rc != expected:
+                failures += 1
+                print(f"{BOLD}!! expected exit {expected}{RESET}")
     finally:
         guest.cleanup()
         shutil.rmtree(share, ignore_errors=True)

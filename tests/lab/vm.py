@@ -83,12 +83,15 @@ def site_dir() -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
-    shutil.copytree(REPO / "iscsi_client", src / "iscsi_client", ignore=shutil.ignore_patterns("__pycache__"))
-    subprocess.run(
+    for tree in ("iscsi_client", "man", "completions"):
+        shutil.copytree(REPO / tree, src / tree, ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--target", str(target / "site"),
          "--no-warn-script-location", str(src)],
-        check=True, capture_output=True,
+        capture_output=True, text=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"installing isc for the guest failed:\n{done.stdout}\n{done.stderr}")
     shutil.rmtree(src)
     (target / "isc").write_text(
         "#!/bin/sh\nPYTHONPATH=/mnt/host/site exec python3 -m iscsi_client \"$@\"\n"
