@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from iscsi_client.model import BlockDevice, SessionView
 from iscsi_client.parsers.multipath import has_device_entry
-from iscsi_client.system import blockdev, multipath
+from iscsi_client.system import blockdev, multipath, nodedb
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
@@ -151,9 +151,20 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
     p = MultipathPlan(path, old, text, vendors=written, builtin=builtin,
                       blacklisted=[(d.devnode, d.wwid or "") for d in local if d.wwid])
     registered = multipath.registered_wwids(root)
+    # Only LUNs with more than one path (now, or by the target's records) become maps: a single-path LUN
+    # under multipath gains nothing and gets multipathd's short failover timeouts.
+    portals: dict[str, set[str]] = {}
+    for n in nodedb.read_nodes(root):
+        portals.setdefault(str(n.target), set()).add(n.portal.address)
+    paths: dict[str, int] = {}
     for v in views:
         for lun in v.luns:
             if lun.disk and lun.disk.wwid:
+                paths[lun.disk.wwid] = paths.get(lun.disk.wwid, 0) + 1
+    for v in views:
+        for lun in v.luns:
+            if lun.disk and lun.disk.wwid and (paths[lun.disk.wwid] > 1 or
+                                               len(portals.get(str(v.session.target), ())) > 1):
                 p.lun_wwids.setdefault(lun.disk.wwid, lun.disk.devnode)
     p.unregistered = sorted(w for w in p.lun_wwids if w not in registered)
     return p
