@@ -1,0 +1,26 @@
+"""Every TAB press and every command pays for the imports of the CLI: heavy modules load only where needed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def loaded_after(statement: str, mods: tuple[str, ...]) -> list[str]:
+    code = f"import sys; {statement}; print(' '.join(m for m in {mods!r} if m in sys.modules))"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_cli_import_leaves_heavy_modules_unloaded():
+    assert loaded_after("import iscsi_client.cli.app", ("pyudev", "sh", "rich", "tomli_w")) == []
+
+
+def test_completion_request_does_not_load_rich_or_pyudev(monkeypatch):
+    env = {"_ISC_COMPLETE": "bash_complete", "COMP_WORDS": "isc lo", "COMP_CWORD": "1"}
+    code = ("import os, sys, runpy; os.environ.update(" + repr(env) + ");"
+            "import atexit; atexit.register(lambda: sys.stderr.write(' '.join(m for m in ('rich','pyudev','sh') "
+            "if m in sys.modules)));"
+            "sys.argv=['isc']; runpy.run_module('iscsi_client', run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.split() == ["plain,login", "plain,logout"]
+    assert r.stderr.strip() == ""
