@@ -25,7 +25,7 @@ def median_ms(argv: list[str], runs: int, env: dict[str, str] | None = None) -> 
     full_env = dict(os.environ, **(env or {}))
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env, cwd=REPO)
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=full_env, cwd="/")
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
 

@@ -28,8 +28,10 @@ def rows_as_dicts(columns: Sequence[Column], rows: Sequence[object]) -> list[dic
 
 
 def emit_json(payload: dict[str, object]) -> None:
+    """Indented for a person at a terminal; one compact line for pipes (json's fast C encoder)."""
     doc = {"schema_version": SCHEMA_VERSION, **payload}
-    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(doc, indent=indent, default=str) + "\n")
 
 
 def _cell(value: object) -> str:

@@ -9,7 +9,6 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
-from iscsi_client.cli.secret_input import ENV_MUTUAL, ENV_SECRET, read_secret
 from iscsi_client.output import emit_json, say
 
 
@@ -34,6 +33,7 @@ def chap_cmd(
     The secret comes from --password-file, --password-stdin, $ISC_CHAP_PASSWORD or a hidden prompt; the mutual
     secret from --mutual-password-file, the second stdin line, $ISC_CHAP_MUTUAL_PASSWORD or a prompt.
     """
+    from iscsi_client.cli.secret_input import ENV_MUTUAL, ENV_SECRET, read_secret
     from iscsi_client.ops.chap import ChapRequest, set_chap
 
     c = get(ctx)

@@ -6,9 +6,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from iscsi_client.errors import InvalidSecretError, UsageError
-from iscsi_client.model import Secret
+
+if TYPE_CHECKING:
+    from iscsi_client.model import Secret
 
 ENV_SECRET = "ISC_CHAP_PASSWORD"
 ENV_MUTUAL = "ISC_CHAP_MUTUAL_PASSWORD"
@@ -51,4 +54,6 @@ def read_secret(*, file: Path | None, use_stdin: bool, env_name: str, prompt: st
             hint=f"use --password-file FILE, --password-stdin, or set {env_name}; "
                  "isc never takes secrets as arguments",
         )
+    from iscsi_client.model import Secret
+
     return Secret(value)

@@ -20,9 +20,10 @@ UDEV_DATA = "/run/udev/data"
 MOUNTINFO = "/proc/self/mountinfo"
 
 
-def _read(path: Path) -> str | None:
+def _read(path: Path | str) -> str | None:
     try:
-        return path.read_text(errors="replace").strip()
+        with open(path, "rb") as fh:  # binary: no text wrapper per attribute (thousands of them)
+            return fh.read().decode(errors="replace").strip()
     except OSError:
         return None
 
@@ -57,26 +58,32 @@ def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]]) -> BlockDevice | None:
-    base = root(f"/sys/class/block/{name}")
-    devno = _read(base / "dev")
+def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
+                 cache: dict[str, BlockDevice | None] | None = None) -> BlockDevice | None:
+    if cache is not None and name in cache:
+        return cache[name]
+    base = root.str(f"/sys/class/block/{name}")
+    devno = _read(f"{base}/dev")
     if devno is None:
         return None
     props, links = udev_properties(root, devno)
-    sectors = _read(base / "size")
-    holders_dir = base / "holders"
-    holders = tuple(sorted(p.name for p in holders_dir.iterdir())) if holders_dir.is_dir() else ()
-    dm_name = _read(base / "dm" / "name")
-    dm_uuid = _read(base / "dm" / "uuid")
-    wwid = props.get("ID_SERIAL") or _read(base / "device" / "wwid")
+    sectors = _read(f"{base}/size")
+    try:
+        holders = tuple(sorted(os.listdir(f"{base}/holders")))
+    except OSError:
+        holders = ()
+    is_dm = name.startswith("dm-")
+    dm_name = _read(f"{base}/dm/name") if is_dm else None
+    dm_uuid = _read(f"{base}/dm/uuid") if is_dm else None
+    wwid = props.get("ID_SERIAL") or (None if is_dm else _read(f"{base}/device/wwid"))
     if dm_uuid and dm_uuid.startswith("mpath-"):
         wwid = dm_uuid.removeprefix("mpath-")
-    return BlockDevice(
+    dev = BlockDevice(
         name=name,
         major_minor=devno,
         size_bytes=int(sectors) * 512 if sectors and sectors.isdigit() else 0,
-        vendor=_read(base / "device" / "vendor") or props.get("ID_VENDOR"),
-        model=_read(base / "device" / "model") or props.get("ID_MODEL"),
+        vendor=props.get("ID_VENDOR") or (None if is_dm else _read(f"{base}/device/vendor")),
+        model=props.get("ID_MODEL") or (None if is_dm else _read(f"{base}/device/model")),
         wwid=wwid,
         fstype=props.get("ID_FS_TYPE") or None,
         fs_uuid=props.get("ID_FS_UUID") or None,
@@ -87,43 +94,58 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]]) -> B
         dm_name=dm_name,
         dm_uuid=dm_uuid,
     )
+    if cache is not None:
+        cache[name] = dev
+    return dev
 
 
-def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]] | None = None) -> tuple[Lun, ...]:
+def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]] | None = None,
+                 cache: dict[str, BlockDevice | None] | None = None) -> tuple[Lun, ...]:
     if mounts is None:
         mounts = mounts_by_devno(root)
     real = root.realpath(f"{SESSION_CLASS}/session{session.sid}")
     # .../hostH/sessionN/iscsi_session/sessionN -> .../hostH/sessionN
-    session_dir = root(os.path.dirname(os.path.dirname(real)))
-    luns: list[Lun] = []
-    if not session_dir.is_dir():
+    session_dir = root.str(os.path.dirname(os.path.dirname(real)))
+    try:
+        entries = sorted(os.listdir(session_dir))
+    except OSError:
         return ()
-    for target_dir in sorted(session_dir.glob("target*:*:*")):
-        for lun_dir in sorted(target_dir.iterdir()):
-            m = re.fullmatch(r"(\d+):(\d+):(\d+):(\d+)", lun_dir.name)
+    luns: list[Lun] = []
+    for target in entries:
+        if not target.startswith("target"):
+            continue
+        target_dir = f"{session_dir}/{target}"
+        for lun_name in sorted(os.listdir(target_dir)):
+            m = _HCTL.fullmatch(lun_name)
             if not m:
                 continue
+            lun_dir = f"{target_dir}/{lun_name}"
             disk = None
-            block = lun_dir / "block"
-            if block.is_dir():
-                names = sorted(p.name for p in block.iterdir())
-                if names:
-                    disk = block_device(root, names[0], mounts)
+            try:
+                names = sorted(os.listdir(f"{lun_dir}/block"))
+            except OSError:
+                names = []
+            if names:
+                disk = block_device(root, names[0], mounts, cache)
             mapped = None
             if disk is not None:
                 for holder in disk.holders:
-                    dev = block_device(root, holder, mounts)
+                    dev = block_device(root, holder, mounts, cache)
                     if dev is not None and dev.is_multipath:
                         mapped = dev
                         break
-            luns.append(Lun(hctl=lun_dir.name, lun=int(m.group(4)), state=_read(lun_dir / "state"),
+            luns.append(Lun(hctl=lun_name, lun=int(m.group(4)), state=_read(f"{lun_dir}/state"),
                             disk=disk, map=mapped))
     return tuple(sorted(luns, key=lambda x: x.lun))
 
 
+_HCTL = re.compile(r"(\d+):(\d+):(\d+):(\d+)")
+
+
 def session_views(root: Root) -> list[SessionView]:
     mounts = mounts_by_devno(root)
-    return [SessionView(s, session_luns(root, s, mounts)) for s in read_sessions(root)]
+    cache: dict[str, BlockDevice | None] = {}
+    return [SessionView(s, session_luns(root, s, mounts, cache)) for s in read_sessions(root)]
 
 
 def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:

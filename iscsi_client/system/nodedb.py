@@ -9,10 +9,12 @@ Layouts written by iscsiadm 2.x:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from iscsi_client.model import Iqn, Node
-from iscsi_client.parsers.record import node_from_record, parse_record
 from iscsi_client.system.root import Root
+
+if TYPE_CHECKING:  # the model and parsers load on first use: completion only lists directory names
+    from iscsi_client.model import Iqn, Node
 
 NODE_DIRS = ("/etc/iscsi/nodes", "/var/lib/iscsi/nodes")
 SENDTARGETS_DIRS = ("/etc/iscsi/send_targets", "/var/lib/iscsi/send_targets")
@@ -40,6 +42,8 @@ def _record_files(base: Path) -> list[tuple[Path, str | None]]:
 
 def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
     """All node records (or those of one target), sorted by target and portal."""
+    from iscsi_client.parsers.record import node_from_record, parse_record
+
     base = node_dir(root)
     if base is None:
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from iscsi_client.errors import RootModeError
@@ -15,7 +16,7 @@ from iscsi_client.errors import RootModeError
 class Root:
     path: Path = Path("/")
 
-    @property
+    @cached_property
     def is_live(self) -> bool:
         return self.path == Path("/")
 
@@ -24,13 +25,23 @@ class Root:
         p = os.fspath(host_path)
         if not p.startswith("/"):
             raise ValueError(f"host paths are absolute: {p!r}")
-        return self.path / p.lstrip("/") if not self.is_live else Path(p)
+        return Path(p) if self.is_live else Path(self._prefix, p.lstrip("/"))
+
+    def str(self, host_path: str) -> str:
+        """Like calling the root, as a plain string (cheaper in hot loops over sysfs)."""
+        return host_path if self.is_live else os.path.join(self._prefix, host_path.lstrip("/"))
+
+    @cached_property
+    def _prefix(self) -> str:
+        return os.fspath(self.path)
 
     def realpath(self, host_path: str | os.PathLike[str]) -> str:
         """Resolve symlinks the way the host would, staying inside the root; returns a host path.
 
         sysfs is a tree of relative symlinks, and snapshots of it keep them; an absolute link target is
         taken relative to the root, never to the live host."""
+        if self.is_live:
+            return os.path.realpath(host_path)
         parts = [x for x in os.fspath(host_path).split("/") if x]
         resolved: list[str] = []
         hops = 0
@@ -42,8 +53,8 @@ class Root:
                 if resolved:
                     resolved.pop()
                 continue
-            candidate = self("/" + "/".join([*resolved, part]))
-            if candidate.is_symlink() and hops < 64:
+            candidate = self.str("/" + "/".join([*resolved, part]))
+            if hops < 64 and os.path.islink(candidate):
                 hops += 1
                 link = os.readlink(candidate)
                 if link.startswith("/"):

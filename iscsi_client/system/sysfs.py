@@ -8,8 +8,8 @@ Never reads the password attributes the kernel also exposes there.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 from iscsi_client.errors import UsageError
 from iscsi_client.model import Iqn, Portal, Session
@@ -20,9 +20,10 @@ CONNECTION_CLASS = "/sys/class/iscsi_connection"
 TRANSPORT_CLASS = "/sys/class/iscsi_transport"
 
 
-def _attr(path: Path) -> str | None:
+def _attr(path: str) -> str | None:
     try:
-        value = path.read_text(errors="replace").strip()
+        with open(path, "rb") as fh:
+            value = fh.read().decode(errors="replace").strip()
     except OSError:
         return None
     return value if value and value != "(null)" else None
@@ -33,46 +34,49 @@ def _int(value: str | None) -> int | None:
 
 
 def read_sessions(root: Root) -> list[Session]:
-    base = root(SESSION_CLASS)
-    if not base.is_dir():
+    base = root.str(SESSION_CLASS)
+    try:
+        names = os.listdir(base)
+    except OSError:
         return []
     out: list[Session] = []
-    for entry in base.iterdir():
-        m = re.fullmatch(r"session(\d+)", entry.name)
+    for name in names:
+        m = re.fullmatch(r"session(\d+)", name)
         if not m:
             continue
         sid = int(m.group(1))
-        session = _read_one(root, entry, sid)
+        session = _read_one(root, name, sid)
         if session is not None:
             out.append(session)
     return sorted(out, key=lambda s: s.sid)
 
 
-def _read_one(root: Root, entry: Path, sid: int) -> Session | None:
-    name = _attr(entry / "targetname")
+def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
+    real = root.realpath(f"{SESSION_CLASS}/{entry_name}")
+    entry = root.str(real)
+    name = _attr(f"{entry}/targetname")
     try:
         target = Iqn.parse(name or "")
     except UsageError:
         return None
-    conn = root(CONNECTION_CLASS) / f"connection{sid}:0"
-    host = _attr(conn / "persistent_address") or _attr(conn / "address") or ""
-    port = _int(_attr(conn / "persistent_port") or _attr(conn / "port")) or 3260
-    tpgt = _int(_attr(entry / "tpgt"))
+    conn = root.str(f"{CONNECTION_CLASS}/connection{sid}:0")
+    host = _attr(f"{conn}/persistent_address") or _attr(f"{conn}/address") or ""
+    port = _int(_attr(f"{conn}/persistent_port") or _attr(f"{conn}/port")) or 3260
+    tpgt = _int(_attr(f"{entry}/tpgt"))
     try:
         portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     except UsageError:
         portal = Portal("unknown", port)
-    real = root.realpath(f"{SESSION_CLASS}/{entry.name}")
     hm = re.search(r"/host(\d+)/session\d+", real)
     return Session(
         sid=sid,
         target=target,
         portal=Portal(portal.host, portal.port, tpgt),
-        iface=_attr(entry / "ifacename") or "default",
-        state=_attr(entry / "state"),
-        connection_state=_attr(conn / "state"),
-        initiator=_attr(entry / "initiatorname"),
-        recovery_tmo=_int(_attr(entry / "recovery_tmo")),
+        iface=_attr(f"{entry}/ifacename") or "default",
+        state=_attr(f"{entry}/state"),
+        connection_state=_attr(f"{conn}/state"),
+        initiator=_attr(f"{entry}/initiatorname"),
+        recovery_tmo=_int(_attr(f"{entry}/recovery_tmo")),
         host=int(hm.group(1)) if hm else None,
     )
 
