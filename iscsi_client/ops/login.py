@@ -106,6 +106,9 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
             f"CHAP user {n.chap.username!r} is set on this record"
         e.hint = (f"{chap}; set or fix it with 'isc chap {n.target} --user NAME'. Also check that the target "
                   f"has an ACL for this initiator name: {name or '(none set)'}")
+    elif e.rc == 19 and n.chap.method == "CHAP":
+        e.hint = (f"this record offers CHAP (user {n.chap.username!r}); a target that does not use CHAP rejects "
+                  f"such a login: if so, 'isc chap {n.target} --clear'")
     return e
 
 

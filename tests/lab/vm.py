@@ -93,8 +93,12 @@ def site_dir() -> Path:
     if done.returncode != 0:
         raise RuntimeError(f"installing isc for the guest failed:\n{done.stdout}\n{done.stderr}")
     shutil.rmtree(src)
+    # One tar file crosses 9p quickly; thousands of small files (and Python's stat calls on each import)
+    # do not: isc started from the 9p share took 2.6 s under TCG, from the guest's disk 1.35 s.
+    subprocess.run(["tar", "-cf", str(target / "site.tar"), "-C", str(target), "site"], check=True)
+    shutil.rmtree(target / "site")
     (target / "isc").write_text(
-        "#!/bin/sh\nPYTHONPATH=/mnt/host/site exec python3 -m iscsi_client \"$@\"\n"
+        "#!/bin/sh\nPYTHONPATH=/opt/isc/site exec python3 -m iscsi_client \"$@\"\n"
     )
     (target / "isc").chmod(0o755)
     return target
@@ -141,7 +145,8 @@ class Guest:
                                      stderr=open(self.dir / "qemu.err", "wb"))
         self._wait_agent(t0 + timeout)
         self.run("mount -t 9p -o trans=virtio,version=9p2000.L,ro host /mnt/host").check()
-        self.run("ln -sf /mnt/host/isc /usr/local/bin/isc").check()
+        self.run("rm -rf /opt/isc && mkdir -p /opt/isc && tar -xf /mnt/host/site.tar -C /opt/isc && "
+                 "ln -sf /mnt/host/isc /usr/local/bin/isc").check()
         # The lab target is built by a boot unit; wait for it, and for udev to settle.
         self.run("timeout 120 sh -c 'until [ -e /run/isc-lab-target.ready ]; do sleep 0.2; done'").check()
         self.boot_seconds = time.monotonic() - t0
