@@ -71,3 +71,14 @@ def test_login_without_iscsid_says_how_to_start_it(tgtd, host):
     assert login["error"]["iscsiadm_rc"] == 20
     assert "iscsid is not running" in login["error"]["message"]
     assert "systemctl start iscsid" in login["error"]["hint"]
+
+
+def test_firmware_targets_where_the_host_has_none(host):
+    r = host.isc("discover", "--firmware")
+    assert r.returncode == 3
+    assert "firmware has no iSCSI boot (iBFT) targets" in r.stderr
+
+
+def test_slp_is_explained_not_attempted(host):
+    r = host.isc("discover", "--slp", "192.0.2.1")
+    assert r.returncode == 2 and "SLP discovery is not supported by open-iscsi" in r.stderr
