@@ -18,33 +18,24 @@ def _root(ctx: typer.Context) -> Root:
 def targets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from iscsi_client.system import nodedb
 
-    root = _root(ctx)
-    base = nodedb.node_dir(root)
     out = []
-    for name in nodedb.target_names(root):
+    for name, portals in nodedb.record_portals(_root(ctx)).items():
         if name.startswith(incomplete):
-            portals = sorted({p.name.split(",")[0] for p in (base / name).iterdir()}) if base else []
-            out.append((name, f"node record on {', '.join(portals)}" if portals else "node record"))
+            hosts = sorted({p.rsplit(":", 1)[0].strip("[]") for p in portals})
+            out.append((name, f"node record on {', '.join(hosts)}" if hosts else "node record"))
     return out
 
 
 def portals(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     from iscsi_client.system import nodedb
 
-    root = _root(ctx)
-    base = nodedb.node_dir(root)
-    if base is None:
-        return []
     wanted = ctx.params.get("target")
     seen: dict[str, str] = {}
-    for tdir in base.iterdir():
-        if wanted and tdir.name != wanted:
+    for name, addresses in nodedb.record_portals(_root(ctx)).items():
+        if wanted and name != wanted:
             continue
-        for p in tdir.iterdir():
-            parts = p.name.split(",")
-            if len(parts) >= 2:
-                host = f"[{parts[0]}]" if ":" in parts[0] else parts[0]
-                seen.setdefault(f"{host}:{parts[1]}", tdir.name)
+        for a in addresses:
+            seen.setdefault(a, name)
     return [(k, v) for k, v in sorted(seen.items()) if k.startswith(incomplete)]
 
 

@@ -3,7 +3,6 @@ tools and probes only on the live host). The checks (ops/doctor_checks.py) are p
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 
 from iscsi_client.model import MultipathMap, Node, SessionView
@@ -48,18 +47,6 @@ class Facts:
     mtus: list[PortalMtu]
 
 
-def _iscsid_running(root: Root) -> bool:
-    proc = root("/proc")
-    for p in proc.iterdir():
-        if p.name.isdigit():
-            try:
-                if (p / "comm").read_text().strip() == "iscsid":
-                    return True
-            except OSError:
-                continue
-    return False
-
-
 def _fstab_lines(text: str) -> list[FstabLine]:
     out: list[FstabLine] = []
     previous = ""
@@ -86,7 +73,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
     units = {u: services.is_enabled(root, u) for u in (*services.LOGIN_UNITS, *services.DAEMON_UNITS,
                                                        services.MULTIPATH_UNIT) if services.unit_exists(root, u)}
     maps = None
-    if live and shutil.which("multipathd"):
+    if live and services.tool_installed("multipathd"):
         try:
             maps = mp.show_maps(cmd)
         except Exception:
@@ -104,8 +91,8 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
             mtus.append(PortalMtu(host, ipv6, dev, mtu, expected, largest))
     return Facts(
         live=live,
-        iscsiadm_installed=(shutil.which("iscsiadm") is not None) if live else None,
-        iscsid_running=_iscsid_running(root) if live else None,
+        iscsiadm_installed=services.tool_installed("iscsiadm") if live else None,
+        iscsid_running=services.daemon_running(root, "iscsid") if live else None,
         units=units,
         initiator=show_initiator(root=root),
         initiator_text=read_text(root(initiator_file.PATH)) or "",

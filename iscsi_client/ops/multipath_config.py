@@ -16,7 +16,6 @@ from iscsi_client.model import BlockDevice, SessionView
 from iscsi_client.parsers.multipath import has_device_entry
 from iscsi_client.system import blockdev, multipath, nodedb
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
 
 
@@ -79,25 +78,6 @@ class MultipathPlan:
         return self.old != self.new
 
 
-def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:
-    """Whole disks that are not iSCSI LUNs (nor dm, loop, ram, optical)."""
-    out: list[BlockDevice] = []
-    base = root("/sys/class/block")
-    if not base.is_dir():
-        return out
-    mounts = blockdev.mounts_by_devno(root)
-    for entry in sorted(base.iterdir()):
-        name = entry.name
-        if name in iscsi or name.startswith(("dm-", "loop", "ram", "sr", "zram", "md")):
-            continue
-        if (entry / "partition").exists():
-            continue
-        dev = blockdev.block_device(root, name, mounts)
-        if dev is not None:
-            out.append(dev)
-    return out
-
-
 def render(views: list[SessionView], local: list[BlockDevice], builtin_table: str) -> tuple[str, list[str],
                                                                                            list[str]]:
     """(file text, vendors written, vendors the installed table already covers)."""
@@ -143,11 +123,11 @@ def render(views: list[SessionView], local: list[BlockDevice], builtin_table: st
 def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
     views = blockdev.session_views(root)
     iscsi_disks = {lun.disk.name for v in views for lun in v.luns if lun.disk}
-    local = local_disks(root, iscsi_disks)
+    local = blockdev.local_disks(root, iscsi_disks)
     table = multipath.builtin_table(cmd) if root.is_live else ""
     text, written, builtin = render(views, local, table)
     path = multipath.DROPIN
-    old = read_text(root(path)) or ""
+    old = multipath.read_dropin(root)
     p = MultipathPlan(path, old, text, vendors=written, builtin=builtin,
                       blacklisted=[(d.devnode, d.wwid or "") for d in local if d.wwid])
     registered = multipath.registered_wwids(root)
@@ -172,9 +152,7 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
 
 def apply(*, root: Root, cmd: Commands, p: MultipathPlan) -> MultipathPlan:
     if p.changed and not cmd.dry_run:
-        root(multipath.DROPIN_DIR).mkdir(parents=True, exist_ok=True)
-        saved = write_atomic(root(p.path), p.new, mode=0o644)
-        p.backup = None if saved is None else f"{multipath.DROPIN_DIR}/{saved.name}"
+        p.backup = multipath.write_dropin(root, p.new)
         p.written = True
     if root.is_live:
         for wwid in p.unregistered:

@@ -145,7 +145,7 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     new, changed = fstab_text.add_entry(old, entry, comment=f"{chosen.target} lun {chosen.lun}")
     result.fstab_changed = changed
     if changed and not cmd.dry_run:
-        root(mp).mkdir(parents=True, exist_ok=True)
+        filesystems.make_mountpoint(root, mp)
         result.fstab_backup = fstab_file.write_fstab(root, new)
     # 3. log in at boot on every portal (only the one in use with --single-path); the services that do it
     changed_nodes, _ = set_startup(root=root, adm=adm, target=chosen.target, portal=boot_portal,

@@ -175,3 +175,23 @@ def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
 def delete_scsi_device(root: Root, name: str) -> None:
     """Remove sdX from the kernel (after its buffers are flushed): /sys/block/sdX/device/delete."""
     root(f"/sys/class/block/{name}/device/delete").write_text("1\n")
+
+
+def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:
+    """Whole disks that are not iSCSI LUNs (nor dm, loop, ram, optical, md)."""
+    out: list[BlockDevice] = []
+    base = root.str("/sys/class/block")
+    try:
+        names = sorted(os.listdir(base))
+    except OSError:
+        return out
+    mounts = mounts_by_devno(root)
+    for name in names:
+        if name in iscsi or name.startswith(("dm-", "loop", "ram", "sr", "zram", "md")):
+            continue
+        if os.path.exists(f"{base}/{name}/partition"):
+            continue
+        dev = block_device(root, name, mounts)
+        if dev is not None:
+            out.append(dev)
+    return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iscsi_client.system.commands import Commands
+from iscsi_client.system.root import Root
 
 
 @dataclass(frozen=True)
@@ -54,3 +55,7 @@ def verify_fstab(cmd: Commands, fstab_path: str) -> tuple[bool, str]:
 
 def daemon_reload(cmd: Commands) -> None:
     cmd.run(["systemctl", "daemon-reload"], mutating=True, action="reloading systemd", ok=range(256))
+
+
+def make_mountpoint(root: Root, mountpoint: str) -> None:
+    root(mountpoint).mkdir(parents=True, exist_ok=True)

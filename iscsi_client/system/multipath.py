@@ -8,7 +8,7 @@ import re
 from iscsi_client.model import MultipathMap
 from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.files import read_text
+from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
 
 DROPIN_DIR = "/etc/multipath/conf.d"
@@ -49,3 +49,14 @@ def register(cmd: Commands, device: str) -> None:
 def reconfigure(cmd: Commands) -> None:
     cmd.run(["multipathd", "reconfigure"], mutating=True, action="reconfiguring multipathd")
     cmd.run(["udevadm", "settle", "--timeout=30"], mutating=True, action="waiting for udev", ok=(0, 1))
+
+
+def read_dropin(root: Root) -> str:
+    return read_text(root(DROPIN)) or ""
+
+
+def write_dropin(root: Root, text: str) -> str | None:
+    """Atomic write with a backup; returns the backup's host path."""
+    root(DROPIN_DIR).mkdir(parents=True, exist_ok=True)
+    saved = write_atomic(root(DROPIN), text, mode=0o644)
+    return None if saved is None else f"{DROPIN_DIR}/{saved.name}"

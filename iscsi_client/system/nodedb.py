@@ -77,3 +77,23 @@ def iscsid_conf(root: Root) -> dict[str, str]:
         return {k: v for k, v in _parse(p.read_text()).items() if v is not None}
     except OSError:
         return {}
+
+
+def record_portals(root: Root) -> dict[str, list[str]]:
+    """Target -> portal addresses (host:port, [v6]:port), from directory and file names only: what TAB
+    completion offers, without reading a record."""
+    base = node_dir(root)
+    out: dict[str, list[str]] = {}
+    if base is None:
+        return out
+    for tdir in sorted(p for p in base.iterdir() if p.is_dir()):
+        portals: list[str] = []
+        for p in sorted(tdir.iterdir()):
+            parts = p.name.split(",")
+            if len(parts) >= 2:
+                host = f"[{parts[0]}]" if ":" in parts[0] else parts[0]
+                address = f"{host}:{parts[1]}"
+                if address not in portals:
+                    portals.append(address)
+        out[tdir.name] = portals
+    return out

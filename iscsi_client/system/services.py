@@ -3,6 +3,8 @@ also works offline with --root)."""
 
 from __future__ import annotations
 
+import shutil
+
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -38,3 +40,20 @@ def enable(cmd: Commands, root: Root, units: list[str]) -> list[str]:
         argv = ["systemctl"] + ([f"--root={root.path}"] if not root.is_live else []) + ["enable", *todo]
         cmd.run(argv, mutating=True, action="enabling boot services", live_only=False)
     return todo
+
+
+def tool_installed(name: str) -> bool:
+    return shutil.which(name) is not None
+
+
+def daemon_running(root: Root, comm: str) -> bool:
+    """A process with this command name exists (read from /proc; works without systemd as PID 1)."""
+    proc = root("/proc")
+    for p in proc.iterdir():
+        if p.name.isdigit():
+            try:
+                if (p / "comm").read_text().strip() == comm:
+                    return True
+            except OSError:
+                continue
+    return False
