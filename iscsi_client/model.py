@@ -291,6 +291,8 @@ class Node:
     chap: Chap = Chap()
     discovery: str = "static"
     replacement_timeout: int | None = None
+    queue_depth: int | None = None  # node.session.queue_depth: per-LUN outstanding commands
+    cmds_max: int | None = None  # node.session.cmds_max: per-session outstanding commands
 
     @property
     def key(self) -> tuple[str, str, str]:

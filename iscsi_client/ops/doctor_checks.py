@@ -187,6 +187,12 @@ def timeouts(f: Facts) -> list[Finding]:
             out.append(_f("ISC031", WARNING, f"session {s.sid}: live recovery_tmo {s.recovery_tmo} s differs from "
                           f"the record's replacement_timeout {rec[0].replacement_timeout} s (next login changes it)",
                           None, str(s.sid)))
+    for n in f.nodes:
+        if n.queue_depth and n.cmds_max and n.queue_depth > n.cmds_max:
+            out.append(_f("ISC032", WARNING, f"{n.target} {n.portal.address}: queue_depth {n.queue_depth} is larger "
+                          f"than cmds_max {n.cmds_max}; the session can never have that many commands outstanding",
+                          f"iscsiadm -m node -T {n.target} -p {n.portal.address} -o update -n "
+                          f"node.session.cmds_max -v {max(128, n.queue_depth * 4)}", str(n.target)))
     return out or [_f("ISC030", OK, "session timeouts suit their multipath setup")]
 
 
@@ -277,6 +283,9 @@ CHECKS: list[Check] = [
           "s) so a network blip does not become an I/O error.", timeouts),
     Check("ISC031", "record vs live timeout", "The live session keeps the timeout it logged in with; the node "
           "record's value applies at the next login.", timeouts),
+    Check("ISC032", "queue depth", "node.session.queue_depth is the most commands outstanding per LUN, "
+          "cmds_max per session (all LUNs together); a queue depth above cmds_max is never reached and hides a "
+          "mistuned record.", timeouts),
     Check("ISC040", "fstab _netdev and nofail", "An iSCSI filesystem needs _netdev so systemd mounts it after "
           "the network and iSCSI logins, and nofail so an unreachable target does not stop the boot.", fstab),
     Check("ISC041", "fstab by kernel name", "/dev/sdX names follow discovery order and change between boots; "

@@ -65,4 +65,6 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         chap=chap,
         discovery=rec.get("node.discovery_type") or "static",
         replacement_timeout=_int(rec.get("node.session.timeo.replacement_timeout")),
+        queue_depth=_int(rec.get("node.session.queue_depth")),
+        cmds_max=_int(rec.get("node.session.cmds_max")),
     )

@@ -90,3 +90,9 @@ def test_mtu_finding_has_the_probe_command():
 def test_every_code_explains_itself():
     assert len({c.code for c in CHECKS}) == len(CHECKS)
     assert explain("isc040") is not None and explain("ISC999") is None
+
+
+def test_queue_depth_above_cmds_max():
+    f = facts(nodes=[Node(T, P1, startup="automatic", queue_depth=256, cmds_max=128)])
+    (x,) = [x for x in run_checks(f) if x.code == "ISC032"]
+    assert x.level == "warning" and "node.session.cmds_max -v 1024" in (x.fix or "")
