@@ -157,7 +157,3 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps))
                     for o in outcomes]
     return outcomes
-
-
-def list_sessions(*, root: Root) -> list[Session]:
-    return sysfs.read_sessions(root)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # the model and parsers load on first use: completion only li
 
 NODE_DIRS = ("/etc/iscsi/nodes", "/var/lib/iscsi/nodes")
 SENDTARGETS_DIRS = ("/etc/iscsi/send_targets", "/var/lib/iscsi/send_targets")
-ISCSID_CONF = "/etc/iscsi/iscsid.conf"
 
 
 def node_dir(root: Root) -> Path | None:
@@ -59,24 +58,6 @@ def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
         if node is not None:
             nodes.append(node)
     return sorted(nodes, key=lambda n: (str(n.target), n.portal.host, n.portal.port, n.iface))
-
-
-def target_names(root: Root) -> list[str]:
-    """Directory names only: what completion offers, without reading any record."""
-    base = node_dir(root)
-    if base is None:
-        return []
-    return sorted(p.name for p in base.iterdir() if p.is_dir())
-
-
-def iscsid_conf(root: Root) -> dict[str, str]:
-    from iscsi_client.parsers.record import parse_record as _parse
-
-    p = root(ISCSID_CONF)
-    try:
-        return {k: v for k, v in _parse(p.read_text()).items() if v is not None}
-    except OSError:
-        return {}
 
 
 def record_portals(root: Root) -> dict[str, list[str]]:

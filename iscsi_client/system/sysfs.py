@@ -17,7 +17,6 @@ from iscsi_client.system.root import Root
 
 SESSION_CLASS = "/sys/class/iscsi_session"
 CONNECTION_CLASS = "/sys/class/iscsi_connection"
-TRANSPORT_CLASS = "/sys/class/iscsi_transport"
 
 
 def _attr(path: str) -> str | None:
@@ -79,8 +78,3 @@ def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
         recovery_tmo=_int(_attr(f"{entry}/recovery_tmo")),
         host=int(hm.group(1)) if hm else None,
     )
-
-
-def transports(root: Root) -> list[str]:
-    base = root(TRANSPORT_CLASS)
-    return sorted(p.name for p in base.iterdir()) if base.is_dir() else []
