@@ -13,8 +13,9 @@ from iscsi_client.errors import InvalidSecretError, UsageError
 if TYPE_CHECKING:
     from iscsi_client.model import Secret
 
-ENV_SECRET = "ISC_CHAP_PASSWORD"
-ENV_MUTUAL = "ISC_CHAP_MUTUAL_PASSWORD"
+from iscsi_client.system.commands import SECRET_ENV
+
+ENV_SECRET, ENV_MUTUAL = SECRET_ENV
 
 
 def _first_line(text: str) -> str:

@@ -14,6 +14,16 @@ from iscsi_client.system.root import Root
 
 Observer = Callable[[str, bool], None]
 
+SECRET_ENV = ("ISC_CHAP_PASSWORD", "ISC_CHAP_MUTUAL_PASSWORD")
+
+
+def child_env() -> dict[str, str]:
+    """The environment for tools isc runs: C locale, and without isc's secret variables (a child has no use
+    for them, and /proc/PID/environ would show them for as long as it runs)."""
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env.update(LC_ALL="C", LANG="C")
+    return env
+
 
 @dataclass(frozen=True)
 class Ran:
@@ -43,7 +53,7 @@ class Commands:
             return Ran(tuple(argv), 0, "", "", dry_run=True)
         if self.observer:
             self.observer(line, False)
-        env = dict(os.environ, LC_ALL="C", LANG="C")
+        env = child_env()
         try:
             p = subprocess.run(list(argv), capture_output=True, text=True, env=env, timeout=self.timeout,
                                stdin=subprocess.DEVNULL)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
 from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.system.commands import child_env
 from iscsi_client.system.root import Root
 
 Arg = str | Secret
@@ -105,7 +106,7 @@ class Iscsiadm:
         import sh
 
         real = [a.reveal() if isinstance(a, Secret) else a for a in args]
-        env = dict(os.environ, LC_ALL="C", LANG="C")
+        env = child_env()
         try:
             cmd = sh.Command(self.binary)
         except sh.CommandNotFound:

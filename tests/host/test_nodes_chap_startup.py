@@ -132,3 +132,17 @@ def test_initiator_set_is_atomic_with_backup(host):
     assert len(backups) == 1 and "initiator\n" in backups[0].read_text()
     gen = host.isc("--json", "initiator", "set", "--generate")
     assert json.loads(gen.stdout)["initiator"]["new"].startswith("iqn.1993-08.org.debian:01:")
+
+
+def test_secret_from_the_environment_is_not_passed_on_to_iscsiadm(static, tmp_path):
+    """iscsiadm runs through a wrapper that records its environment, then execs the real iscsiadm."""
+    seen = tmp_path / "environ"
+    wrapper = tmp_path / "iscsiadm-env"
+    wrapper.write_text(f"#!/bin/sh\nenv > {seen}\nexec iscsiadm \"$@\"\n")
+    wrapper.chmod(0o755)
+    r = static.isc("chap", NOAUTH, "--user", "bob",
+                   env={"ISC_CHAP_PASSWORD": SECRET, "ISC_ISCSIADM": str(wrapper)})
+    assert r.returncode == 0, r.stderr
+    assert f"node.session.auth.password = {SECRET}" in flat_record(static)  # the real iscsiadm stored it
+    environ = seen.read_text()
+    assert "LC_ALL=C" in environ and SECRET not in environ and "ISC_CHAP_PASSWORD" not in environ
