@@ -46,21 +46,37 @@ def _cell(value: object) -> str:
 
 def print_table(columns: Sequence[Column], rows: Sequence[object], *, title: str | None = None,
                 empty: str = "nothing to show") -> None:
+    shown = [c for c in columns if c.table]
+    cells = [[_cell(c.get(r)) for c in shown] for r in rows]
+    if not sys.stdout.isatty():
+        sys.stdout.write(plain_table([c.header.upper() for c in shown], cells, title=title, empty=empty))
+        return
     from rich.console import Console
     from rich.table import Table
 
-    # In a pipe, never wrap or truncate (like lsblk): scripts and logs get whole lines.
-    console = Console(soft_wrap=True, highlight=False, width=None if sys.stdout.isatty() else 100_000)
+    console = Console(soft_wrap=True, highlight=False)
     if not rows:
-        console.print(empty)
+        console.print(empty, markup=False)
         return
     table = Table(title=title, box=None, pad_edge=False, header_style="bold")
-    shown = [c for c in columns if c.table]
     for c in shown:
         table.add_column(c.header.upper(), overflow="fold")
-    for r in rows:
-        table.add_row(*(_cell(c.get(r)) for c in shown))
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
+
+
+def plain_table(headers: Sequence[str], cells: Sequence[Sequence[str]], *, title: str | None = None,
+                empty: str = "nothing to show") -> str:
+    """The table for pipes and logs, like lsblk's: aligned columns two spaces apart, whole values (never
+    wrapped or cut), no colour, no trailing blanks. rich is not imported on this path."""
+    if not cells:
+        return empty + "\n"
+    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    lines = [title] if title else []
+    for row in (headers, *cells):
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return "\n".join(lines) + "\n"
 
 
 def say(message: str) -> None:
