@@ -1,5 +1,6 @@
-"""Reading CHAP secrets without ever taking them on isc's argv: a file, stdin, an environment variable,
-or a hidden prompt. Values are wrapped in model.Secret at once."""
+"""Taking CHAP secrets from the user without ever taking them on isc's argv: a file (read by
+system/secret_file.py), stdin, an environment variable, or a hidden prompt. Values are wrapped in
+model.Secret at once."""
 
 from __future__ import annotations
 
@@ -18,19 +19,13 @@ from iscsi_client.system.commands import SECRET_ENV
 ENV_SECRET, ENV_MUTUAL = SECRET_ENV
 
 
-def _first_line(text: str) -> str:
-    return text.splitlines()[0] if text else ""
-
-
 def read_secret(*, file: Path | None, use_stdin: bool, env_name: str, prompt: str,
                 stdin_lines: list[str] | None = None) -> Secret:
     if file is not None:
-        try:
-            value = _first_line(file.read_text())
-        except OSError as e:
-            raise UsageError(f"cannot read the secret file {file}: {e.strerror}") from None
-        mode = file.stat().st_mode
-        if mode & 0o077:
+        from iscsi_client.system.secret_file import read_secret_file
+
+        value, loose = read_secret_file(file)
+        if loose:
             from iscsi_client.output import note
 
             note(f"warning: {file} is readable by group or others (chmod 600 {file})")
