@@ -18,7 +18,7 @@ from iscsi_client.system.root import Root
 @dataclass(frozen=True)
 class Hold:
     device: str
-    what: str  # "mounted on /srv/x", "multipath map 3600...", "LVM/dm dm-3", "open by mkfs[123]"
+    what: str  # "mounted on /srv/x", "path of multipath map 3600...", "held by LVM volume vg-lv (dm-3)", ...
     kind: str  # mount | map | dm | open
 
 
@@ -37,9 +37,10 @@ def holds(root: Root, views: list[SessionView]) -> list[Hold]:
                     if lun.map is not None and h == lun.map.name:
                         out.append(Hold(lun.disk.devnode, f"path of multipath map {lun.map.dm_name}", "map"))
                     else:
-                        out.append(Hold(lun.disk.devnode, f"held by {h} (LVM, dm-crypt or md)", "dm"))
+                        out.append(Hold(lun.disk.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm"))
             if lun.map is not None:
-                out += [Hold(lun.map.devnode, f"held by {h}", "dm") for h in lun.map.holders]
+                out += [Hold(lun.map.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
+                        for h in lun.map.holders]
     for dev, procs in blockdev.open_by(root, nodes).items():
         out.append(Hold(dev, f"open by {', '.join(procs)}", "open"))
     return list(dict.fromkeys(out))

@@ -99,6 +99,23 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
     return dev
 
 
+_DM_KINDS = {"LVM": "LVM volume", "CRYPT": "dm-crypt volume", "mpath": "multipath map", "part": "partition map"}
+
+
+def describe_holder(root: Root, name: str) -> str:
+    """What a holder under /sys/class/block/X/holders is, in words: 'LVM volume vg0-data (dm-1)'.
+    Device-mapper targets say who made them by the prefix of dm/uuid (LVM-, CRYPT-, mpath-, part1-)."""
+    base = root.str(f"/sys/class/block/{name}")
+    if name.startswith("md"):
+        return f"md RAID {name}"
+    uuid = _read(f"{base}/dm/uuid")
+    if uuid is None:
+        return name
+    prefix = uuid.split("-", 1)[0]
+    kind = _DM_KINDS.get(prefix.rstrip("0123456789") if prefix.startswith("part") else prefix, "device-mapper device")
+    return f"{kind} {_read(f'{base}/dm/name') or '?'} ({name})"
+
+
 def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]] | None = None,
                  cache: dict[str, BlockDevice | None] | None = None) -> tuple[Lun, ...]:
     if mounts is None:
