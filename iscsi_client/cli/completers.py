@@ -49,6 +49,14 @@ def session_targets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
     return [(t, "; ".join(v)) for t, v in sorted(found.items()) if t.startswith(incomplete)]
 
 
+def session_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Active session ids, described by target and portal (for --sid)."""
+    from iscsi_client.system import sysfs
+
+    return [(str(s.sid), f"{s.target} on {s.portal.address}") for s in sysfs.read_sessions(_root(ctx))
+            if str(s.sid).startswith(incomplete)]
+
+
 def devices(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """iSCSI block devices and TARGET/LUN forms (for persist)."""
     from iscsi_client.system import blockdev

@@ -40,6 +40,8 @@ def logout_cmd(
     portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
                                        autocompletion=completers.portals),
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
+    sids: list[int] = typer.Option([], "--sid", "-r", metavar="SID", autocompletion=completers.session_ids,
+                                   help="Only the session with this id (as in 'isc sessions'); repeatable."),
     teardown: bool = typer.Option(False, "--teardown",
                                   help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),
     unmount: bool = typer.Option(False, "--unmount", help="With --teardown: unmount the LUNs' filesystems."),
@@ -50,7 +52,8 @@ def logout_cmd(
 
     c = get(ctx)
     outcomes = logout(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
-                      all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands())
+                      all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands(),
+                      sids=tuple(sids))
     if not c.json:
         for step in dict.fromkeys(s for o in outcomes for s in o.steps):
             note(step)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts
 
@@ -24,12 +25,23 @@ VIEW_COLUMNS = [
 ]
 
 
-def sessions_cmd(ctx: typer.Context) -> None:
+def sessions_cmd(
+    ctx: typer.Context,
+    sids: list[int] = typer.Option([], "--sid", "-r", metavar="SID", autocompletion=completers.session_ids,
+                                   help="Only the session with this id; repeatable. Exit 3 if it does not exist."),
+) -> None:
     """List active sessions and their block devices (read from sysfs, no iscsiadm call)."""
+    from iscsi_client.errors import NotFoundError
     from iscsi_client.ops.status import status
 
     c = get(ctx)
     rows = status(root=c.root)
+    if sids:
+        missing = sorted(set(sids) - {v.session.sid for v in rows})
+        if missing:
+            raise NotFoundError(f"no session with id {', '.join(map(str, missing))}",
+                                hint="'isc sessions' lists the active sessions and their ids")
+        rows = [v for v in rows if v.session.sid in set(sids)]
     if c.json:
         emit_json({"sessions": rows_as_dicts(VIEW_COLUMNS, rows)})
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
@@ -114,20 +114,25 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
 
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
            all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
-           cmd: Commands | None = None) -> list[Outcome]:
-    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``."""
+           cmd: Commands | None = None, sids: Sequence[int] = ()) -> list[Outcome]:
+    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``.
+    ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal."""
     every = sysfs.read_sessions(root)
     sessions = every
+    if sids:
+        sessions = [s for s in sessions if s.sid in set(sids)]
     if target is not None:
         sessions = [s for s in sessions if s.target == target]
-    elif not all_sessions:
-        raise UsageError("no target given", hint="name a target, or use --all to log out of every session")
+    elif not all_sessions and not sids:
+        raise UsageError("no target given",
+                         hint="name a target, a session id (--sid), or use --all to log out of every session")
     if portal is not None:
         sessions = [s for s in sessions if s.portal.host == portal.host and s.portal.port == portal.port]
     if not sessions:
         what = str(target) if target else "any target"
         where = f" on {portal.address}" if portal else ""
-        return [Outcome(what, portal.address if portal else "-", "already", f"no session to {what}{where}")]
+        ids = f" with id {', '.join(map(str, sids))}" if sids else ""
+        return [Outcome(what, portal.address if portal else "-", "already", f"no session{ids} to {what}{where}")]
     mounts = blockdev.mounts_by_devno(root)
     views = [SessionView(s, blockdev.session_luns(root, s, mounts)) for s in sessions]
     steps: list[str] = []
@@ -139,12 +144,15 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
     outcomes: list[Outcome] = []
     for s in sessions:
         try:
-            result = adm.run([*node_selector(s.target, s.portal.without_tpgt(), s.iface), "--logout"],
-                             mutating=True, action=f"logout from {s.target} on {s.portal.address}", ok=(0, 21))
+            # By id when ids were given: exactly that session, even if another one shares target and portal.
+            selector = ["-m", "session", "-r", str(s.sid)] if sids else \
+                node_selector(s.target, s.portal.without_tpgt(), s.iface)
+            result = adm.run([*selector, "--logout"], mutating=True,
+                             action=f"logout from {s.target} on {s.portal.address}", ok=(0, 21, 22))
         except IscsiadmError as e:
             outcomes.append(Outcome(str(s.target), s.portal.address, "failed", e.message, e))
             continue
-        status = "would" if result.dry_run else ("already" if result.rc == 21 else "done")
+        status = "would" if result.dry_run else ("already" if result.rc in (21, 22) else "done")
         detail = {"would": "would log out", "already": "no session", "done": "logged out"}[status]
         outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, sid=s.sid))
     if teardown:

@@ -59,3 +59,41 @@ def test_a_lun_that_never_appears_is_a_clear_error(guest):
     assert "no LUN appeared within 3 s" in r.stdout + r.stderr
     assert "LOGGED_IN" in guest.run("cat /sys/class/iscsi_session/session*/state").stdout
     guest.isc("logout", NOLUN).check()
+
+
+def _kernel_sessions(guest) -> set[str]:
+    """(portal) of each session as the kernel lists them, independently of isc."""
+    out = guest.run("iscsiadm -m session").stdout
+    return {line.split()[2].split(",")[0] for line in out.splitlines() if line.startswith("tcp:")}
+
+
+def test_logout_by_session_id_leaves_the_other_path(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    guest.isc("login", MULTI).check()
+    sessions = json.loads(guest.isc("--json", "sessions").check().stdout)["sessions"]
+    (second,) = [s["sid"] for s in sessions if s["portal"] == "127.0.0.2:3260"]
+    assert _kernel_sessions(guest) == {"127.0.0.1:3260", "127.0.0.2:3260"}
+    guest.isc("logout", "--sid", str(second)).check()
+    assert _kernel_sessions(guest) == {"127.0.0.1:3260"}
+    again = json.loads(guest.isc("--json", "logout", "--sid", str(second)).check().stdout)["logouts"]
+    assert [o["status"] for o in again] == ["already"]
+    guest.isc("logout", MULTI).check()
+    assert _kernel_sessions(guest) == set()
+
+
+def test_logout_refuses_a_disk_under_lvm_and_names_the_volume(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    r = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1")
+    (dev,) = json.loads(r.check().stdout)["logins"][0]["devices"]
+    guest.run(f"pvcreate -q {dev} && vgcreate -q iscvg {dev} && lvcreate -q -y -L 64M -n data iscvg").check()
+    try:
+        r = guest.isc("logout", MULTI)
+        assert r.rc == 7, r.stderr
+        assert f"{dev} held by LVM volume iscvg-data (dm-" in r.stderr
+        r = guest.isc("logout", MULTI, "--teardown")
+        assert r.rc == 7 and "vgchange -an" in r.stderr
+        assert _kernel_sessions(guest) == {"127.0.0.1:3260"}  # nothing was torn down
+    finally:
+        guest.run(f"vgchange -q -an iscvg; vgremove -q -f iscvg; pvremove -q {dev}; wipefs -q -a {dev}")
+    guest.isc("logout", MULTI).check()
+    assert _kernel_sessions(guest) == set()

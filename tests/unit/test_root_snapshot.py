@@ -73,3 +73,19 @@ def test_node_records_from_files():
     doc = json.loads(isc("--json", "nodes").stdout)
     assert {(n["target"], n["portal"]) for n in doc["nodes"] if n["target"] == MULTI} == {
         (MULTI, "127.0.0.1:3260"), (MULTI, "127.0.0.2:3260")}
+
+
+def test_sessions_by_id_and_an_unknown_id():
+    doc = json.loads(isc("--json", "sessions", "--sid", "2").stdout)
+    assert [(s["sid"], s["portal"]) for s in doc["sessions"]] == [(2, "127.0.0.2:3260")]
+    r = isc("sessions", "-r", "1", "-r", "9")
+    assert r.returncode == 3 and "no session with id 9" in r.stderr
+
+
+def test_logout_by_id_checks_that_session_and_ignores_unknown_ids():
+    r = isc("logout", "--sid", "2")
+    assert r.returncode == 7 and "sdb" in r.stderr  # its path holds the mounted map
+    r = isc("--json", "logout", "--sid", "9")
+    assert r.returncode == 0
+    (o,) = json.loads(r.stdout)["logouts"]
+    assert o["status"] == "already" and "no session with id 9" in o["detail"]
