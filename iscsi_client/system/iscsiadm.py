@@ -103,8 +103,13 @@ class Iscsiadm:
         return completed
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:
+        import logging
+
         import sh
 
+        # sh logs every command line it starts (INFO/DEBUG on the "sh" loggers): with any logging configured
+        # by an embedding program, that line would carry a CHAP secret. Silence the whole "sh" tree.
+        logging.getLogger("sh").setLevel(logging.CRITICAL + 1)
         real = [a.reveal() if isinstance(a, Secret) else a for a in args]
         env = child_env()
         try:

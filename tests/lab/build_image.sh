@@ -4,10 +4,14 @@
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
 # and of tests/lab/guest/, so it is rebuilt only when its inputs change.
+#
+# ISC_LAB_EXTRA_PACKAGES (comma-separated Debian packages) builds a variant with more software, cached
+# under its own key: bench/bench_lab_login.py uses one with python3-os-brick and ansible.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ISC_LAB_CACHE:-/var/cache/isc-lab}
-key=$(cat "$here/build_image.sh" "$here"/guest/* | sha256sum | cut -c1-16)
+extra=${ISC_LAB_EXTRA_PACKAGES:-}
+key=$( { cat "$here/build_image.sh" "$here"/guest/*; [ -z "$extra" ] || echo "extra=$extra"; } | sha256sum | cut -c1-16)
 out="$cache/image-$key"
 if [ -f "$out/ready" ]; then echo "$out"; exit 0; fi
 
@@ -30,6 +34,8 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
 pkgs+=,initramfs-tools,qemu-guest-agent,lvm2
+size=3G
+if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
 t0=$(date +%s)
 mmdebstrap --variant=apt --include="$pkgs" \
@@ -46,7 +52,7 @@ mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook='cp "$1"/boot/vmlinuz-* "$1/../vmlinuz"; cp "$1"/boot/initrd.img-* "$1/../initrd.img"' \
   bookworm "$work/rootfs" "$mirror" >&2
 log "rootfs in $(( $(date +%s) - t0 )) s; making the ext4 image"
-truncate -s 3G "$work/root.img"
+truncate -s "$size" "$work/root.img"
 mkfs.ext4 -q -F -L isc-lab -d "$work/rootfs" "$work/root.img"
 rm -rf "$work/rootfs"
 mkdir -p "$out"

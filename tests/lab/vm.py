@@ -39,10 +39,12 @@ class Result:
         return self
 
 
-def build_image() -> Path:
-    """Build or reuse the cached lab image; returns its directory."""
+def build_image(extra_packages: str = "") -> Path:
+    """Build or reuse the cached lab image (with ``extra_packages``, comma-separated, a variant cached under
+    its own key); returns its directory."""
+    env = {**os.environ, "ISC_LAB_EXTRA_PACKAGES": extra_packages}
     out = subprocess.run(
-        ["bash", str(HERE / "build_image.sh")], check=True, stdout=subprocess.PIPE, text=True
+        ["bash", str(HERE / "build_image.sh")], check=True, stdout=subprocess.PIPE, text=True, env=env
     ).stdout
     return Path(out.strip().splitlines()[-1])
 
