@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+import pytest
 
 import iscsi_client
 
@@ -29,3 +33,25 @@ def test_wheel_installs_a_working_isc_with_data_files(tmp_path):
     assert out == f"isc {iscsi_client.__version__}\n"
     assert (venv / "share/man/man8/isc.8").read_text() == (REPO / "man/isc.8").read_text()
     assert (venv / "share/bash-completion/completions/isc").exists()
+
+
+def test_pipx_install_gives_a_working_isc(tmp_path):
+    """`pipx install .` as the README says (dependencies come from the package index)."""
+    pipx = shutil.which("pipx")
+    if pipx is None:
+        if os.environ.get("ISC_REQUIRE_HOST") == "1":
+            pytest.fail("pipx is not installed (tests/run-all.sh installs it)")
+        pytest.skip("pipx is not installed")
+    env = dict(os.environ, PIPX_HOME=str(tmp_path / "pipx"), PIPX_BIN_DIR=str(tmp_path / "bin"))
+    done = subprocess.run([pipx, "install", str(REPO)], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    isc = tmp_path / "bin" / "isc"
+    out = subprocess.run([isc, "--version"], check=True, capture_output=True, text=True).stdout
+    assert out == f"isc {iscsi_client.__version__}\n"
+    root = tmp_path / "root"
+    (root / "etc/iscsi/nodes").mkdir(parents=True)
+    r = subprocess.run([isc, "--root", str(root), "--json", "nodes"], capture_output=True, text=True)
+    assert r.returncode == 0 and '"nodes": []' in r.stdout.replace('"nodes":[]', '"nodes": []')
+    venv = tmp_path / "pipx/venvs/isc"
+    assert (venv / "share/man/man8/isc.8").read_text() == (REPO / "man/isc.8").read_text()
+    assert (venv / "share/zsh/site-functions/_isc").exists()
