@@ -293,6 +293,7 @@ class Node:
     replacement_timeout: int | None = None
     queue_depth: int | None = None  # node.session.queue_depth: per-LUN outstanding commands
     cmds_max: int | None = None  # node.session.cmds_max: per-session outstanding commands
+    scan: str = "auto"  # node.session.scan: manual = the kernel does not scan LUNs at login
 
     @property
     def key(self) -> tuple[str, str, str]:

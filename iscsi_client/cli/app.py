@@ -21,6 +21,7 @@ from iscsi_client.cli import (
     multipath,
     nodes,
     persist,
+    rescan,
     sessions,
     startup,
     status,
@@ -69,6 +70,7 @@ app.command("login")(login.login_cmd)
 app.command("logout")(login.logout_cmd)
 app.command("startup")(startup.startup_cmd)
 app.add_typer(initiator.app, name="initiator")
+app.command("rescan")(rescan.rescan_cmd)
 app.command("sessions")(sessions.sessions_cmd)
 app.command("status")(status.status_cmd)
 app.command("persist")(persist.persist_cmd)

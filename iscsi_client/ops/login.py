@@ -33,7 +33,9 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
     try:
         outcomes = _login_all(root, adm, nodes, sessions)
         if waiter is not None and any(o.status == "done" for o in outcomes):
-            outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress)
+            manual = {(str(n.target), n.portal.address) for n in nodes if n.scan == "manual"}
+            outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress,
+                                         manual)
     finally:
         if waiter is not None:
             waiter.close()
@@ -61,26 +63,40 @@ def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Sess
     return outcomes
 
 
+def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True) -> bool:
+    """Every LUN of these sessions has its block device, known to udev (links and properties exist).
+    ``need_lun``: a session without any LUN is not ready yet (a fresh login; LUN 0 is on its way)."""
+    for s in sessions:
+        luns = blockdev.session_luns(root, s)
+        if need_lun and not luns:
+            return False
+        if any(lun.disk is None or not blockdev.udev_initialized(root, lun.disk.major_minor) for lun in luns):
+            return False
+    return True
+
+
 def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], before: set[int],
-                      timeout: float, progress: Callable[[str], None] | None) -> list[Outcome]:
-    new = [s for s in sysfs.read_sessions(root) if s.sid not in before]
+                      timeout: float, progress: Callable[[str], None] | None,
+                      manual_scan: set[tuple[str, str]]) -> list[Outcome]:
+    """Scan the new sessions' hosts and wait for their LUNs. Records with node.session.scan = manual are
+    left alone: the admin asked the kernel not to scan them, so there is nothing to wait for."""
+    fresh = [s for s in sysfs.read_sessions(root) if s.sid not in before]
+    unscanned = [s for s in fresh if (str(s.target), s.portal.address) in manual_scan]
+    new = [s for s in fresh if s not in unscanned]
     for s in new:
         if s.host is not None:
             scan_host(root, s.host)
 
-    def ready() -> bool:
-        for s in new:
-            luns = blockdev.session_luns(root, s)
-            if not luns or any(lun.disk is None or not blockdev.udev_initialized(root, lun.disk.major_minor)
-                               for lun in luns):
-                return False
-        return True
-
     if progress:
         progress(f"waiting for the block devices of {len(new)} new session(s)")
-    ok = waiter.wait(ready, timeout)
+    ok = waiter.wait(lambda: devices_ready(root, new), timeout)
     result: list[Outcome] = []
     for o in outcomes:
+        skipped = [s for s in unscanned if str(s.target) == o.target and s.portal.address == o.portal]
+        if o.status == "done" and skipped:
+            result.append(Outcome(o.target, o.portal, "done", "logged in; node.session.scan is manual, so LUNs "
+                                  "were not scanned (isc rescan)", sid=skipped[0].sid))
+            continue
         mine = [s for s in new if str(s.target) == o.target and s.portal.address == o.portal]
         if o.status != "done" or not mine:
             result.append(o)

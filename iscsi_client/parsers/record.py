@@ -67,4 +67,5 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         replacement_timeout=_int(rec.get("node.session.timeo.replacement_timeout")),
         queue_depth=_int(rec.get("node.session.queue_depth")),
         cmds_max=_int(rec.get("node.session.cmds_max")),
+        scan=rec.get("node.session.scan") or "auto",
     )

@@ -97,3 +97,39 @@ def test_logout_refuses_a_disk_under_lvm_and_names_the_volume(guest):
         guest.run(f"vgchange -q -an iscvg; vgremove -q -f iscvg; pvremove -q {dev}; wipefs -q -a {dev}")
     guest.isc("logout", MULTI).check()
     assert _kernel_sessions(guest) == set()
+
+
+def test_scan_manual_login_then_rescan_finds_the_lun_and_a_lun_added_later(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    # the admin's choice, made with iscsiadm itself: the kernel must not scan this record's LUNs at login
+    guest.run(f"iscsiadm -m node -T {MULTI} -p 127.0.0.1 -o update -n node.session.scan -v manual").check()
+    r = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1")
+    (o,) = json.loads(r.check().stdout)["logins"]
+    assert o["devices"] == [] and "node.session.scan is manual" in o["detail"]
+    assert guest.run("ls /sys/class/scsi_disk/").stdout.strip() == ""
+    r = guest.isc("--json", "rescan", MULTI)
+    (o,) = json.loads(r.check().stdout)["rescans"]
+    (dev,) = o["devices"]
+    assert o["detail"] == "1 new LUN(s): 0"
+    link = f"ip-127.0.0.1:3260-iscsi-{MULTI}-lun-0"
+    assert guest.run(f"test -b {dev} && ls /dev/disk/by-path/ | grep -qx '{link}'").rc == 0
+    assert json.loads(guest.isc("--json", "rescan", MULTI).check().stdout)["rescans"][0]["detail"] == \
+        "no new LUN (1 present)"
+    guest.isc("logout", MULTI).check()
+    guest.run(f"iscsiadm -m node -T {MULTI} -p 127.0.0.1 -o update -n node.session.scan -v auto").check()
+
+    # a LUN mapped on the target after login appears only with a rescan
+    guest.isc("login", NOLUN, "--no-wait").check()
+    lun = "/iscsi/iqn.2003-01.org.isc.lab:nolun/tpg1/luns"
+    guest.run("targetcli /backstores/fileio create later /var/lib/isc-lab/later.img 64M sparse=true && "
+              f"targetcli {lun} create /backstores/fileio/later").check()
+    try:
+        (o,) = json.loads(guest.isc("--json", "rescan", NOLUN).check().stdout)["rescans"]
+        assert o["detail"] == "1 new LUN(s): 0" and len(o["devices"]) == 1
+        size = guest.run(f"blockdev --getsize64 {o['devices'][0]}").check().stdout.strip()
+        assert size == str(64 << 20)
+    finally:
+        guest.isc("logout", NOLUN, "--teardown").check()
+        guest.run(f"targetcli {lun} delete lun=0; targetcli /backstores/fileio delete later; "
+                  "rm -f /var/lib/isc-lab/later.img")
+    assert guest.isc("rescan", NOLUN).rc == 3  # no session left to rescan
