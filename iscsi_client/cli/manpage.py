@@ -57,6 +57,9 @@ EXAMPLES = [
      "isc persist iqn.2003\\-01.org.example:disk1/0 /srv/data \\-\\-mkfs"),
     ("Two portals: make the LUN one multipath map, then check the whole host:",
      "isc multipath config \\-\\-write\nisc multipath status\nisc doctor"),
+    ("A LUN was mapped to this host on the target after login: scan for it and wait for its device:",
+     "isc rescan iqn.2003\\-01.org.example:disk1"),
+    ("Log out of one session by the id isc sessions shows:", "isc sessions\nisc logout \\-\\-sid 3"),
     ("Release a mounted LUN and log out:", "isc logout iqn.2003\\-01.org.example:disk1 \\-\\-teardown \\-\\-unmount"),
     ("The same data for scripts:", "isc \\-\\-json status"),
 ]

@@ -89,6 +89,29 @@ def test_chap_missing_wrong_then_right(guest):
     assert kernel_sessions(guest) == []
 
 
+@pytest.mark.parametrize("length", [17, 64, 255])
+def test_secret_lengths_the_lab_kernel_accepts(guest, length):
+    """LIO stores and checks CHAP secrets longer than the 16 characters some arrays and Windows take: isc
+    refuses them by default (nothing is written) and sets them with --allow-long-secret."""
+    secret = ("LongLabSecret-0123456789" * 11)[:length]
+    acl = f"/iscsi/{CHAP}/tpg1/acls/{INITIATOR}"
+    guest.run(f"targetcli {acl} set auth password={secret}").check()
+    try:
+        before = guest.run(f"iscsiadm -m node -T {CHAP} -o show -S").stdout
+        refused = guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": secret})
+        assert refused.rc == 2 and "--allow-long-secret" in refused.stderr
+        assert guest.run(f"iscsiadm -m node -T {CHAP} -o show -S").stdout == before
+        guest.isc("chap", CHAP, "--user", CHAP_USER, "--allow-long-secret",
+                  env={"ISC_CHAP_PASSWORD": secret}).check()
+        ok = guest.isc("login", CHAP)
+        assert ok.rc == 0, ok.stdout + ok.stderr
+        assert kernel_sessions(guest) == [(CHAP, "127.0.0.1")]
+        guest.isc("logout", CHAP).check()
+    finally:
+        guest.run(f"targetcli {acl} set auth password={CHAP_SECRET}").check()
+        guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
+
+
 def test_mutual_chap(guest):
     r = guest.isc("chap", CHAP, "--user", CHAP_USER, "--mutual-user", MUTUAL_USER, "--password-stdin",
                   stdin=f"{CHAP_SECRET}\n{MUTUAL_SECRET}\n")
