@@ -9,14 +9,14 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import PortalOpt
 from iscsi_client.output import emit_json, say
 
 
 def chap_cmd(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all).",
-                                       autocompletion=completers.portals),
+    portal: PortalOpt = None,
     user: str | None = typer.Option(None, "--user", "-u", help="CHAP user name (the target's 'userid')."),
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Read the secret from the first line of FILE."),

@@ -7,6 +7,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import NoWaitOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
 from iscsi_client.cli.outcomes import render_outcomes
 from iscsi_client.cli.progress import progress_display
 from iscsi_client.output import note
@@ -16,12 +17,10 @@ def login_cmd(
     ctx: typer.Context,
     target: str | None = typer.Argument(None, help="Target IQN (all its portals unless -p).",
                                         autocompletion=completers.targets),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
-                                       autocompletion=completers.portals),
+    portal: PortalOpt = None,
     all_nodes: bool = typer.Option(False, "--all", help="Every node record."),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Do not wait for the block devices."),
-    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
-                                       help="How long to wait for the devices of new sessions."),
+    no_wait: NoWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = 30.0,
 ) -> int:
     """Log in (idempotent: existing sessions are left alone). Non-zero exit if any portal failed."""
     from iscsi_client.ops.login import login
@@ -37,11 +36,9 @@ def logout_cmd(
     ctx: typer.Context,
     target: str | None = typer.Argument(None, help="Target IQN (all its sessions unless -p).",
                                         autocompletion=completers.session_targets),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
-                                       autocompletion=completers.portals),
+    portal: PortalOpt = None,
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
-    sids: list[int] = typer.Option([], "--sid", "-r", metavar="SID", autocompletion=completers.session_ids,
-                                   help="Only the session with this id (as in 'isc sessions'); repeatable."),
+    sids: SidsOpt = None,
     teardown: bool = typer.Option(False, "--teardown",
                                   help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),
     unmount: bool = typer.Option(False, "--unmount", help="With --teardown: unmount the LUNs' filesystems."),
@@ -53,7 +50,7 @@ def logout_cmd(
     c = get(ctx)
     outcomes = logout(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                       all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands(),
-                      sids=tuple(sids))
+                      sids=tuple(sids or ()))
     if not c.json:
         for step in dict.fromkeys(s for o in outcomes for s in o.steps):
             note(step)

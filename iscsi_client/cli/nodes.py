@@ -7,6 +7,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import PortalOpt
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
 
 app = typer.Typer(help="The node database: targets this host knows, their portals and settings.",
@@ -65,7 +66,7 @@ def add_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target I
 @app.command("delete")
 def delete_cmd(ctx: typer.Context,
                target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
-               portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.")) -> None:
+               portal: PortalOpt = None) -> None:
     """Delete node records (refused while a session uses them)."""
     from iscsi_client.ops.nodes import delete_nodes
 

@@ -7,6 +7,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import NoWaitOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
 from iscsi_client.cli.outcomes import render_outcomes
 from iscsi_client.cli.progress import progress_display
 
@@ -15,13 +16,10 @@ def rescan_cmd(
     ctx: typer.Context,
     target: str | None = typer.Argument(None, help="Target IQN (every session when omitted).",
                                         autocompletion=completers.session_targets),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal.",
-                                       autocompletion=completers.portals),
-    sids: list[int] = typer.Option([], "--sid", "-r", metavar="SID", autocompletion=completers.session_ids,
-                                   help="Only the session with this id; repeatable."),
-    no_wait: bool = typer.Option(False, "--no-wait", help="Do not wait for the block devices."),
-    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
-                                       help="How long to wait for the devices of the LUNs found."),
+    portal: PortalOpt = None,
+    sids: SidsOpt = None,
+    no_wait: NoWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = 30.0,
 ) -> int:
     """Scan sessions for new or resized LUNs (iscsiadm -m session -r SID --rescan), then wait for their
     block devices. For LUNs added on the target, and records with node.session.scan = manual."""
@@ -30,5 +28,5 @@ def rescan_cmd(
     c = get(ctx)
     with progress_display(enabled=not c.json) as progress:
         outcomes = rescan(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
-                          sids=tuple(sids), wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
+                          sids=tuple(sids or ()), wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
     return render_outcomes(outcomes, json_out=c.json, key="rescans")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import SidsOpt
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts
 
 SESSION_COLUMNS = [
@@ -27,8 +27,7 @@ VIEW_COLUMNS = [
 
 def sessions_cmd(
     ctx: typer.Context,
-    sids: list[int] = typer.Option([], "--sid", "-r", metavar="SID", autocompletion=completers.session_ids,
-                                   help="Only the session with this id; repeatable. Exit 3 if it does not exist."),
+    sids: SidsOpt = None,
 ) -> None:
     """List active sessions and their block devices (read from sysfs, no iscsiadm call)."""
     from iscsi_client.errors import NotFoundError

@@ -7,6 +7,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import PortalOpt
 from iscsi_client.output import emit_json, say
 
 
@@ -14,8 +15,7 @@ def startup_cmd(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
     mode: str = typer.Argument(..., help="automatic | manual | onboot", autocompletion=completers.startup_modes),
-    portal: str | None = typer.Option(None, "--portal", "-p", help="Only this portal (default: all).",
-                                       autocompletion=completers.portals),
+    portal: PortalOpt = None,
 ) -> None:
     """Set node.startup and node.conn[0].startup together."""
     from iscsi_client.errors import UsageError
