@@ -95,6 +95,8 @@ def main() -> None:
             for name, command in flows.items():
                 g.run(RESET)
                 print(f"  {name:32} {calls(g, command)}")
+                for line in g.run("cat /tmp/iscsiadm.calls").stdout.splitlines():
+                    print(f"      iscsiadm {line}")
             g.run(RESET)
             env = {"ISC_CHAP_PASSWORD": CHAP_SECRET}
             steps = [("discover", "isc discover 127.0.0.1"), ("chap", f"isc chap {MULTI} --user {CHAP_USER}"),
