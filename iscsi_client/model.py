@@ -247,8 +247,8 @@ def validate_chap(user: str, secret: Secret, *, role: str = "CHAP", strict_max: 
     if len(value) < CHAP_SECRET_MIN or len(value) > top:
         raise InvalidSecretError(
             f"{role} secret has {len(value)} characters; it must have {CHAP_SECRET_MIN} to {top}",
-            hint=("RFC 3720 asks for at least 12 bytes; LIO and many arrays accept at most 16 "
-                  "(use --allow-long-secret for targets that take longer ones)"),
+            hint=("RFC 3720 asks for at least 12 bytes; the Windows initiator and many arrays take at most 16. "
+                  "Linux LIO targets and open-iscsi take up to 255: use --allow-long-secret for those"),
         )
     if any(ord(c) < 0x21 or ord(c) > 0x7E for c in value):
         raise InvalidSecretError(f"{role} secret must be printable ASCII without spaces")
