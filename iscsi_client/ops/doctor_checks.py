@@ -218,9 +218,12 @@ def _iscsi_fs(f: Facts) -> dict[str, tuple[str, BlockDevice]]:
 def fstab(f: Facts) -> list[Finding]:
     out = []
     known = _iscsi_fs(f)
-    startup = {}
+    startup: dict[str, set[str]] = {}
+    unscanned: dict[str, list[str]] = {}
     for n in f.nodes:
         startup.setdefault(str(n.target), set()).add(n.startup)
+        if n.scan == "manual" and n.startup == "automatic":
+            unscanned.setdefault(str(n.target), []).append(n.portal.address)
     for line in f.fstab:
         e = line.entry
         hit = known.get(e.spec)
@@ -244,6 +247,13 @@ def fstab(f: Facts) -> list[Finding]:
             out.append(_f("ISC042", FAILURE, f"{e.mountpoint} needs {target}, whose records have node.startup manual: "
                           "nothing logs in at boot, so the mount is missing after reboot",
                           f"isc startup {target} automatic", e.mountpoint))
+        if target and unscanned.get(target):
+            portal = unscanned[target][0]
+            out.append(_f("ISC043", FAILURE, f"{e.mountpoint} needs {target}, whose boot login on "
+                          f"{', '.join(unscanned[target])} does not scan LUNs (node.session.scan manual): the "
+                          "session comes up at boot without the disk, and the mount finds no device",
+                          f"iscsiadm -m node -T {target} -p {portal} -o update -n node.session.scan -v auto",
+                          e.mountpoint))
     return out or [_f("ISC040", OK, "fstab: iSCSI filesystems use _netdev, stable names and boot logins")]
 
 
@@ -292,6 +302,8 @@ CHECKS: list[Check] = [
           "UUID= (or the multipath map) is stable.", fstab),
     Check("ISC042", "fstab target without boot login", "A filesystem in fstab whose target has node.startup "
           "manual is not there after a reboot.", fstab),
+    Check("ISC043", "fstab target without LUN scan", "A record with node.session.scan manual logs in at boot "
+          "but the kernel does not scan its LUNs, so a filesystem on them is not there to mount.", fstab),
     Check("ISC050", "CHAP", "Without CHAP, the only protection is the initiator name in the target's ACL, "
           "which is sent in clear and easy to copy.", security),
 ]

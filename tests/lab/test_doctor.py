@@ -44,6 +44,16 @@ def test_fstab_and_startup_mistakes_are_reported_with_the_fix(guest):
     assert rc == 0
     assert levels(found, "ISC002") == ["ok", "ok"]  # open-iscsi.service and iscsid.socket enabled
 
+    # the boot login would come up without the disk: no LUN scan on this record
+    set_scan = f"iscsiadm -m node -T {CHAP} -p 127.0.0.1 -o update -n node.session.scan -v"
+    guest.run(f"{set_scan} manual").check()
+    rc, found = findings(guest, "--no-mtu")
+    (x,) = [f for f in found if f["level"] == "failure"]
+    assert rc == 1 and x["code"] == "ISC043" and x["subject"] == "/srv/d"
+    assert x["fix"] == f"{set_scan} auto"
+    guest.run(x["fix"]).check()
+    assert findings(guest, "--no-mtu")[0] == 0
+
 
 def test_mtu_mismatch_on_the_way_to_a_portal(guest):
     # a portal behind a link whose far end has a smaller MTU than ours: jumbo frames not end to end

@@ -67,6 +67,18 @@ def test_fstab_mistakes():
     assert found["ISC042"].fix == f"isc startup {T} automatic"
 
 
+def test_fstab_target_whose_boot_login_does_not_scan():
+    d = BlockDevice("sda", "8:0", 1 << 30, fstype="xfs", fs_uuid="u-1")
+    views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", d),))]
+    entry = FstabLine(FstabEntry("UUID=u-1", "/srv", "xfs", "_netdev,nofail"), None)
+    scanned = facts(views=views, nodes=[Node(T, P1, startup="automatic")], fstab=[entry])
+    assert codes(scanned, "failure") == []
+    manual = facts(views=views, nodes=[Node(T, P1, startup="automatic", scan="manual")], fstab=[entry])
+    (x,) = [x for x in run_checks(manual) if x.level == "failure"]
+    assert x.code == "ISC043" and x.subject == "/srv"
+    assert x.fix == f"iscsiadm -m node -T {T} -p {P1.address} -o update -n node.session.scan -v auto"
+
+
 def test_no_chap_on_a_network_portal_is_a_warning_loopback_is_not():
     chapless = [Node(T, P1, startup="automatic", chap=Chap())]
     remote = facts(nodes=chapless, views=[View(Session(1, T, P1, recovery_tmo=120))])
