@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test isc has, on a fresh Debian 12 machine, as root:
-#   unit tests, ruff, host tests (real iscsiadm + tgtd), lab tests (QEMU guest with a real kernel).
+#   ruff, mypy, unit tests, host tests (real iscsiadm + tgtd), lab tests (QEMU guest with a real kernel).
 # Installs what it needs: apt packages, a venv (outside the checkout), the lab image (cached).
 # Environment: ISC_SKIP_LAB=1 skips the lab; ISC_VENV (default /var/cache/isc/venv).
 set -euo pipefail
@@ -22,8 +22,9 @@ venv=${ISC_VENV:-/var/cache/isc/venv}
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 
-step "lint"
+step "lint and types"
 "$venv/bin/ruff" check .
+"$venv/bin/mypy"
 
 step "unit and host tests"
 ISC_REQUIRE_HOST=1 "$venv/bin/python" -m pytest -q tests/unit tests/host

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from iscsi_client.cli.context import get
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts
+
+if TYPE_CHECKING:
+    from iscsi_client.model import DiscoveredTarget
+    from iscsi_client.ops.discover import Found
 
 FOUND_COLUMNS = [
     Column("target", "target", lambda f: f.target),
@@ -43,13 +48,13 @@ def discover_cmd(
     if firmware:
         from iscsi_client.ops.discover import discover_firmware
 
-        found = discover_firmware(adm=c.iscsiadm())
+        in_firmware = discover_firmware(adm=c.iscsiadm())
         cols = FOUND_COLUMNS[:3]
         if c.json:
             emit_json({"targets": [{"target": str(f.target), "portal": f.portal.address,
-                                    "tpgt": f.portal.tpgt} for f in found]})
+                                    "tpgt": f.portal.tpgt} for f in in_firmware]})
         else:
-            print_table(cols, [_as_found(f) for f in found])
+            print_table(cols, [_as_found(f) for f in in_firmware])
         return
     if not portals:
         raise UsageError("give at least one portal to ask, e.g. isc discover 192.0.2.10")
@@ -84,7 +89,7 @@ def discover_cmd(
         note(f"{len(kept)} existing record(s) kept as they were (startup and CHAP untouched)")
 
 
-def _as_found(t):  # noqa: ANN001
+def _as_found(t: DiscoveredTarget) -> Found:
     from iscsi_client.ops.discover import Found
 
     return Found(str(t.target), t.portal, "firmware")

@@ -131,7 +131,7 @@ def _lun_paths(f: Facts) -> dict[str, list[tuple[str, BlockDevice, BlockDevice |
 def paths(f: Facts) -> list[Finding]:
     out = []
     per_wwid = _lun_paths(f)
-    portals_of = {}
+    portals_of: dict[str, set[str]] = {}
     for n in f.nodes:
         portals_of.setdefault(str(n.target), set()).add(n.portal.address)
     target_of = {lun.disk.wwid: str(v.session.target) for v in f.views for lun in v.luns if lun.disk}

@@ -41,8 +41,8 @@ def holds(root: Root, views: list[SessionView]) -> list[Hold]:
             if lun.map is not None:
                 out += [Hold(lun.map.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
                         for h in lun.map.holders]
-    for dev, procs in blockdev.open_by(root, nodes).items():
-        out.append(Hold(dev, f"open by {', '.join(procs)}", "open"))
+    for devnode, procs in blockdev.open_by(root, nodes).items():
+        out.append(Hold(devnode, f"open by {', '.join(procs)}", "open"))
     return list(dict.fromkeys(out))
 
 

@@ -9,9 +9,11 @@ from iscsi_client.model import MpPath, MultipathMap, PathGroup
 
 
 def _int(v: object) -> int:
+    if isinstance(v, int):
+        return v
     try:
-        return int(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        return int(str(v))
+    except ValueError:
         return 0
 
 

@@ -4,6 +4,7 @@ iscsiadm, udevadm or multipathd against the live host."""
 
 from __future__ import annotations
 
+import builtins
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -32,10 +33,10 @@ class Root:
         return host_path if self.is_live else os.path.join(self._prefix, host_path.lstrip("/"))
 
     @cached_property
-    def _prefix(self) -> str:
+    def _prefix(self) -> builtins.str:
         return os.fspath(self.path)
 
-    def realpath(self, host_path: str | os.PathLike[str]) -> str:
+    def realpath(self, host_path: builtins.str | os.PathLike[builtins.str]) -> builtins.str:
         """Resolve symlinks the way the host would, staying inside the root; returns a host path.
 
         sysfs is a tree of relative symlinks, and snapshots of it keep them; an absolute link target is
@@ -64,7 +65,7 @@ class Root:
             resolved.append(part)
         return "/" + "/".join(resolved)
 
-    def require_live(self, what: str) -> None:
+    def require_live(self, what: builtins.str) -> None:
         if not self.is_live:
             raise RootModeError(
                 f"{what} needs the live host, but isc runs with --root {self.path}",
