@@ -21,7 +21,7 @@ def rescan_cmd(
     no_wait: NoWaitOpt = False,
     wait_timeout: WaitTimeoutOpt = 30.0,
 ) -> int:
-    """Scan sessions for new or resized LUNs (iscsiadm -m session -r SID --rescan), then wait for their
+    """Scan sessions for new LUNs (iscsiadm -m session -r SID --rescan), then wait for their
     block devices. For LUNs added on the target, and records with node.session.scan = manual."""
     from iscsi_client.ops.rescan import rescan
 

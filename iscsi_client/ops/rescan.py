@@ -1,4 +1,4 @@
-"""Rescan sessions for LUNs: after a LUN was added or resized on the target, or for records with
+"""Rescan sessions for LUNs: after a LUN was added on the target, or for records with
 node.session.scan = manual. One `iscsiadm -m session -r SID --rescan` per session, then the same
 event-driven wait as login, until every LUN the kernel found has its block device and udev links."""
 
