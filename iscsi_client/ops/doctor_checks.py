@@ -164,6 +164,32 @@ def paths(f: Facts) -> list[Finding]:
     return out or [_f("ISC020", OK, "paths: no single-path mounts, no failed paths")]
 
 
+def session_health(f: Facts) -> list[Finding]:
+    """Sessions not logged in (the kernel is reconnecting) and SCSI devices not running: blocked during
+    recovery and transport-offline after replacement_timeout both resume when the session comes back; a
+    device the SCSI layer set offline (error handling gave up) stays offline until set running."""
+    out = []
+    multipathed = {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
+    for v in f.views:
+        s = v.session
+        if s.state and s.state != "LOGGED_IN":
+            io = ("I/O moves to the other paths" if s.sid in multipathed else
+                  f"I/O waits up to {s.recovery_tmo if s.recovery_tmo is not None else '?'} s, then fails")
+            out.append(_f("ISC023", FAILURE, f"session {s.sid} ({s.target} on {s.portal.address}) is {s.state}, "
+                          f"connection {s.connection_state or 'unknown'}: the kernel keeps reconnecting; {io}",
+                          f"check the network path to {s.portal.host} and the target's portal; "
+                          f"'iscsiadm -m session -r {s.sid} -P 1' shows the connection", str(s.sid)))
+        for lun in v.luns:
+            if lun.state and lun.state != "running":
+                dev = lun.disk.devnode if lun.disk else lun.hctl
+                fix = (f"once the session is back: echo running > /sys/class/scsi_device/{lun.hctl}/device/state"
+                       if lun.state == "offline" else
+                       "fix the session (above): blocked and transport-offline devices resume when it recovers")
+                out.append(_f("ISC023", FAILURE, f"{dev} (LUN {lun.lun} of session {s.sid}) is {lun.state}",
+                              fix, dev))
+    return out or [_f("ISC023", OK, "every session is logged in and every LUN is running")]
+
+
 # --- timeouts -------------------------------------------------------------------------------------------
 def timeouts(f: Facts) -> list[Finding]:
     out = []
@@ -288,6 +314,9 @@ CHECKS: list[Check] = [
           "(a portal not logged in).", paths),
     Check("ISC022", "failed paths", "multipathd reports a path as failed or faulty: I/O goes over the rest.",
           paths),
+    Check("ISC023", "session and LUN state", "A session that is not LOGGED_IN has lost its connection and the "
+          "kernel is reconnecting; its SCSI devices are blocked meanwhile and transport-offline after "
+          "replacement_timeout. A device the SCSI layer set offline stays so until set running.", session_health),
     Check("ISC030", "failover timeouts", "With multipath, replacement_timeout (the session's recovery_tmo) "
           "should be short (5 s) so I/O moves to another path quickly; without multipath it should be long (120 "
           "s) so a network blip does not become an I/O error.", timeouts),

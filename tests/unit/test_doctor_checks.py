@@ -67,6 +67,18 @@ def test_fstab_mistakes():
     assert found["ISC042"].fix == f"isc startup {T} automatic"
 
 
+def test_a_session_reconnecting_and_an_offline_lun():
+    up = facts(views=[View(Session(1, T, P1, state="LOGGED_IN", connection_state="up", recovery_tmo=120),
+                           (Lun("2:0:0:0", 0, "running", disk("sda")),))])
+    assert "ISC023" not in codes(up, "failure")
+    down = facts(views=[View(Session(1, T, P1, state="FAILED", connection_state="failed", recovery_tmo=120),
+                             (Lun("2:0:0:0", 0, "offline", disk("sda")),))])
+    found = [x for x in run_checks(down) if x.code == "ISC023"]
+    assert [x.level for x in found] == ["failure", "failure"]
+    assert "is FAILED" in found[0].summary and "waits up to 120 s" in found[0].summary
+    assert found[1].fix == "once the session is back: echo running > /sys/class/scsi_device/2:0:0:0/device/state"
+
+
 def test_fstab_target_whose_boot_login_does_not_scan():
     d = BlockDevice("sda", "8:0", 1 << 30, fstype="xfs", fs_uuid="u-1")
     views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", d),))]
