@@ -13,7 +13,7 @@ cache=${ISC_LAB_CACHE:-/var/cache/isc-lab}
 extra=${ISC_LAB_EXTRA_PACKAGES:-}
 key=$( { cat "$here/build_image.sh" "$here"/guest/*; [ -z "$extra" ] || echo "extra=$extra"; } | sha256sum | cut -c1-16)
 out="$cache/image-$key"
-if [ -f "$out/ready" ]; then echo "$out"; exit 0; fi
+if [ -f "$out/ready" ]; then touch "$out/ready"; echo "$out"; exit 0; fi  # mtime of ready = last use
 
 log() { printf 'lab image: %s\n' "$*" >&2; }
 need=()
@@ -26,6 +26,9 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$cache"
+# images of older inputs pile up (about 1.5 GB each): drop those nobody used for two weeks
+find "$cache" -mindepth 2 -maxdepth 2 -path "$cache/image-*/ready" -mtime +14 -printf '%h\n' 2>/dev/null |
+  while read -r old; do log "removing unused $old"; rm -rf "$old"; done
 work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)

@@ -50,7 +50,7 @@ def test_fstab_and_startup_mistakes_are_reported_with_the_fix(guest):
     rc, found = findings(guest, "--no-mtu")
     (x,) = [f for f in found if f["level"] == "failure"]
     assert rc == 1 and x["code"] == "ISC043" and x["subject"] == "/srv/d"
-    assert x["fix"] == f"{set_scan} auto"
+    assert x["fix"] == f"{set_scan.replace('-p 127.0.0.1', '-p 127.0.0.1:3260')} auto"
     guest.run(x["fix"]).check()
     assert findings(guest, "--no-mtu")[0] == 0
 
