@@ -351,6 +351,7 @@ class BlockDevice:
     mountpoints: tuple[str, ...] = ()
     dm_name: str | None = None  # for maps: /dev/mapper/<dm_name>
     dm_uuid: str | None = None  # for maps: mpath-<wwid>
+    partitions: tuple[BlockDevice, ...] = ()  # sda1, sda2... of a disk (a map's partitions are dm holders)
 
     @property
     def devnode(self) -> str:
@@ -359,6 +360,10 @@ class BlockDevice:
     @property
     def is_multipath(self) -> bool:
         return bool(self.dm_uuid and self.dm_uuid.startswith("mpath-"))
+
+    def with_partitions(self) -> tuple[BlockDevice, ...]:
+        """The device itself, then its partitions: everything that can be mounted, held or open."""
+        return (self, *self.partitions)
 
 
 @dataclass(frozen=True)

@@ -54,5 +54,10 @@ def status_cmd(ctx: typer.Context) -> int:
                     fs = branch.add(f"{holder['fstype']} UUID={holder['fs_uuid']}")
                     for mp in holder["mountpoints"]:
                         fs.add(f"mounted on {mp}")
+                for part in d["partitions"]:
+                    what = f"{part['fstype']} UUID={part['fs_uuid']}" if part["fstype"] else "no filesystem"
+                    pnode = branch.add(f"partition {part['path']}  {human_size(part['size_bytes'])}  {what}")
+                    for mp in part["mountpoints"]:
+                        pnode.add(f"mounted on {mp}")
         console.print(tree)
     return 0

@@ -142,10 +142,10 @@ def paths(f: Facts) -> list[Finding]:
             out.append(_f("ISC020", FAILURE, f"LUN {wwid} is reachable on {len(ps)} paths "
                           f"({', '.join(d.devnode for d in disks)}) but not under multipath",
                           "isc multipath config --write", wwid))
-        mounted_path = [d for d in disks if d.mountpoints]
+        mounted_path = [x for d in disks for x in d.with_partitions() if x.mountpoints]
         if len(ps) > 1 and mounted_path:
-            out.append(_f("ISC020", FAILURE, f"{mounted_path[0].devnode} (one path of {wwid}) is mounted directly "
-                          f"on {mounted_path[0].mountpoints[0]}: the other paths give no protection",
+            out.append(_f("ISC020", FAILURE, f"{mounted_path[0].devnode} (on one path of {wwid}) is mounted "
+                          f"directly on {mounted_path[0].mountpoints[0]}: the other paths give no protection",
                           "unmount it, set up multipath (isc multipath config --write), mount the map", wwid))
         target = target_of.get(wwid)
         offered = len(portals_of.get(target or "", ()))
@@ -228,7 +228,7 @@ def _iscsi_fs(f: Facts) -> dict[str, tuple[str, BlockDevice]]:
     out: dict[str, tuple[str, BlockDevice]] = {}
     for v in f.views:
         for lun in v.luns:
-            for dev in (lun.disk, lun.map):
+            for dev in (*(lun.disk.with_partitions() if lun.disk else ()), lun.map):
                 if dev is None:
                     continue
                 t = (str(v.session.target), dev)

@@ -17,7 +17,8 @@ def device_dict(d: BlockDevice | None) -> dict[str, object] | None:
     return {"name": d.name, "path": d.devnode, "maj_min": d.major_minor, "size_bytes": d.size_bytes,
             "vendor": d.vendor, "model": d.model, "wwid": d.wwid, "fstype": d.fstype, "fs_uuid": d.fs_uuid,
             "fs_label": d.fs_label, "mountpoints": list(d.mountpoints), "holders": list(d.holders),
-            "links": list(d.links), "dm_name": d.dm_name}
+            "links": list(d.links), "dm_name": d.dm_name,
+            "partitions": [device_dict(p) for p in d.partitions]}
 
 
 def views_as_targets(views: list[SessionView]) -> list[dict[str, object]]:

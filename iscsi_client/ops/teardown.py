@@ -27,11 +27,14 @@ def holds(root: Root, views: list[SessionView]) -> list[Hold]:
     nodes: set[str] = set()
     for v in views:
         for lun in v.luns:
-            for dev in (lun.disk, lun.map):
+            for dev in (*(lun.disk.with_partitions() if lun.disk else ()), lun.map):
                 if dev is None:
                     continue
                 nodes.add(dev.devnode)
                 out += [Hold(dev.devnode, f"mounted on {mp}", "mount") for mp in dev.mountpoints]
+            for part in lun.disk.partitions if lun.disk else ():
+                out += [Hold(part.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
+                        for h in part.holders]
             if lun.disk is not None:
                 for h in lun.disk.holders:
                     if lun.map is not None and h == lun.map.name:
@@ -68,7 +71,7 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
     leaving = {v.session.sid for v in views}
     luns: list[Lun] = [lun for v in views for lun in v.luns]
     for lun in luns:
-        for dev in (lun.map, lun.disk):
+        for dev in (lun.map, *(lun.disk.with_partitions() if lun.disk else ())):
             for mp in dev.mountpoints if dev else ():
                 cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
                 done.append(f"unmounted {mp}")

@@ -78,6 +78,9 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
     wwid = props.get("ID_SERIAL") or (None if is_dm else _read(f"{base}/device/wwid"))
     if dm_uuid and dm_uuid.startswith("mpath-"):
         wwid = dm_uuid.removeprefix("mpath-")
+    partitions: tuple[BlockDevice, ...] = ()
+    if not is_dm and not os.path.exists(f"{base}/partition"):
+        partitions = _partitions(root, name, base, mounts, cache)
     dev = BlockDevice(
         name=name,
         major_minor=devno,
@@ -93,10 +96,27 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
         mountpoints=mounts.get(devno, ()),
         dm_name=dm_name,
         dm_uuid=dm_uuid,
+        partitions=partitions,
     )
     if cache is not None:
         cache[name] = dev
     return dev
+
+
+def _partitions(root: Root, name: str, base: str, mounts: dict[str, tuple[str, ...]],
+                cache: dict[str, BlockDevice | None] | None) -> tuple[BlockDevice, ...]:
+    """sdX's partitions: the subdirectories of its sysfs node that have a 'partition' attribute."""
+    try:
+        entries = [e.name for e in os.scandir(base) if e.name.startswith(name) and e.is_dir()]
+    except OSError:
+        return ()
+    found = []
+    for part in sorted(entries, key=lambda n: (len(n), n)):
+        if os.path.exists(f"{base}/{part}/partition"):
+            dev = block_device(root, part, mounts, cache)
+            if dev is not None:
+                found.append(dev)
+    return tuple(found)
 
 
 _DM_KINDS = {"LVM": "LVM volume", "CRYPT": "dm-crypt volume", "mpath": "multipath map", "part": "partition map"}

@@ -133,3 +133,32 @@ def test_scan_manual_login_then_rescan_finds_the_lun_and_a_lun_added_later(guest
         guest.run(f"targetcli {lun} delete lun=0; targetcli /backstores/fileio delete later; "
                   "rm -f /var/lib/isc-lab/later.img")
     assert guest.isc("rescan", NOLUN).rc == 3  # no session left to rescan
+
+
+def test_a_partitioned_lun_mounted_by_partition_is_protected_and_shown(guest):
+    guest.isc("discover", "127.0.0.1").check()
+    r = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1")
+    (dev,) = json.loads(r.check().stdout)["logins"][0]["devices"]
+    part = f"{dev}1"
+    guest.run(f"echo ',,L' | sfdisk -q {dev} && udevadm settle && mkfs.ext4 -q {part} && mkdir -p /srv/p && "
+              f"mount {part} /srv/p").check()
+    try:
+        (lun,) = json.loads(guest.isc("--json", "status").check().stdout)["targets"][0]["sessions"][0]["luns"]
+        (p,) = lun["device"]["partitions"]
+        uuid = guest.run(f"blkid -s UUID -o value {part}").check().stdout.strip()
+        assert (p["path"], p["fstype"], p["fs_uuid"], p["mountpoints"]) == (part, "ext4", uuid, ["/srv/p"])
+        assert f"partition {part}" in guest.isc("status").check().stdout
+        r = guest.isc("logout", MULTI)
+        assert r.rc == 7 and f"{part} mounted on /srv/p" in r.stderr
+        assert _kernel_sessions(guest) == {"127.0.0.1:3260"}
+        r = guest.isc("logout", MULTI, "--teardown", "--unmount")
+        assert r.rc == 0, r.stdout + r.stderr
+        assert "unmounted /srv/p" in r.stderr + r.stdout
+        assert guest.run("findmnt /srv/p").rc == 1 and _kernel_sessions(guest) == set()
+    finally:
+        guest.run("umount /srv/p")
+    # leave the LUN as the other tests expect it: no partition table
+    again = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1").check()
+    (dev,) = json.loads(again.stdout)["logins"][0]["devices"]
+    guest.run(f"wipefs -q -a {dev}1; wipefs -q -a {dev}")
+    guest.isc("logout", MULTI).check()

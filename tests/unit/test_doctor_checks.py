@@ -79,6 +79,16 @@ def test_a_session_reconnecting_and_an_offline_lun():
     assert found[1].fix == "once the session is back: echo running > /sys/class/scsi_device/2:0:0:0/device/state"
 
 
+def test_fstab_entry_for_a_partition_of_an_iscsi_disk_needs_netdev():
+    part = BlockDevice("sda1", "8:1", 1 << 29, fstype="ext4", fs_uuid="p-1")
+    d = BlockDevice("sda", "8:0", 1 << 30, partitions=(part,))
+    views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", d),))]
+    f = facts(views=views, nodes=[Node(T, P1, startup="automatic")],
+              fstab=[FstabLine(FstabEntry("UUID=p-1", "/srv/p", "ext4", "defaults"), None)])
+    (x,) = [x for x in run_checks(f) if x.level == "failure"]
+    assert x.code == "ISC040" and x.subject == "/srv/p"
+
+
 def test_fstab_target_whose_boot_login_does_not_scan():
     d = BlockDevice("sda", "8:0", 1 << 30, fstype="xfs", fs_uuid="u-1")
     views = [View(Session(1, T, P1, recovery_tmo=120), (Lun("2:0:0:0", 0, "running", d),))]

@@ -1,0 +1,41 @@
+"""What keeps a session's disks busy, partitions included (a partitioned LUN is common)."""
+
+from __future__ import annotations
+
+import pytest
+
+from iscsi_client.errors import InUseError
+from iscsi_client.model import BlockDevice, Iqn, Lun, Portal, Session, SessionView
+from iscsi_client.ops.teardown import check_free, holds
+from iscsi_client.system.root import Root
+
+T = Iqn.parse("iqn.2003-01.org.isc.lab:multi")
+
+
+def view(disk: BlockDevice) -> SessionView:
+    return SessionView(Session(1, T, Portal("192.0.2.1", 3260, 1)), (Lun("2:0:0:0", 0, "running", disk),))
+
+
+def test_a_mounted_partition_holds_the_disk(tmp_path):
+    part = BlockDevice("sda1", "8:1", 1 << 29, fstype="xfs", fs_uuid="u-1", mountpoints=("/srv/p",))
+    disk = BlockDevice("sda", "8:0", 1 << 30, partitions=(part,))
+    found = holds(Root(tmp_path), [view(disk)])
+    assert [(h.device, h.what, h.kind) for h in found] == [("/dev/sda1", "mounted on /srv/p", "mount")]
+    with pytest.raises(InUseError, match="/dev/sda1 mounted on /srv/p"):
+        check_free(Root(tmp_path), [view(disk)])
+
+
+def test_a_partition_used_by_lvm_is_named(tmp_path):
+    dm = tmp_path / "sys/class/block/dm-3/dm"
+    dm.mkdir(parents=True)
+    (dm / "uuid").write_text("LVM-abcdef\n")
+    (dm / "name").write_text("vg0-data\n")
+    part = BlockDevice("sda2", "8:2", 1 << 29, holders=("dm-3",))
+    disk = BlockDevice("sda", "8:0", 1 << 30, partitions=(part,))
+    (h,) = holds(Root(tmp_path), [view(disk)])
+    assert (h.device, h.what) == ("/dev/sda2", "held by LVM volume vg0-data (dm-3)")
+
+
+def test_an_unused_partitioned_disk_is_free(tmp_path):
+    disk = BlockDevice("sda", "8:0", 1 << 30, partitions=(BlockDevice("sda1", "8:1", 1 << 29),))
+    assert holds(Root(tmp_path), [view(disk)]) == []
