@@ -66,6 +66,16 @@ def choose_device(root: Root, what: str, views: list[SessionView], *, single_pat
             raise UsageError(f"{what!r}: the LUN after '/' must be a number")
         number = int(lun_text or 0)
         found = [(v, x) for v in views if v.session.target == target for x in v.luns if x.lun == number]
+    if not found and what.startswith("/dev/"):
+        for v in views:
+            for lun in v.luns:
+                if lun.disk and real in [p.devnode for p in lun.disk.partitions]:
+                    raise UsageError(
+                        f"{what} is a partition of {lun.disk.devnode} (LUN {lun.lun} of {v.session.target}); "
+                        "isc persist takes whole LUNs",
+                        hint=f"persist the whole LUN ({v.session.target}/{lun.lun}), or write the fstab line "
+                             "yourself with UUID=... and _netdev,nofail and run 'isc startup TARGET automatic'; "
+                             "'isc doctor' checks it")
     if not found:
         raise NotFoundError(f"{what} is not a LUN of a logged-in iSCSI session",
                             hint="log in first ('isc login TARGET'); 'isc status' shows the LUNs and devices")

@@ -1,4 +1,4 @@
-"""What keeps a session's disks busy, partitions included (a partitioned LUN is common)."""
+"""Partitioned LUNs (common on real hosts): what keeps a session's disks busy, and what persist accepts."""
 
 from __future__ import annotations
 
@@ -39,3 +39,13 @@ def test_a_partition_used_by_lvm_is_named(tmp_path):
 def test_an_unused_partitioned_disk_is_free(tmp_path):
     disk = BlockDevice("sda", "8:0", 1 << 30, partitions=(BlockDevice("sda1", "8:1", 1 << 29),))
     assert holds(Root(tmp_path), [view(disk)]) == []
+
+
+def test_persist_names_a_partition_instead_of_calling_it_unknown(tmp_path):
+    from iscsi_client.errors import UsageError
+    from iscsi_client.ops.persist import choose_device
+
+    disk = BlockDevice("sda", "8:0", 1 << 30, partitions=(BlockDevice("sda1", "8:1", 1 << 29),))
+    with pytest.raises(UsageError, match=r"/dev/sda1 is a partition of /dev/sda \(LUN 0 of iqn"):
+        choose_device(Root(tmp_path), "/dev/sda1", [view(disk)], single_path=False)
+    assert choose_device(Root(tmp_path), "/dev/sda", [view(disk)], single_path=False).device == "/dev/sda"
