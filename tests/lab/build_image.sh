@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
-# udev, multipath-tools, XFS, python3 and qemu-guest-agent. Prints the image directory on stdout.
+# udev, multipath-tools, XFS, LVM, fdisk, python3 and qemu-guest-agent. Prints the image directory on stdout.
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
 # and of tests/lab/guest/, so it is rebuilt only when its inputs change.
@@ -36,7 +36,7 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
-pkgs+=,initramfs-tools,qemu-guest-agent,lvm2
+pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
