@@ -180,7 +180,7 @@ class Portal:
 
 
 def _parse_int(text: str, raw: str, what: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
         raise InvalidPortalError(f"portal {raw!r}: {what} {text!r} is not a number from {low} to {high}")
     return int(text)
 

@@ -62,7 +62,7 @@ def choose_device(root: Root, what: str, views: list[SessionView], *, single_pat
     else:
         name, _, lun_text = what.partition("/")
         target = Iqn.parse(name)
-        if lun_text and not lun_text.isdigit():
+        if lun_text and not (lun_text.isascii() and lun_text.isdigit()):
             raise UsageError(f"{what!r}: the LUN after '/' must be a number")
         number = int(lun_text or 0)
         found = [(v, x) for v in views if v.session.target == target for x in v.luns if x.lun == number]

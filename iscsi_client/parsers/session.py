@@ -80,7 +80,7 @@ def parse_session_tree(text: str) -> list[Session]:
             continue
         value = value.strip()
         if name in ("sid", "recovery_tmo", "host"):
-            if value.isdigit():
+            if value.isascii() and value.isdigit():
                 cur[name] = int(value)
         else:
             cur[name] = value or None

@@ -29,7 +29,7 @@ def _attr(path: str) -> str | None:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value is not None and value.lstrip("-").isdigit() else None
+    return int(value) if value is not None and value.isascii() and value.lstrip("-").isdigit() else None
 
 
 def read_sessions(root: Root) -> list[Session]:

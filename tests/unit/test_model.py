@@ -92,6 +92,13 @@ def test_name_parser_never_crashes(text):
         pass
 
 
+@pytest.mark.parametrize("raw", ["10.0.0.1,\u00b2", "10.0.0.1:\u0663260", "[::1]:\u00b9"])
+def test_unicode_digits_are_refused_not_crashed(raw):
+    """str.isdigit() accepts superscripts and other scripts' digits that int() rejects (found by hypothesis)."""
+    with pytest.raises(InvalidPortalError):
+        Portal.parse(raw)
+
+
 @given(st.text(max_size=80))
 def test_portal_parser_never_crashes(text):
     try:
