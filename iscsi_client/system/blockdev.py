@@ -79,12 +79,13 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
     if dm_uuid and dm_uuid.startswith("mpath-"):
         wwid = dm_uuid.removeprefix("mpath-")
     partitions: tuple[BlockDevice, ...] = ()
-    if not is_dm and not os.path.exists(f"{base}/partition"):
+    # udev's blkid marks a disk that carries a partition table; without udev data, look anyway
+    if not is_dm and (not props or "ID_PART_TABLE_TYPE" in props) and not os.path.exists(f"{base}/partition"):
         partitions = _partitions(root, name, base, mounts, cache)
     dev = BlockDevice(
         name=name,
         major_minor=devno,
-        size_bytes=int(sectors) * 512 if sectors and sectors.isdigit() else 0,
+        size_bytes=int(sectors) * 512 if sectors and sectors.isascii() and sectors.isdigit() else 0,
         vendor=props.get("ID_VENDOR") or (None if is_dm else _read(f"{base}/device/vendor")),
         model=props.get("ID_MODEL") or (None if is_dm else _read(f"{base}/device/model")),
         wwid=wwid,
