@@ -129,6 +129,11 @@ class Iscsiadm:
                 hint="a portal may be unreachable; raise --timeout or check the network",
                 exit_code=5,
             ) from None
+        except sh.ErrorReturnCode as e:
+            # Every exit code is 'ok' above, so this is a signal (sh.SignalException). sh's own message
+            # repeats the full command line, secret included: never let it out.
+            raise IscError(f"iscsiadm was killed by signal {-e.exit_code}: {shlex.join(argv_masked)}",
+                           hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
         return Completed(argv_masked, proc.exit_code, _text(proc.stdout), _text(proc.stderr))
 
     @contextmanager

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from iscsi_client.errors import UsageError
+from iscsi_client.errors import IscError, UsageError
 from iscsi_client.model import Secret
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
@@ -48,3 +48,16 @@ def test_secret_reaches_the_tool_but_not_logs_output_or_observer(tmp_path, caplo
     assert SECRET not in done.stdout + done.stderr and "********" in done.stdout
     assert SECRET not in " ".join(seen) and "********" in seen[0]
     assert SECRET not in caplog.text
+
+
+def test_an_iscsiadm_killed_by_a_signal_is_an_error_without_the_secret(tmp_path):
+    fake = tmp_path / "iscsiadm"
+    fake.write_text("#!/bin/sh\nkill -9 $$\n")
+    fake.chmod(0o755)
+    adm = Iscsiadm(Root(), binary=str(fake))
+    with pytest.raises(IscError) as e:
+        adm.run(["-m", "node", "-n", "node.session.auth.password", "-v", Secret(SECRET)], mutating=False,
+                action="test")
+    assert "killed by signal 9" in e.value.message and "********" in e.value.message
+    assert SECRET not in e.value.message and SECRET not in str(e.value.hint)
+    assert e.value.__cause__ is None and e.value.__suppress_context__
