@@ -175,6 +175,10 @@ class Portal:
     def without_tpgt(self) -> Portal:
         return Portal(self.host, self.port)
 
+    def same_address(self, other: Portal) -> bool:
+        """Same host and port; the portal group tag does not matter (sessions and records may lack it)."""
+        return self.host == other.host and self.port == other.port
+
     def __str__(self) -> str:
         return self.address if self.tpgt is None else f"{self.address},{self.tpgt}"
 

@@ -9,6 +9,7 @@ from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.startup import set_startup
+from iscsi_client.ops.status import select_sessions
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
 from iscsi_client.system import blockdev, initiator_file, sysfs
@@ -19,7 +20,7 @@ from iscsi_client.system.udev_wait import DeviceWaiter, scan_host
 
 
 def _same(s: Session, n: Node) -> bool:
-    return s.target == n.target and s.portal.host == n.portal.host and s.portal.port == n.portal.port
+    return s.target == n.target and s.portal.same_address(n.portal)
 
 
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
@@ -133,17 +134,11 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
            cmd: Commands | None = None, sids: Sequence[int] = ()) -> list[Outcome]:
     """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``.
     ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal."""
-    every = sysfs.read_sessions(root)
-    sessions = every
-    if sids:
-        sessions = [s for s in sessions if s.sid in set(sids)]
-    if target is not None:
-        sessions = [s for s in sessions if s.target == target]
-    elif not all_sessions and not sids:
+    if target is None and not all_sessions and not sids:
         raise UsageError("no target given",
                          hint="name a target, a session id (--sid), or use --all to log out of every session")
-    if portal is not None:
-        sessions = [s for s in sessions if s.portal.host == portal.host and s.portal.port == portal.port]
+    every = sysfs.read_sessions(root)
+    sessions = select_sessions(every, sids=sids, target=target, portal=portal)
     if not sessions:
         what = str(target) if target else "any target"
         where = f" on {portal.address}" if portal else ""

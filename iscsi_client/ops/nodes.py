@@ -18,7 +18,7 @@ def select_nodes(*, root: Root, target: Iqn | None, portal: Portal | None, all_n
     """The records a command acts on; a clear NotFoundError when nothing matches."""
     nodes = nodedb.read_nodes(root, target=target)
     if portal is not None:
-        nodes = [n for n in nodes if n.portal.host == portal.host and n.portal.port == portal.port]
+        nodes = [n for n in nodes if n.portal.same_address(portal)]
     if target is None and not all_nodes:
         raise NotFoundError("no target given", hint="name a target, or use --all")
     if not nodes:
@@ -34,7 +34,7 @@ def select_nodes(*, root: Root, target: Iqn | None, portal: Portal | None, all_n
 def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: str | None = None) -> bool:
     """Create a static record; False when it already exists (nothing is changed then)."""
     for n in nodedb.read_nodes(root, target=target):
-        if n.portal.host == portal.host and n.portal.port == portal.port and (iface is None or n.iface == iface):
+        if n.portal.same_address(portal) and (iface is None or n.iface == iface):
             return False
     adm.run([*node_selector(target, portal.without_tpgt(), iface), "-o", "new"], mutating=True,
             action=f"adding {target} on {portal.address}")
@@ -44,7 +44,7 @@ def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: s
 def delete_nodes(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None) -> list[Node]:
     nodes = select_nodes(root=root, target=target, portal=portal)
     busy = [s for s in sysfs.read_sessions(root) if s.target == target
-            and (portal is None or (s.portal.host == portal.host and s.portal.port == portal.port))]
+            and (portal is None or s.portal.same_address(portal))]
     if busy:
         where = ", ".join(f"{s.portal.address} (session {s.sid})" for s in busy)
         raise InUseError(f"{target} has active sessions on {where}; its records are in use",

@@ -10,6 +10,7 @@ from iscsi_client.errors import IscsiadmError, NotFoundError
 from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.login import devices_ready
 from iscsi_client.ops.outcome import Outcome
+from iscsi_client.ops.status import select_sessions
 from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
@@ -20,13 +21,7 @@ def rescan(*, root: Root, adm: Iscsiadm, target: Iqn | None = None, portal: Port
            sids: Sequence[int] = (), wait: bool = True, wait_timeout: float = 30.0,
            progress: Callable[[str], None] | None = None) -> list[Outcome]:
     """Rescan the selected sessions (all of them when nothing is named)."""
-    sessions = sysfs.read_sessions(root)
-    if sids:
-        sessions = [s for s in sessions if s.sid in set(sids)]
-    if target is not None:
-        sessions = [s for s in sessions if s.target == target]
-    if portal is not None:
-        sessions = [s for s in sessions if s.portal.host == portal.host and s.portal.port == portal.port]
+    sessions = select_sessions(sysfs.read_sessions(root), sids=sids, target=target, portal=portal)
     if not sessions:
         raise NotFoundError("no matching session to rescan",
                             hint="'isc sessions' lists the active sessions; log in first with 'isc login'")

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-from iscsi_client.model import BlockDevice, SessionView
+from collections.abc import Sequence
+
+from iscsi_client.errors import NotFoundError
+from iscsi_client.model import BlockDevice, Iqn, Portal, Session, SessionView
 from iscsi_client.system import blockdev
 from iscsi_client.system.root import Root
 
 
-def status(*, root: Root) -> list[SessionView]:
-    return blockdev.session_views(root)
+def status(*, root: Root, sids: Sequence[int] = ()) -> list[SessionView]:
+    """Every session's view, or those with the given ids (NotFoundError naming any id that is not there)."""
+    views = blockdev.session_views(root)
+    if not sids:
+        return views
+    missing = sorted(set(sids) - {v.session.sid for v in views})
+    if missing:
+        raise NotFoundError(f"no session with id {', '.join(map(str, missing))}",
+                            hint="'isc sessions' lists the active sessions and their ids")
+    return [v for v in views if v.session.sid in set(sids)]
+
+
+def select_sessions(sessions: Sequence[Session], *, sids: Sequence[int] = (), target: Iqn | None = None,
+                    portal: Portal | None = None) -> list[Session]:
+    """The sessions a command names: by id (``iscsiadm -m session -r SID``), target and portal, each
+    narrowing the others; everything when nothing is named."""
+    wanted = set(sids)
+    return [s for s in sessions if (not wanted or s.sid in wanted) and (target is None or s.target == target)
+            and (portal is None or s.portal.same_address(portal))]
 
 
 def device_dict(d: BlockDevice | None) -> dict[str, object] | None:
