@@ -53,7 +53,7 @@ def rescan(*, root: Root, adm: Iscsiadm, target: Iqn | None = None, portal: Port
         devices = tuple(lun.disk.devnode for lun in luns if lun.disk is not None)
         added = [lun for lun in luns if lun.hctl not in before[s.sid]]
         missing = [lun for lun in luns if lun.disk is None]
-        if missing:
+        if missing and waiter is not None:  # with --no-wait a device still on its way is no error
             err = NotFoundError(f"session {s.sid}: LUN {', '.join(str(x.lun) for x in missing)} has no block "
                                 f"device within {wait_timeout:.0f} s",
                                 hint="'isc status' shows what the kernel sees; 'dmesg' says why a disk was not "
