@@ -164,12 +164,17 @@ def paths(f: Facts) -> list[Finding]:
     return out or [_f("ISC020", OK, "paths: no single-path mounts, no failed paths")]
 
 
+def _multipathed_sessions(f: Facts) -> set[int]:
+    """Ids of sessions whose LUNs are paths of a multipath map."""
+    return {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
+
+
 def session_health(f: Facts) -> list[Finding]:
     """Sessions not logged in (the kernel is reconnecting) and SCSI devices not running: blocked during
     recovery and transport-offline after replacement_timeout both resume when the session comes back; a
     device the SCSI layer set offline (error handling gave up) stays offline until set running."""
     out = []
-    multipathed = {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
+    multipathed = _multipathed_sessions(f)
     for v in f.views:
         s = v.session
         if s.state and s.state != "LOGGED_IN":
@@ -193,7 +198,7 @@ def session_health(f: Facts) -> list[Finding]:
 # --- timeouts -------------------------------------------------------------------------------------------
 def timeouts(f: Facts) -> list[Finding]:
     out = []
-    multipathed = {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
+    multipathed = _multipathed_sessions(f)
     for v in f.views:
         s = v.session
         rec = [n for n in f.nodes if n.target == s.target and n.portal.address == s.portal.address]
