@@ -90,11 +90,23 @@ def install_path(shell: str, *, system: bool) -> Path:
 
 
 @app.command("install")
-def install_cmd(shell: str = typer.Option(None, "--shell", help="bash, zsh or fish (default: $SHELL)."),
-                system: bool = typer.Option(False, "--system", help="For every user (needs root).")) -> None:
+def install_cmd(ctx: typer.Context,
+                shell: str = typer.Option(None, "--shell", help="bash, zsh or fish (default: $SHELL)."),
+                system: bool = typer.Option(False, "--system",
+                                            help="For every user (needs root); honours --root.")) -> None:
     """Install the script where the shell loads it on demand."""
+    from iscsi_client.cli.context import get
+    from iscsi_client.errors import UsageError
+
+    c = get(ctx)
     name = _check(shell or Path(os.environ.get("SHELL", "bash")).name)
-    path = install_path(name, system=system)
+    if not system and not c.root.is_live:
+        raise UsageError("--root prepares a system image; a per-user install goes to your own home",
+                         hint="add --system to install into the image's shell directories")
+    path = c.root(install_path(name, system=True)) if system else install_path(name, system=False)
+    if c.dry_run:
+        say(f"would write {path} ({len(script(name).splitlines())} lines)")
+        return
     from iscsi_client.system.files import write_atomic
 
     write_atomic(path, script(name), mode=0o644, keep_backup=False)

@@ -132,3 +132,44 @@ def test_checked_in_scripts_match_the_app():
     for shell, name in FILES.items():
         assert (REPO / "completions" / name).read_text() == script(shell), (
             f"completions/{name} is out of date: isc completion show {shell} > completions/{name}")
+
+
+def _isc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "iscsi_client", *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=60)
+
+
+def test_install_system_honours_root_and_dry_run(tmp_path):
+    dry = _isc("--root", str(tmp_path), "--dry-run", "completion", "install", "--shell", "bash", "--system")
+    assert dry.returncode == 0, dry.stderr
+    assert f"would write {tmp_path}/usr/share/bash-completion/completions/isc" in dry.stdout + dry.stderr
+    assert not any(tmp_path.iterdir())
+
+    done = _isc("--root", str(tmp_path), "completion", "install", "--shell", "bash", "--system")
+    assert done.returncode == 0, done.stderr
+    installed = tmp_path / "usr/share/bash-completion/completions/isc"
+    assert installed.read_text() == (REPO / "completions/isc").read_text()
+    assert installed.stat().st_mode & 0o777 == 0o644
+    fish = _isc("--root", str(tmp_path), "completion", "install", "--shell", "fish", "--system")
+    assert fish.returncode == 0, fish.stderr
+    assert (tmp_path / "usr/share/fish/vendor_completions.d/isc.fish").read_text() == \
+        (REPO / "completions/isc.fish").read_text()
+
+
+def test_install_for_the_user_goes_to_home_and_bash_loads_it(tmp_path, bin_dir):
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "SHELL": "/bin/bash"}
+    done = _isc("completion", "install", env=env)
+    assert done.returncode == 0, done.stderr
+    installed = tmp_path / "data/bash-completion/completions/isc"
+    assert installed.is_file()
+    # the installed script defines the completion function bash calls for isc
+    probe = subprocess.run(["bash", "-c", f"source {installed} && complete -p isc"], capture_output=True,
+                           text=True, env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert probe.stdout.strip() == "complete -o nosort -F _isc_completion isc"
+
+
+def test_install_for_the_user_under_root_is_refused(tmp_path):
+    r = _isc("--root", str(tmp_path), "completion", "install", "--shell", "bash")
+    assert r.returncode == 2
+    assert "add --system" in r.stderr and "Traceback" not in r.stderr
+    assert not any(tmp_path.iterdir())
