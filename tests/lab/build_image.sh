@@ -7,12 +7,24 @@
 #
 # ISC_LAB_EXTRA_PACKAGES (comma-separated Debian packages) builds a variant with more software, cached
 # under its own key: bench/bench_lab_login.py uses one with python3-os-brick and ansible.
+#
+# Every build first removes cached images nobody used for 14 days (a cache hit touches "ready");
+# `build_image.sh --prune` does only that.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${ISC_LAB_CACHE:-/var/cache/isc-lab}
 extra=${ISC_LAB_EXTRA_PACKAGES:-}
 key=$( { cat "$here/build_image.sh" "$here"/guest/*; [ -z "$extra" ] || echo "extra=$extra"; } | sha256sum | cut -c1-16)
 out="$cache/image-$key"
+
+prune() {  # images of older inputs pile up (1.5 to 3 GB each)
+  [ -d "$cache" ] || return 0
+  find "$cache" -mindepth 2 -maxdepth 2 -path "$cache/image-*/ready" -mtime +14 -printf '%h\n' |
+    while read -r old; do printf 'lab image: removing %s, unused for 14 days\n' "$old" >&2; rm -rf "$old"; done
+  # half-built trees of builds that were killed (their EXIT trap never ran)
+  find "$cache" -mindepth 1 -maxdepth 1 -name 'build.*' -mmin +180 -exec rm -rf {} +
+}
+if [ "${1:-}" = --prune ]; then prune; exit 0; fi
 if [ -f "$out/ready" ]; then touch "$out/ready"; echo "$out"; exit 0; fi  # mtime of ready = last use
 
 log() { printf 'lab image: %s\n' "$*" >&2; }
@@ -26,9 +38,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$cache"
-# images of older inputs pile up (about 1.5 GB each): drop those nobody used for two weeks
-find "$cache" -mindepth 2 -maxdepth 2 -path "$cache/image-*/ready" -mtime +14 -printf '%h\n' 2>/dev/null |
-  while read -r old; do log "removing unused $old"; rm -rf "$old"; done
+prune
 work=$(mktemp -d "$cache/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
