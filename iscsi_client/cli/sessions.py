@@ -29,7 +29,8 @@ def sessions_cmd(
     ctx: typer.Context,
     sids: SidsOpt = None,
 ) -> None:
-    """List active sessions and their block devices (read from sysfs, no iscsiadm call)."""
+    """List active sessions and their block devices (read from sysfs, no iscsiadm call).
+    Exit status 3 when a session asked for with --sid does not exist."""
     from iscsi_client.ops.status import status
 
     c = get(ctx)
