@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import NoWaitOpt, WaitTimeoutOpt
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts
 
 if TYPE_CHECKING:
@@ -35,11 +37,20 @@ def discover_cmd(
     iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use."),
     keep_flagged: bool = typer.Option(False, "--keep-flagged",
                                       help="Keep records for link-local or unreachable portals."),
+    login: bool = typer.Option(False, "--login", "-l",
+                               help="Then log in to the discovered targets (as iscsiadm's discovery --login).",
+                               rich_help_panel="Log in"),
+    login_targets: list[str] = typer.Option(None, "--target", "-T", metavar="IQN",
+                                            autocompletion=completers.targets, rich_help_panel="Log in",
+                                            help="With --login: only this target (repeatable)."),
+    no_wait: NoWaitOpt = False,
+    wait_timeout: WaitTimeoutOpt = 30.0,
     slp: bool = typer.Option(False, "--slp", hidden=True),
-) -> None:
-    """Discover targets and add NEW node records; settings of existing records are never reset."""
+) -> int:
+    """Discover targets and add NEW node records; settings of existing records are never reset.
+    With --login, log in to what was found and wait for the block devices, as 'isc login' does."""
     from iscsi_client.errors import UsageError
-    from iscsi_client.model import Portal
+    from iscsi_client.model import Iqn, Portal
 
     c = get(ctx)
     if slp:
@@ -55,10 +66,14 @@ def discover_cmd(
                                     "tpgt": f.portal.tpgt} for f in in_firmware]})
         else:
             print_table(cols, [_as_found(f) for f in in_firmware])
-        return
+        return 0
     if not portals:
         raise UsageError("give at least one portal to ask, e.g. isc discover 192.0.2.10")
+    if login_targets and not login:
+        raise UsageError("--target selects what --login logs in to; discovery itself always records every "
+                         "target the portal offers", hint="add --login, or leave out --target")
     parsed = [Portal.parse(p) for p in portals]
+    wanted = [Iqn.parse(t) for t in login_targets or ()]
     chap = None
     if chap_user:
         from iscsi_client.cli.secret_input import ENV_SECRET, read_secret
@@ -72,10 +87,31 @@ def discover_cmd(
     found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",
                      chap=chap, iface=iface, keep_flagged=keep_flagged)
     if c.json:
-        emit_json({"targets": rows_as_dicts(FOUND_COLUMNS, found)})
-        return
-    if c.dry_run:
-        return
+        if not login or c.dry_run:
+            emit_json({"targets": rows_as_dicts(FOUND_COLUMNS, found)})
+            return 0
+    elif c.dry_run:
+        if login:
+            note("would then log in to the targets the discovery returns")
+        return 0
+    else:
+        _show_found(found)
+    if not login or c.dry_run:
+        return 0
+    from iscsi_client.cli.outcomes import render_outcomes
+    from iscsi_client.cli.progress import progress_display
+    from iscsi_client.ops.login import login_discovered
+
+    with progress_display(enabled=not c.json) as progress:
+        outcomes = login_discovered(root=c.root, adm=c.iscsiadm(), found=found, targets=wanted,
+                                    wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
+    if not outcomes and not c.json:
+        note("no record to log in to (the portal offered no target, or only flagged portals)")
+    return render_outcomes(outcomes, json_out=c.json, key="logins",
+                           json_extra={"targets": rows_as_dicts(FOUND_COLUMNS, found)})
+
+
+def _show_found(found: list[Found]) -> None:
     print_table(FOUND_COLUMNS, found, empty="the portal answered with no targets")
     for f in found:
         if "link-local" in f.flags:

@@ -50,6 +50,8 @@ def _usage(name: str, cmd: click.Command) -> str:
 
 EXAMPLES = [
     ("Discover what a portal exports, then list the records:", "isc discover 192.0.2.10\nisc nodes"),
+    ("Discover and log in to one target in a single step (every portal it is offered on), waiting for its disks:",
+     "isc discover 192.0.2.10 \\-\\-login \\-\\-target iqn.2003\\-01.org.example:disk1"),
     ("One\\-way CHAP with the secret in a root\\-only file, then log in to every portal:",
      "isc chap iqn.2003\\-01.org.example:disk1 \\-\\-user alice \\-\\-password\\-file /root/chap.secret\n"
      "isc login iqn.2003\\-01.org.example:disk1"),

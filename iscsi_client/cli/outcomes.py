@@ -14,10 +14,12 @@ OUTCOME_COLUMNS = [
 ]
 
 
-def render_outcomes(outcomes: list[Outcome], *, json_out: bool, key: str) -> int:
+def render_outcomes(outcomes: list[Outcome], *, json_out: bool, key: str,
+                    json_extra: dict[str, object] | None = None) -> int:
+    """A table (or JSON under ``key``, after ``json_extra``) and each failure's message; the exit code."""
     code = exit_code(outcomes)
     if json_out:
-        emit_json({key: [o.as_dict() for o in outcomes], "exit_code": code})
+        emit_json({**(json_extra or {}), key: [o.as_dict() for o in outcomes], "exit_code": code})
         return code
     print_table(OUTCOME_COLUMNS, outcomes)
     for o in outcomes:

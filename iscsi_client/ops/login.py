@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, UsageError
+from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
@@ -12,11 +13,14 @@ from iscsi_client.ops.startup import set_startup
 from iscsi_client.ops.status import select_sessions
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
-from iscsi_client.system import blockdev, initiator_file, sysfs
+from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Iscsiadm, node_selector
 from iscsi_client.system.root import Root
 from iscsi_client.system.udev_wait import DeviceWaiter, scan_host
+
+if TYPE_CHECKING:
+    from iscsi_client.ops.discover import Found
 
 
 def _same(s: Session, n: Node) -> bool:
@@ -29,6 +33,33 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
     """Log in to every selected record that has no session yet; then, unless ``wait`` is False, wait for
     the block devices of the new sessions (udev events, a deadline) and report them."""
     nodes = select_nodes(root=root, target=target, portal=portal, all_nodes=all_nodes)
+    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)
+
+
+def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
+                     wait: bool = True, wait_timeout: float = 30.0,
+                     progress: Callable[[str], None] | None = None) -> list[Outcome]:
+    """``isc discover --login``: log in to what a discovery just answered (every target, or only
+    ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does.
+    Portals the discovery flagged and did not keep a record for are not used."""
+    wanted = {str(t) for t in targets}
+    answered = {str(f.target) for f in found}
+    missing = sorted(wanted - answered)
+    if missing:
+        raise NotFoundError(f"the discovery did not return {', '.join(missing)}",
+                            hint="the table above lists what the portal offers; check the name, or the "
+                                 "target's portal group and discovery settings")
+    keep = [f for f in found if f.record in ("new", "kept") and (not wanted or f.target in wanted)]
+    nodes = [n for n in nodedb.read_nodes(root)
+             if any(str(n.target) == f.target and n.portal.same_address(f.portal) for f in keep)]
+    if not nodes:
+        return []
+    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)
+
+
+def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = True, wait_timeout: float = 30.0,
+                progress: Callable[[str], None] | None = None) -> list[Outcome]:
+    """Log in to these records (those without a session yet) and wait for their devices unless told not to."""
     sessions = sysfs.read_sessions(root)
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
     try:

@@ -82,3 +82,39 @@ def test_firmware_targets_where_the_host_has_none(host):
 def test_slp_is_explained_not_attempted(host):
     r = host.isc("discover", "--slp", "192.0.2.1")
     assert r.returncode == 2 and "SLP discovery is not supported by open-iscsi" in r.stderr
+
+
+def test_discover_login_tries_only_the_named_target(tgtd, host):
+    """--login --target: discovery records every target, the login goes to the one named (here it fails
+    the way any login does on this host, with iscsid's rc 20, and the exit code says so)."""
+    r = host.isc("--json", "discover", "127.0.0.1", "--iface", "lab", "--login", "--target", NOAUTH)
+    assert r.returncode == 6, r.stderr
+    doc = json.loads(r.stdout)
+    assert {t["target"] for t in doc["targets"]} == {NOAUTH, CHAP}
+    assert [(x["target"], x["portal"], x["status"]) for x in doc["logins"]] == [(NOAUTH, "127.0.0.1:3260", "failed")]
+    assert doc["logins"][0]["error"]["iscsiadm_rc"] == 20
+    assert doc["exit_code"] == 6
+
+
+def test_discover_login_target_not_offered_is_not_found(tgtd, host):
+    r = host.isc("discover", "127.0.0.1", "--iface", "lab", "--login", "--target", "iqn.2003-01.org.isc.host:nope")
+    assert r.returncode == 3
+    assert "the discovery did not return iqn.2003-01.org.isc.host:nope" in r.stderr
+    assert "Traceback" not in r.stderr
+    # the discovery itself happened and was reported before the refusal
+    assert NOAUTH in r.stdout and (host.etc / "nodes" / NOAUTH).is_dir()
+
+
+def test_discover_target_without_login_is_a_usage_error(tgtd, host):
+    r = host.isc("discover", "127.0.0.1", "--iface", "lab", "--target", NOAUTH)
+    assert r.returncode == 2
+    assert "add --login" in r.stderr
+    assert not (host.etc / "nodes").exists() or not any((host.etc / "nodes").iterdir())
+
+
+def test_discover_login_dry_run_runs_nothing(tgtd, host):
+    r = host.isc("--dry-run", "discover", "127.0.0.1", "--iface", "lab", "--login")
+    assert r.returncode == 0, r.stderr
+    assert "iscsiadm -m discovery -t st -p 127.0.0.1:3260 -I lab -o new" in r.stderr
+    assert "would then log in" in r.stderr
+    assert not (host.etc / "nodes").exists() or not any((host.etc / "nodes").iterdir())

@@ -68,6 +68,31 @@ def test_login_both_portals_then_logout(guest):
     assert guest.isc("logout", MULTI).rc == 0  # nothing to do is success
 
 
+def test_discover_login_in_one_step(guest):
+    """isc discover PORTAL --login --target IQN: one process, like iscsiadm's discovery --login, but only the
+    named target, on every portal the discovery returned for it, and only back once its disks exist."""
+    r = guest.isc("--json", "discover", "127.0.0.1", "--login", "--target", MULTI)
+    assert r.rc == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert len(doc["targets"]) == 6
+    logins = sorted((x["portal"], x["status"]) for x in doc["logins"])
+    assert logins == [("127.0.0.1:3260", "done"), ("127.0.0.2:3260", "done")]
+    assert kernel_sessions(guest) == [(MULTI, "127.0.0.1"), (MULTI, "127.0.0.2")]
+    # the devices isc names exist when it returns, without a settle first
+    reported = sorted(d for x in doc["logins"] for d in x["devices"])
+    assert len(reported) == 2
+    assert guest.run(" && ".join(f"test -b {d}" for d in reported)).rc == 0
+    assert sorted(f"/dev/{d}" for d in iscsi_disks(guest)) == reported
+
+    again = guest.isc("--json", "discover", "127.0.0.1", "--login", "--target", MULTI)
+    assert again.rc == 0, again.stderr
+    doc = json.loads(again.stdout)
+    assert {t["record"] for t in doc["targets"]} == {"kept"}
+    assert {x["status"] for x in doc["logins"]} == {"already"}
+    assert len(kernel_sessions(guest)) == 2
+    assert guest.isc("logout", MULTI).rc == 0
+
+
 def test_chap_missing_wrong_then_right(guest):
     missing = guest.isc("--json", "login", CHAP)
     assert missing.rc == 4
