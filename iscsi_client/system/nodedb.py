@@ -1,5 +1,7 @@
 """open-iscsi's node database, read straight from its files (fast, works under --root, and used by shell
-completion). Writes always go through iscsiadm (system/iscsiadm.py).
+completion). On the live host every write goes through iscsiadm (system/iscsiadm.py), which holds its own
+locks; under --root (an image being prepared), where iscsiadm cannot run, `write_settings` edits the record
+files the way iscsiadm would leave them.
 
 Layouts written by iscsiadm 2.x:
   nodes/<target>/<ip>,<port>,<tpgt>/<iface>   records made by discovery
@@ -8,6 +10,7 @@ Layouts written by iscsiadm 2.x:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -58,6 +61,40 @@ def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
         if node is not None:
             nodes.append(node)
     return sorted(nodes, key=lambda n: (str(n.target), n.portal.host, n.portal.port, n.iface))
+
+
+def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[str, str]]) -> list[Path]:
+    """Set ``name = value`` in the record files of these nodes (under --root only): each named line is
+    replaced in place, a missing one is appended, every other line stays byte-for-byte. Atomic per file;
+    no backup beside it (iscsiadm would read a copy in a portal directory as a record of another iface)."""
+    from iscsi_client.parsers.record import node_from_record, parse_record
+    from iscsi_client.system.files import write_atomic
+
+    if root.is_live:
+        raise RuntimeError("write_settings is for --root images; on the live host iscsiadm writes records")
+    base = node_dir(root)
+    wanted = {n.key for n in nodes}
+    written: list[Path] = []
+    if base is None:
+        return written
+    for path, iface in _record_files(base):
+        text = path.read_text(errors="replace")
+        node = node_from_record(parse_record(text), iface=iface)
+        if node is None or node.key not in wanted:
+            continue
+        lines = text.splitlines(keepends=True)
+        for name, value in settings:
+            line = f"{name} = {value}\n"
+            at = [i for i, ln in enumerate(lines) if ln.split("=", 1)[0].strip() == name]
+            if at:
+                lines[at[0]] = line
+            else:
+                if lines and not lines[-1].endswith("\n"):
+                    lines[-1] += "\n"
+                lines.insert(len(lines) - (1 if lines and lines[-1].strip() == "# END RECORD" else 0), line)
+        write_atomic(path, "".join(lines), keep_backup=False)
+        written.append(path)
+    return written
 
 
 def record_portals(root: Root) -> dict[str, list[str]]:

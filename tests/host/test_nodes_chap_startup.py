@@ -101,6 +101,36 @@ def test_startup_sets_both_keys_in_one_call_and_converges(static):
     assert "already automatic" in again.stdout and "+ iscsiadm" not in again.stderr
 
 
+def test_startup_under_root_edits_records_that_iscsiadm_then_reads(tgtd, host, tmp_path):
+    """Preparing an image: under --root no iscsiadm runs; the records (made by the real iscsiadm through
+    discovery) are edited in place, and the real iscsiadm reads the result back as it should."""
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
+    image = tmp_path / "image"
+    (image / "etc").mkdir(parents=True)
+    (image / "etc" / "iscsi").symlink_to(host.etc)
+    record = host.etc / "nodes" / NOAUTH / "127.0.0.1,3260,1" / "lab"
+    before = record.read_text()
+    other = (host.etc / "nodes" / CHAP / "127.0.0.1,3260,1" / "lab").read_text()
+
+    dry = host.isc("--root", str(image), "--dry-run", "startup", NOAUTH, "automatic")
+    assert dry.returncode == 0, dry.stderr
+    assert "would set startup automatic" in dry.stdout and record.read_text() == before
+
+    r = host.isc("--root", str(image), "-v", "startup", NOAUTH, "automatic")
+    assert r.returncode == 0, r.stderr
+    assert "iscsiadm" not in r.stderr
+    after = record.read_text()
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert changed == [("node.startup = manual", "node.startup = automatic"),
+                       ("node.conn[0].startup = manual", "node.conn[0].startup = automatic")]
+    assert sorted(p.name for p in record.parent.iterdir()) == ["lab"]  # no temp file or copy left beside it
+    assert (host.etc / "nodes" / CHAP / "127.0.0.1,3260,1" / "lab").read_text() == other
+    shown = host.iscsiadm("-m", "node", "-T", NOAUTH, "-p", "127.0.0.1", "-o", "show").stdout
+    assert "node.startup = automatic" in shown and "node.conn[0].startup = automatic" in shown
+    again = host.isc("--root", str(image), "startup", NOAUTH, "automatic")
+    assert "already automatic" in again.stdout
+
+
 def test_delete_removes_the_record(static):
     assert static.isc("nodes", "delete", NOAUTH).returncode == 0
     assert static.iscsiadm("-m", "node").returncode == 21

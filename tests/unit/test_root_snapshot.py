@@ -89,3 +89,34 @@ def test_logout_by_id_checks_that_session_and_ignores_unknown_ids():
     assert r.returncode == 0
     (o,) = json.loads(r.stdout)["logouts"]
     assert o["status"] == "already" and "no session with id 9" in o["detail"]
+
+
+def test_unpersist_in_an_image_edits_fstab_and_records_only(tmp_path):
+    """`isc --root IMAGE unpersist`: the fstab line and its comment go (backup kept, other lines
+    byte-for-byte), and the target's records drop boot login, all by file edits; nothing runs."""
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    image = tmp_path / "multipath"
+    fstab = image / "etc" / "fstab"
+    mine = (f"# isc: {MULTI} lun 0\n"
+            f"/dev/disk/by-id/dm-uuid-mpath-{WWID} /srv/data xfs _netdev,nofail 0 0\n")
+    theirs = "# keep me\n/dev/vda  /  ext4  rw,errors=remount-ro  0 1\nLABEL=scratch /scratch ext4 defaults 0 2\n"
+    fstab.write_text(theirs + mine)
+    records = sorted((image / "etc/iscsi/nodes" / MULTI).glob("*/default"))
+    assert len(records) == 2
+    for rec in records:
+        rec.write_text(rec.read_text().replace("startup = manual", "startup = automatic"))
+
+    r = subprocess.run([sys.executable, "-m", "iscsi_client", "--root", str(image), "--json", "unpersist",
+                        "/srv/data"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)["unpersist"]
+    assert sorted(doc["startup_manual"]) == ["127.0.0.1:3260", "127.0.0.2:3260"]
+    assert doc["unmounted"] is False
+    assert fstab.read_text() == theirs
+    (backup,) = (image / "etc").glob("fstab.isc-*")
+    assert backup.read_text() == theirs + mine
+    for rec in records:
+        text = rec.read_text()
+        assert "node.startup = manual" in text and "node.conn[0].startup = manual" in text
+        assert "startup = automatic" not in text
