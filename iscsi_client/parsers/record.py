@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from iscsi_client.errors import UsageError
 from iscsi_client.model import Chap, Iqn, Node, Portal
 
@@ -69,3 +71,22 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         cmds_max=_int(rec.get("node.session.cmds_max")),
         scan=rec.get("node.session.scan") or "auto",
     )
+
+
+def set_record_values(text: str, settings: Sequence[tuple[str, str]]) -> str:
+    """A record with ``name = value`` set: each line for that name is replaced in place (a hand-edited
+    record may repeat one; whichever a reader takes, it gets the new value), a missing one goes before
+    ``# END RECORD`` (or at the end); every other line stays byte-for-byte."""
+    lines = text.splitlines(keepends=True)
+    for name, value in settings:
+        line = f"{name} = {value}\n"
+        at = [i for i, ln in enumerate(lines) if "=" in ln and ln.split("=", 1)[0].strip() == name]
+        for i in at:
+            lines[i] = line if lines[i].endswith("\n") else line[:-1]
+        if at:
+            continue
+        if lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        end = len(lines) - 1 if lines and lines[-1].strip() == "# END RECORD" else len(lines)
+        lines.insert(end, line)
+    return "".join(lines)

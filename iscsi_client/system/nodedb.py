@@ -67,7 +67,7 @@ def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[s
     """Set ``name = value`` in the record files of these nodes (under --root only): each named line is
     replaced in place, a missing one is appended, every other line stays byte-for-byte. Atomic per file;
     no backup beside it (iscsiadm would read a copy in a portal directory as a record of another iface)."""
-    from iscsi_client.parsers.record import node_from_record, parse_record
+    from iscsi_client.parsers.record import node_from_record, parse_record, set_record_values
     from iscsi_client.system.files import write_atomic
 
     if root.is_live:
@@ -82,17 +82,7 @@ def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[s
         node = node_from_record(parse_record(text), iface=iface)
         if node is None or node.key not in wanted:
             continue
-        lines = text.splitlines(keepends=True)
-        for name, value in settings:
-            line = f"{name} = {value}\n"
-            at = [i for i, ln in enumerate(lines) if ln.split("=", 1)[0].strip() == name]
-            if at:
-                lines[at[0]] = line
-            else:
-                if lines and not lines[-1].endswith("\n"):
-                    lines[-1] += "\n"
-                lines.insert(len(lines) - (1 if lines and lines[-1].strip() == "# END RECORD" else 0), line)
-        write_atomic(path, "".join(lines), keep_backup=False)
+        write_atomic(path, set_record_values(text, settings), keep_backup=False)
         written.append(path)
     return written
 

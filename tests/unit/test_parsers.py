@@ -10,7 +10,7 @@ from iscsi_client.parsers.discoverydb import parse_discoverydb
 from iscsi_client.parsers.iface import parse_ifaces
 from iscsi_client.parsers.node_tree import parse_node_tree
 from iscsi_client.parsers.portal_lines import parse_portal_lines
-from iscsi_client.parsers.record import node_from_record, parse_record
+from iscsi_client.parsers.record import node_from_record, parse_record, set_record_values
 from iscsi_client.parsers.session import parse_session_tree, parse_sessions
 
 ALL_PARSERS = [parse_portal_lines, parse_record, parse_node_tree, parse_sessions, parse_session_tree,
@@ -99,3 +99,41 @@ def test_no_parser_crashes_on_any_text(text):
 @given(st.lists(st.sampled_from(reference_stdout("lab/36_session_P3_two.out").splitlines()), max_size=60))
 def test_session_tree_survives_shuffled_real_lines(lines):
     parse_session_tree("\n".join(lines))
+
+
+STARTUP = [("node.startup", "automatic"), ("node.conn[0].startup", "automatic")]
+
+
+def test_set_record_values_on_a_real_record():
+    text = (FIXTURES / "host/node_record_S.txt").read_text()
+    out = set_record_values(text, STARTUP)
+    node = node_from_record(parse_record(out))
+    assert node is not None and node.startup == "automatic" and node.conn_startup == "automatic"
+    diff = [(a, b) for a, b in zip(text.splitlines(), out.splitlines(), strict=True) if a != b]
+    assert [b for _, b in diff] == ["node.startup = automatic", "node.conn[0].startup = automatic"]
+    assert set_record_values(out, STARTUP) == out  # converges
+
+
+record_line = st.one_of(
+    st.sampled_from(["node.startup = manual", "node.conn[0].startup = onboot", "# BEGIN RECORD 2.1.8",
+                     "node.name = iqn.2003-01.org.example:x", "node.session.auth.password = s3cret=x", ""]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e"
+                                   "\x85\u2028\u2029"), max_size=40),
+)
+
+
+@given(st.lists(record_line, max_size=30), st.booleans())
+def test_set_record_values_touches_only_its_keys(lines, end_marker):
+    text = "\n".join([*lines, *(["# END RECORD"] if end_marker else [])]) + "\n"
+    out = set_record_values(text, STARTUP)
+    keys = {"node.startup", "node.conn[0].startup"}
+    def mine(ln: str) -> bool:
+        return "=" in ln and ln.split("=", 1)[0].strip() in keys
+    others_before = [ln for ln in text.splitlines() if not mine(ln)]
+    others_after = [ln for ln in out.splitlines() if not mine(ln)]
+    assert others_after == others_before
+    values = parse_record(out)
+    assert values["node.startup"] == "automatic" and values["node.conn[0].startup"] == "automatic"
+    if end_marker:
+        assert out.splitlines()[-1] == "# END RECORD"
+    assert set_record_values(out, STARTUP) == out
