@@ -9,6 +9,8 @@ first use: about 2.5 minutes). --no-variant uses the plain lab image and measure
 - raw: `iscsiadm -m discovery ...`, `iscsiadm -m node ... --login`, `udevadm settle` (without the settle raw
   returns about 0.25 s before the device exists).
 - isc: `isc discover` + `isc login`; isc returns only once the device and its udev links exist.
+- both portals, one process: `isc discover --login --target` next to raw discovery + a login of the target on
+  every portal + `udevadm settle` (two sessions, two disks).
 - os-brick: connect_volume() in a fresh python3 (bench/lab_os_brick_attach.py); it waits for the device.
 - ansible: `ansible localhost -m community.general.open_iscsi -a 'discover=true login=true ...'`, then
   `udevadm settle`: the module sleeps 1 s after login and globs by-path links, which under TCG are not
@@ -31,16 +33,22 @@ HERE = Path(__file__).resolve().parent
 VARIANT = "python3-os-brick,ansible"
 RESET = ("iscsiadm -m node --logoutall=all >/dev/null 2>&1; iscsiadm -m node -o delete >/dev/null 2>&1; "
          "rm -rf /etc/iscsi/send_targets/*; udevadm settle")
-FLOWS = {
+# name -> (shell command, disks it must leave behind: two when it logs in on both of the target's portals)
+FLOWS: dict[str, tuple[str, int]] = {
     "raw iscsiadm + udevadm settle": (
         f"iscsiadm -m discovery -t st -p 127.0.0.1 >/dev/null && iscsiadm -m node -T {MULTI} -p 127.0.0.1 "
-        "--login >/dev/null && udevadm settle"),
-    "isc discover + isc login": f"isc discover 127.0.0.1 >/dev/null && isc login {MULTI} -p 127.0.0.1 >/dev/null",
-    "os-brick connect_volume": f"python3 /root/os_brick_attach.py {MULTI} 127.0.0.1:3260 >/dev/null 2>&1",
+        "--login >/dev/null && udevadm settle", 1),
+    "isc discover + isc login": (
+        f"isc discover 127.0.0.1 >/dev/null && isc login {MULTI} -p 127.0.0.1 >/dev/null", 1),
+    "raw, both portals + settle": (
+        f"iscsiadm -m discovery -t st -p 127.0.0.1 >/dev/null && iscsiadm -m node -T {MULTI} --login >/dev/null"
+        " && udevadm settle", 2),
+    "isc discover --login, both portals": (f"isc discover 127.0.0.1 --login --target {MULTI} >/dev/null", 2),
+    "os-brick connect_volume": (f"python3 /root/os_brick_attach.py {MULTI} 127.0.0.1:3260 >/dev/null 2>&1", 1),
     "ansible open_iscsi + settle": (
         "LC_ALL=C.UTF-8 ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False "
         "ansible localhost -c local -m community.general.open_iscsi "
-        f"-a 'portal=127.0.0.1 target={MULTI} discover=true login=true' >/tmp/ansible.out && udevadm settle"),
+        f"-a 'portal=127.0.0.1 target={MULTI} discover=true login=true' >/tmp/ansible.out && udevadm settle", 1),
 }
 COUNTER = """#!/bin/sh
 echo "$@" >> /tmp/iscsiadm.calls
@@ -48,9 +56,10 @@ exec /usr/bin/iscsiadm "$@"
 """
 
 
-def timed(g: vm.Guest, command: str) -> float:
+def timed(g: vm.Guest, command: str, disks: int = 1) -> float:
     g.run(RESET)
-    r = g.run(f"s=$(date +%s.%N); {command} && test -b /dev/sda; rc=$?; e=$(date +%s.%N); echo $rc $s $e",
+    exist = " && ".join(f"test -b /dev/sd{c}" for c in "abcd"[:disks])
+    r = g.run(f"s=$(date +%s.%N); {command} && {exist}; rc=$?; e=$(date +%s.%N); echo $rc $s $e",
               timeout=600)
     rc, start, end = r.stdout.split()
     if rc != "0":
@@ -70,31 +79,33 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-variant", action="store_true", help="plain lab image: raw and isc only")
     opts = ap.parse_args()
-    flows = dict(list(FLOWS.items())[:2]) if opts.no_variant else FLOWS
+    flows = {k: v for k, v in FLOWS.items() if not k.startswith(("os-brick", "ansible"))} if opts.no_variant \
+        else FLOWS
     with vm.Guest(vm.build_image("" if opts.no_variant else VARIANT), share=vm.site_dir()) as g:
         g.run("mkdir -p /run/os-brick-locks && cat > /root/os_brick_attach.py",
               stdin=(HERE / "lab_os_brick_attach.py").read_text()).check()
         g.run(RESET)
         # one untimed pass of each flow: page cache and .pyc files warm for everyone alike
         for command in flows.values():
-            timed(g, command)
-        times = {name: [timed(g, command) for _ in range(opts.runs)] for name, command in flows.items()}
+            timed(g, *command)
+        times = {name: [timed(g, *command) for _ in range(opts.runs)] for name, command in flows.items()}
         if "ansible open_iscsi + settle" in flows:
             answer = json.loads(g.run("cat /tmp/ansible.out").stdout.split("=>", 1)[1])
             print(f"ansible's own answer (last run): {answer}")
-        raw = statistics.median(times["raw iscsiadm + udevadm settle"])
-        print(f"discover + login of one LUN until /dev/sda exists, median of {opts.runs} (QEMU TCG guest):")
+        print(f"discover + login until the disks exist, median of {opts.runs} (QEMU TCG guest):")
         for name, values in times.items():
+            base = "raw, both portals + settle" if "both portals" in name else "raw iscsiadm + udevadm settle"
+            raw = statistics.median(times[base])
             m = statistics.median(values)
-            print(f"  {name:32} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})")
+            print(f"  {name:36} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})")
 
         g.run("printf '%s' \"$W\" > /usr/local/sbin/iscsiadm && chmod +x /usr/local/sbin/iscsiadm",
               env={"W": COUNTER}).check()
         try:
             print("iscsiadm executions for that flow (one portal):")
-            for name, command in flows.items():
+            for name, (command, _) in flows.items():
                 g.run(RESET)
-                print(f"  {name:32} {calls(g, command)}")
+                print(f"  {name:36} {calls(g, command)}")
                 for line in g.run("cat /tmp/iscsiadm.calls").stdout.splitlines():
                     print(f"      iscsiadm {line}")
             g.run(RESET)
