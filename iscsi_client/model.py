@@ -337,6 +337,16 @@ class Session:
     devices: tuple[str, ...] = ()
 
 
+def human_size(n: int) -> str:
+    """Bytes as lsblk shows them: 768M, 1.5G (binary units)."""
+    size = float(n)
+    for unit in ("B", "K", "M", "G", "T"):
+        if size < 1024 or unit == "T":
+            return f"{size:.0f}{unit}" if unit == "B" or size >= 10 else f"{size:.1f}{unit}"
+        size /= 1024
+    return f"{n}B"
+
+
 @dataclass(frozen=True)
 class BlockDevice:
     """A block device as sysfs and the udev database describe it (sdX or a dm-N multipath map)."""

@@ -8,17 +8,9 @@ from iscsi_client.cli.context import get
 from iscsi_client.output import emit_json, say
 
 
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "K", "M", "G", "T"):
-        if size < 1024 or unit == "T":
-            return f"{size:.0f}{unit}" if unit == "B" or size >= 10 else f"{size:.1f}{unit}"
-        size /= 1024
-    return f"{n}B"
-
-
 def status_cmd(ctx: typer.Context) -> int:
     """Show every iSCSI session with its LUNs, block devices, multipath maps and mounts."""
+    from iscsi_client.model import human_size
     from iscsi_client.ops.status import status, views_as_targets
 
     c = get(ctx)

@@ -46,6 +46,19 @@ def register(cmd: Commands, device: str) -> None:
     cmd.run(["multipath", "-a", device], mutating=True, action=f"registering the WWID of {device}")
 
 
+def resize_map(cmd: Commands, name: str) -> None:
+    """Grow a map to its paths' new size (after every path was rescanned). multipathd answers "fail"
+    (with exit 0 on some versions) when the paths disagree or the map is in use in a way it refuses."""
+    ran = cmd.run(["multipathd", "resize", "map", name], mutating=True, action=f"resizing multipath map {name}",
+                  ok=(0, 1))
+    if not ran.dry_run and (ran.rc != 0 or ran.stdout.strip() != "ok"):
+        from iscsi_client.errors import IscError
+
+        raise IscError(f"multipathd could not resize map {name}: {ran.stdout.strip() or ran.stderr.strip()}",
+                       hint=f"check that every path has the new size ('isc status'), then: multipathd resize map "
+                            f"{name}")
+
+
 def reconfigure(cmd: Commands) -> None:
     cmd.run(["multipathd", "reconfigure"], mutating=True, action="reconfiguring multipathd")
     cmd.run(["udevadm", "settle", "--timeout=30"], mutating=True, action="waiting for udev", ok=(0, 1))

@@ -73,3 +73,52 @@ def test_failed_path_keeps_io_and_shows_in_status(guest):
     assert guest.isc("multipath", "status").rc == 0
     doc = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)
     assert not [f for f in doc["findings"] if f["code"] in ("ISC022", "ISC023") and f["level"] != "ok"]
+
+
+def test_grown_lun_rescan_resizes_the_map_and_names_the_filesystem_step(guest):
+    """The LUN grows on the target (LIO block backstore on a loop device): isc rescan re-reads every path's
+    capacity, resizes the multipath map once all paths agree, and says how to grow the filesystem."""
+    from labtargets import NOLUN
+
+    img, luns = "/var/lib/isc-lab/grow.img", f"/iscsi/{NOLUN}/tpg1/luns"
+    loop = guest.run(f"truncate -s 64M {img} && losetup -f --show {img}").check().stdout.strip()
+    guest.run(f"targetcli /backstores/block create grow {loop} && targetcli {luns} create /backstores/block/grow"
+              f" && targetcli /iscsi/{NOLUN}/tpg1/portals create 127.0.0.2 3260").check()
+    try:
+        guest.isc("discover", "127.0.0.1").check()
+        guest.isc("login", NOLUN).check()
+        one = guest.isc("--json", "rescan", NOLUN, "-p", "127.0.0.2")  # not grown yet: nothing to say
+        assert json.loads(one.check().stdout)["rescans"][0]["detail"] == "no new LUN (1 present)"
+        (t,) = [x for x in json.loads(guest.isc("--json", "status").check().stdout)["targets"]
+                if x["target"] == NOLUN]
+        (wwid,) = {lun["device"]["wwid"] for s in t["sessions"] for lun in s["luns"]}
+        guest.isc("multipath", "config", "--write").check()
+        guest.run(f"timeout 60 sh -c 'until [ -e /dev/mapper/{wwid} ]; do sleep 1; done'").check()
+        guest.run(f"mkfs.ext4 -q /dev/mapper/{wwid} && mkdir -p /mnt/grow && mount /dev/mapper/{wwid} /mnt/grow"
+                  ).check()
+        dm = guest.run(f"basename $(readlink -f /dev/mapper/{wwid})").check().stdout.strip()
+
+        guest.run(f"truncate -s 128M {img} && losetup -c {loop}").check()
+        # one portal only: that path grows, the map cannot follow yet, and isc says why
+        r = guest.isc("--json", "rescan", NOLUN, "-p", "127.0.0.1")
+        (o,) = json.loads(r.check().stdout)["rescans"]
+        assert "LUN 0 64M -> 128M" in o["detail"]
+        assert any("not resized" in s and "still has the old size" in s for s in o["steps"]), o
+        assert guest.run(f"blockdev --getsize64 /dev/mapper/{wwid}").stdout.strip() == str(64 << 20)
+
+        r = guest.isc("rescan", NOLUN)
+        assert r.rc == 0, r.stderr
+        assert f"resized multipath map {wwid}" in r.stderr
+        assert f"grow the filesystem: resize2fs /dev/{dm}" in r.stderr
+        # what the kernel says now: both paths and the map at the new size
+        sizes = guest.run(f"for d in $(ls /sys/block/{dm}/slaves) {dm}; do blockdev --getsize64 /dev/$d; done"
+                          ).check().stdout.split()
+        assert sizes == [str(128 << 20)] * 3
+        guest.run("resize2fs -f /dev/" + dm).check()
+        assert json.loads(guest.isc("--json", "rescan", NOLUN).check().stdout)["rescans"][0]["steps"] == []
+    finally:
+        guest.run("umount /mnt/grow")
+        guest.isc("logout", NOLUN, "--teardown")
+        guest.run(f"targetcli /iscsi/{NOLUN}/tpg1/portals delete 127.0.0.2 3260; targetcli {luns} delete lun=0; "
+                  f"targetcli /backstores/block delete grow; losetup -d {loop}; rm -f {img}; "
+                  f"iscsiadm -m node -T {NOLUN} -p 127.0.0.2 -o delete")
