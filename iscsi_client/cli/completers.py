@@ -39,6 +39,26 @@ def portals(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in sorted(seen.items()) if k.startswith(incomplete)]
 
 
+def record_settings(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """NAME= for `isc nodes set`: the settings of the target's first record, with the value it holds
+    (CHAP and identity keys left out: they are not set this way)."""
+    from iscsi_client.errors import UsageError
+    from iscsi_client.model import Iqn
+    from iscsi_client.ops.node_settings import IDENTITY
+    from iscsi_client.system import nodedb
+
+    target = ctx.params.get("target")
+    try:
+        records = nodedb.read_records(_root(ctx), target=Iqn.parse(target)) if target else []
+    except UsageError:  # a half-typed target gives no completion, never an error
+        return []
+    if not records or "=" in incomplete:
+        return []
+    _, rec = records[0]
+    return [(f"{k}=", f"now {v if v is not None else '<empty>'}") for k, v in rec.items()
+            if k.startswith(incomplete) and k.startswith("node.") and ".auth." not in k and k not in IDENTITY]
+
+
 def session_targets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Targets with an active session (for logout)."""
     from iscsi_client.system import sysfs

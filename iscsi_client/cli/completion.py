@@ -35,6 +35,8 @@ _isc_completion() {
             plain) COMPREPLY+=("$value") ;;
         esac
     done
+    # NAME= (isc nodes set): the value follows the '=' directly
+    [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *= ]] && compopt -o nospace
     if [[ $cur == *:* ]]; then
         local prefix=${cur%"${cur##*:}"} i
         for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}; done

@@ -31,7 +31,7 @@ NODE_COLUMNS = [
 @app.callback()
 def nodes_cmd(ctx: typer.Context,
               target: str | None = typer.Option(None, "--target", "-T", help="Only this target.")) -> None:
-    """List node records (secrets are never shown). Subcommands: add, delete."""
+    """List node records (secrets are never shown). Subcommands: add, set, delete."""
     if ctx.invoked_subcommand is not None:
         return
     from iscsi_client.ops.nodes import list_nodes
@@ -80,3 +80,39 @@ def delete_cmd(ctx: typer.Context,
         verb = "would delete" if c.dry_run else "deleted"
         for n in gone:
             say(f"{verb} {n.target} on {n.portal.address} ({n.iface})")
+
+
+@app.command("set")
+def set_cmd(ctx: typer.Context,
+            target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
+            assignments: list[str] = typer.Argument(..., metavar="NAME=VALUE...",
+                                                    autocompletion=completers.record_settings,
+                                                    help="Record settings, e.g. "
+                                                         "node.session.timeo.replacement_timeout=5."),
+            portal: PortalOpt = None) -> None:
+    """Change settings of a target's records (iscsiadm -o update): all pairs and all portals in one call,
+    only where a value differs. Not for CHAP (isc chap) or a record's identity (isc nodes add).
+    A session already logged in keeps its old values until its next login."""
+    from iscsi_client.ops.node_settings import parse_assignments, set_node_values
+
+    c = get(ctx)
+    t = target_arg(target)
+    assert t is not None
+    pairs = parse_assignments(assignments)
+    done = set_node_values(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal), settings=pairs)
+    if c.json:
+        emit_json({"settings": dict(pairs), "dry_run": c.dry_run,
+                   "records": [{"target": str(n.target), "portal": n.portal.address, "iface": n.iface,
+                                "changed": n in done.changed, "in_session": n in done.in_session}
+                               for n in done.changed + done.unchanged]})
+        return
+    what = ", ".join(f"{k} = {v}" for k, v in pairs)
+    for n in done.changed:
+        say(f"{'would set' if c.dry_run else 'set'} {what} on {n.target} {n.portal.address}")
+    for n in done.unchanged:
+        say(f"{n.target} {n.portal.address} already has {what}")
+    if done.in_session and not c.dry_run:
+        from iscsi_client.output import note
+
+        note(f"the session(s) on {', '.join(n.portal.address for n in done.in_session)} keep the old values until "
+             f"the next login: isc logout {t} && isc login {t} (or at the next boot)")

@@ -207,8 +207,8 @@ def timeouts(f: Facts) -> list[Finding]:
         if s.sid in multipathed and s.recovery_tmo > 15:
             out.append(_f("ISC030", WARNING, f"session {s.sid} ({s.portal.address}) is multipathed but waits "
                           f"{s.recovery_tmo} s before failing I/O over (replacement_timeout)",
-                          f"iscsiadm -m node -T {s.target} -p {s.portal.address} -o update -n "
-                          "node.session.timeo.replacement_timeout -v 5", str(s.sid)))
+                          f"isc nodes set {s.target} -p {s.portal.address} "
+                          "node.session.timeo.replacement_timeout=5", str(s.sid)))
         if s.sid not in multipathed and s.recovery_tmo < 30:
             out.append(_f("ISC030", WARNING, f"session {s.sid} ({s.portal.address}) has no multipath but fails I/O "
                           f"after {s.recovery_tmo} s of network trouble", "raise node.session.timeo.replacement_"
@@ -222,8 +222,8 @@ def timeouts(f: Facts) -> list[Finding]:
         if n.queue_depth and n.cmds_max and n.queue_depth > n.cmds_max:
             out.append(_f("ISC032", WARNING, f"{n.target} {n.portal.address}: queue_depth {n.queue_depth} is larger "
                           f"than cmds_max {n.cmds_max}; the session can never have that many commands outstanding",
-                          f"iscsiadm -m node -T {n.target} -p {n.portal.address} -o update -n "
-                          f"node.session.cmds_max -v {max(128, n.queue_depth * 4)}", str(n.target)))
+                          f"isc nodes set {n.target} -p {n.portal.address} "
+                          f"node.session.cmds_max={max(128, n.queue_depth * 4)}", str(n.target)))
     return out or [_f("ISC030", OK, "session timeouts suit their multipath setup")]
 
 
@@ -283,7 +283,7 @@ def fstab(f: Facts) -> list[Finding]:
             out.append(_f("ISC043", FAILURE, f"{e.mountpoint} needs {target}, whose boot login on "
                           f"{', '.join(unscanned[target])} does not scan LUNs (node.session.scan manual): the "
                           "session comes up at boot without the disk, and the mount finds no device",
-                          f"iscsiadm -m node -T {target} -p {portal} -o update -n node.session.scan -v auto",
+                          f"isc nodes set {target} -p {portal} node.session.scan=auto",
                           e.mountpoint))
     return out or [_f("ISC040", OK, "fstab: iSCSI filesystems use _netdev, stable names and boot logins")]
 

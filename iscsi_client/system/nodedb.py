@@ -44,12 +44,17 @@ def _record_files(base: Path) -> list[tuple[Path, str | None]]:
 
 def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
     """All node records (or those of one target), sorted by target and portal."""
+    return [n for n, _ in read_records(root, target=target)]
+
+
+def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, dict[str, str | None]]]:
+    """Each record as a Node and as its raw settings (secrets included: never show these)."""
     from iscsi_client.parsers.record import node_from_record, parse_record
 
     base = node_dir(root)
     if base is None:
         return []
-    nodes: list[Node] = []
+    out: list[tuple[Node, dict[str, str | None]]] = []
     for path, iface in _record_files(base):
         if target is not None and path.relative_to(base).parts[0] != str(target):
             continue
@@ -57,10 +62,11 @@ def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
             text = path.read_text(errors="replace")
         except OSError:
             continue
-        node = node_from_record(parse_record(text), iface=iface)
+        rec = parse_record(text)
+        node = node_from_record(rec, iface=iface)
         if node is not None:
-            nodes.append(node)
-    return sorted(nodes, key=lambda n: (str(n.target), n.portal.host, n.portal.port, n.iface))
+            out.append((node, rec))
+    return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
 
 
 def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[str, str]]) -> list[Path]:

@@ -97,6 +97,12 @@ def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp
         t.send(f"isc --root {snap} persist /dev/")
         screen = t.tab_until("/dev/sdb")
         assert "/dev/dm-0" in screen and "/dev/sda" in screen
+        t.send("C-u")
+        # a record setting: the name from the target's record, no space after '=', then the value typed on
+        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
+        t.tab_until("replacement_timeout=")
+        t.send("5")
+        t.wait_for("node.session.timeo.replacement_timeout=5")
     finally:
         t.close()
 

@@ -176,3 +176,36 @@ def test_secret_from_the_environment_is_not_passed_on_to_iscsiadm(static, tmp_pa
     assert f"node.session.auth.password = {SECRET}" in flat_record(static)  # the real iscsiadm stored it
     environ = seen.read_text()
     assert "LC_ALL=C" in environ and SECRET not in environ and "ISC_CHAP_PASSWORD" not in environ
+
+
+def test_nodes_set_changes_settings_in_one_call_and_converges(static):
+    r = static.isc("-v", "nodes", "set", NOAUTH, "node.session.timeo.replacement_timeout=5",
+                   "node.session.queue_depth=64")
+    assert r.returncode == 0, r.stderr
+    calls = [ln for ln in r.stderr.splitlines() if ln.startswith("+ iscsiadm")]
+    assert len(calls) == 1 and "-n node.session.timeo.replacement_timeout -v 5" in calls[0]
+    shown = static.iscsiadm("-m", "node", "-T", NOAUTH, "-o", "show").stdout
+    assert "node.session.timeo.replacement_timeout = 5" in shown and "node.session.queue_depth = 64" in shown
+    doc = json.loads(static.isc("--json", "nodes").stdout)["nodes"]
+    assert [n["replacement_timeout"] for n in doc] == [5]
+    again = static.isc("-v", "--json", "nodes", "set", NOAUTH, "node.session.timeo.replacement_timeout=5")
+    assert again.returncode == 0 and "+ iscsiadm" not in again.stderr
+    assert [x["changed"] for x in json.loads(again.stdout)["records"]] == [False]
+
+
+@pytest.mark.parametrize(("pair", "needle"), [
+    ("node.session.auth.password=s3cretS3cret99", "isc chap"),
+    ("node.conn[0].address=10.0.0.9", "identity"),
+    ("node.session.timeo.replacement_timeout=soon", "holds a number"),
+    ("node.session.initial_login_retry_max=", "one word"),
+    ("node.session.no_such_setting=1", "have no setting node.session.no_such_setting"),
+    ("replacement_timeout=5", "not a node record setting"),
+    ("node.session.timeo.replacement_timeout", "not NAME=VALUE"),
+])
+def test_nodes_set_refuses_before_anything_runs(static, pair, needle):
+    before = flat_record(static)
+    r = static.isc("-v", "nodes", "set", NOAUTH, pair)
+    assert r.returncode == 2, r.stderr
+    assert needle in r.stderr and "Traceback" not in r.stderr
+    assert "+ iscsiadm" not in r.stderr and "s3cretS3cret99" not in r.stderr
+    assert flat_record(static) == before

@@ -50,8 +50,10 @@ def test_fstab_and_startup_mistakes_are_reported_with_the_fix(guest):
     rc, found = findings(guest, "--no-mtu")
     (x,) = [f for f in found if f["level"] == "failure"]
     assert rc == 1 and x["code"] == "ISC043" and x["subject"] == "/srv/d"
-    assert x["fix"] == f"{set_scan.replace('-p 127.0.0.1', '-p 127.0.0.1:3260')} auto"
-    guest.run(x["fix"]).check()
+    assert x["fix"] == f"isc nodes set {CHAP} -p 127.0.0.1:3260 node.session.scan=auto"
+    fixed = guest.run(x["fix"]).check()  # the fix as doctor wrote it, run as the admin would
+    assert "keep the old values until the next login" in fixed.stderr  # the CHAP session is up
+    assert "node.session.scan = auto" in guest.run(f"iscsiadm -m node -T {CHAP} -p 127.0.0.1 -o show").stdout
     assert findings(guest, "--no-mtu")[0] == 0
 
 

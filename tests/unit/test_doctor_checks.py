@@ -98,7 +98,7 @@ def test_fstab_target_whose_boot_login_does_not_scan():
     manual = facts(views=views, nodes=[Node(T, P1, startup="automatic", scan="manual")], fstab=[entry])
     (x,) = [x for x in run_checks(manual) if x.level == "failure"]
     assert x.code == "ISC043" and x.subject == "/srv"
-    assert x.fix == f"iscsiadm -m node -T {T} -p {P1.address} -o update -n node.session.scan -v auto"
+    assert x.fix == f"isc nodes set {T} -p {P1.address} node.session.scan=auto"
 
 
 def test_no_chap_on_a_network_portal_is_a_warning_loopback_is_not():
@@ -129,4 +129,4 @@ def test_every_code_explains_itself():
 def test_queue_depth_above_cmds_max():
     f = facts(nodes=[Node(T, P1, startup="automatic", queue_depth=256, cmds_max=128)])
     (x,) = [x for x in run_checks(f) if x.code == "ISC032"]
-    assert x.level == "warning" and "node.session.cmds_max -v 1024" in (x.fix or "")
+    assert x.level == "warning" and "node.session.cmds_max=1024" in (x.fix or "")

@@ -120,3 +120,23 @@ def test_unpersist_in_an_image_edits_fstab_and_records_only(tmp_path):
         text = rec.read_text()
         assert "node.startup = manual" in text and "node.conn[0].startup = manual" in text
         assert "startup = automatic" not in text
+
+
+def test_nodes_set_in_an_image_edits_the_records_and_knows_the_sessions(tmp_path):
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    image = tmp_path / "multipath"
+    run = [sys.executable, "-m", "iscsi_client", "--root", str(image)]
+    r = subprocess.run([*run, "--json", "nodes", "set", MULTI, "node.session.timeo.replacement_timeout=5"],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 0, r.stderr
+    records = json.loads(r.stdout)["records"]
+    assert [(x["portal"], x["changed"], x["in_session"]) for x in records] == [
+        ("127.0.0.1:3260", True, True), ("127.0.0.2:3260", True, True)]
+    for rec in sorted((image / "etc/iscsi/nodes" / MULTI).glob("*/default")):
+        assert "\nnode.session.timeo.replacement_timeout = 5\n" in rec.read_text()
+    other = (image / "etc/iscsi/nodes/iqn.2003-01.org.isc.lab:chap/127.0.0.1,3260,1/default").read_text()
+    assert "replacement_timeout = 120" in other
+    human = subprocess.run([*run, "nodes", "set", MULTI, "node.session.timeo.replacement_timeout=5"],
+                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert human.returncode == 0 and human.stdout.count("already has") == 2
