@@ -16,6 +16,7 @@ from iscsi_client.cli import (
     completion,
     discover,
     doctor,
+    iface,
     initiator,
     login,
     multipath,
@@ -70,6 +71,7 @@ app.command("login")(login.login_cmd)
 app.command("logout")(login.logout_cmd)
 app.command("startup")(startup.startup_cmd)
 app.add_typer(initiator.app, name="initiator")
+app.add_typer(iface.app, name="iface")
 app.command("rescan")(rescan.rescan_cmd)
 app.command("sessions")(sessions.sessions_cmd)
 app.command("status")(status.status_cmd)

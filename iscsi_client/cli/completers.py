@@ -59,6 +59,20 @@ def record_settings(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
             if k.startswith(incomplete) and k.startswith("node.") and ".auth." not in k and k not in IDENTITY]
 
 
+def iface_names(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """iSCSI ifaces, described by what they bind."""
+    from iscsi_client.system import ifacedb
+
+    return [(i.name, f"{i.transport} via {i.net_ifacename or i.hwaddress or 'the routing table'}")
+            for i in ifacedb.read_ifaces(_root(ctx)) if i.name.startswith(incomplete)]
+
+
+def net_devices(ctx: typer.Context, incomplete: str) -> list[str]:
+    from iscsi_client.system import ifacedb
+
+    return [d for d in ifacedb.net_devices(_root(ctx)) if d.startswith(incomplete)]
+
+
 def session_targets(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """Targets with an active session (for logout)."""
     from iscsi_client.system import sysfs

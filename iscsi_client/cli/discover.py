@@ -34,7 +34,8 @@ def discover_cmd(
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Discovery CHAP secret from FILE."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Discovery CHAP secret from stdin."),
-    iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use."),
+    iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use (isc iface).",
+                                            autocompletion=completers.iface_names),
     keep_flagged: bool = typer.Option(False, "--keep-flagged",
                                       help="Keep records for link-local or unreachable portals."),
     login: bool = typer.Option(False, "--login", "-l",
@@ -103,7 +104,7 @@ def discover_cmd(
     from iscsi_client.ops.login import login_discovered
 
     with progress_display(enabled=not c.json) as progress:
-        outcomes = login_discovered(root=c.root, adm=c.iscsiadm(), found=found, targets=wanted,
+        outcomes = login_discovered(root=c.root, adm=c.iscsiadm(), found=found, targets=wanted, iface=iface,
                                     wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
     if not outcomes and not c.json:
         note("no record to log in to (the portal offered no target, or only flagged portals)")

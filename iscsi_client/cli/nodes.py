@@ -47,7 +47,8 @@ def nodes_cmd(ctx: typer.Context,
 @app.command("add")
 def add_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target IQN."),
             portal: str = typer.Argument(..., help="Portal: host[:port]."),
-            iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface.")) -> None:
+            iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface (isc iface).",
+                                         autocompletion=completers.iface_names)) -> None:
     """Add a statically configured target (no discovery)."""
     from iscsi_client.ops.nodes import add_node
 

@@ -37,10 +37,11 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
 
 
 def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
-                     wait: bool = True, wait_timeout: float = 30.0,
+                     iface: str | None = None, wait: bool = True, wait_timeout: float = 30.0,
                      progress: Callable[[str], None] | None = None) -> list[Outcome]:
     """``isc discover --login``: log in to what a discovery just answered (every target, or only
-    ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does.
+    ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does:
+    through ``iface`` when the discovery went through one, else through every iface that has a record.
     Portals the discovery flagged and did not keep a record for are not used."""
     wanted = {str(t) for t in targets}
     answered = {str(f.target) for f in found}
@@ -50,8 +51,8 @@ def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targe
                             hint="the table above lists what the portal offers; check the name, or the "
                                  "target's portal group and discovery settings")
     keep = [f for f in found if f.record in ("new", "kept") and (not wanted or f.target in wanted)]
-    nodes = [n for n in nodedb.read_nodes(root)
-             if any(str(n.target) == f.target and n.portal.same_address(f.portal) for f in keep)]
+    nodes = [n for n in nodedb.read_nodes(root) if (iface is None or n.iface == iface)
+             and any(str(n.target) == f.target and n.portal.same_address(f.portal) for f in keep)]
     if not nodes:
         return []
     return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)

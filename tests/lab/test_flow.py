@@ -183,3 +183,24 @@ def test_secrets_never_in_isc_output_or_journal(guest):
     for args in (["--json", "nodes"], ["nodes"], ["--json", "sessions"]):
         out = guest.isc(*args)
         assert CHAP_SECRET not in out.stdout + out.stderr
+
+
+def test_login_through_an_iface_bound_to_a_netdev(guest):
+    """isc iface add NAME --netdev DEV; discovery and login through it: the kernel's session carries it."""
+    assert guest.isc("iface", "add", "iface-lo", "--netdev", "lo").rc == 0
+    try:
+        r = guest.isc("--json", "discover", "127.0.0.1", "-I", "iface-lo", "--login", "--target", MULTI)
+        assert r.rc == 0, r.stderr
+        sysfs = guest.run("cat /sys/class/iscsi_session/session*/ifacename").check().stdout.split()
+        assert sysfs == ["iface-lo", "iface-lo"]
+        listed = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
+        assert {s["iface"] for s in listed} == {"iface-lo"}
+        (row,) = [i for i in json.loads(guest.isc("--json", "iface").stdout)["ifaces"] if i["name"] == "iface-lo"]
+        assert (row["netdev"], row["sessions"]) == ("lo", 2) and row["records"] >= 2
+        busy = guest.isc("iface", "delete", "iface-lo")
+        assert busy.rc == 7 and "carries 2 session(s)" in busy.stderr
+        assert guest.isc("logout", MULTI).rc == 0
+    finally:
+        guest.run("iscsiadm -m node -I iface-lo -o delete")
+    gone = guest.isc("iface", "delete", "iface-lo")
+    assert gone.rc == 0, gone.stderr
