@@ -164,6 +164,26 @@ def paths(f: Facts) -> list[Finding]:
     return out or [_f("ISC020", OK, "paths: no single-path mounts, no failed paths")]
 
 
+def nic_redundancy(f: Facts) -> list[Finding]:
+    """Every path of a map leaving through one NIC: a cable or switch port takes them all down."""
+    out = []
+    by_map: dict[str, list[tuple[int, str, str]]] = {}  # map -> [(sid, portal, nic)]
+    for v in f.views:
+        nic = f.egress.get(v.session.sid)
+        for lun in v.luns:
+            if lun.map is not None and nic is not None:
+                by_map.setdefault(lun.map.name, []).append((v.session.sid, v.session.portal.address, nic))
+    for name, ps in sorted(by_map.items()):
+        nics = {nic for _, _, nic in ps}
+        if len(ps) > 1 and len(nics) == 1 and nics != {"lo"}:
+            (nic,) = nics
+            out.append(_f("ISC024", WARNING, f"map {name}: all {len(ps)} paths ({', '.join(p for _, p, _ in ps)}) "
+                          f"leave through {nic}; one NIC, cable or switch port takes every path down",
+                          "bind one iface per NIC and log in through each: isc iface add iface-NIC --netdev NIC; "
+                          "isc discover PORTAL -I iface-NIC --login (or put the portals in separate subnets)", name))
+    return out or [_f("ISC024", OK, "multipath maps do not depend on a single NIC")]
+
+
 def _multipathed_sessions(f: Facts) -> set[int]:
     """Ids of sessions whose LUNs are paths of a multipath map."""
     return {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
@@ -322,6 +342,10 @@ CHECKS: list[Check] = [
     Check("ISC023", "session and LUN state", "A session that is not LOGGED_IN has lost its connection and the "
           "kernel is reconnecting; its SCSI devices are blocked meanwhile and transport-offline after "
           "replacement_timeout. A device the SCSI layer set offline stays so until set running.", session_health),
+    Check("ISC024", "paths through one NIC", "Multipath protects against a failed path only if the paths "
+          "are independent. Sessions to two portals in the same subnet all leave through the NIC the routing "
+          "table picks; bind an iface to each NIC (iscsiadm's iface binding) so each path has its own.",
+          nic_redundancy),
     Check("ISC030", "failover timeouts", "With multipath, replacement_timeout (the session's recovery_tmo) "
           "should be short (5 s) so I/O moves to another path quickly; without multipath it should be long (120 "
           "s) so a network blip does not become an I/O error.", timeouts),

@@ -3,12 +3,12 @@ tools and probes only on the live host). The checks (ops/doctor_checks.py) are p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from iscsi_client.model import MultipathMap, Node, SessionView
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text
-from iscsi_client.system import blockdev, initiator_file, net_probe, nodedb, services
+from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import multipath as mp
 from iscsi_client.system.commands import Commands
@@ -45,6 +45,7 @@ class Facts:
     fstab: list[FstabLine]
     maps: list[MultipathMap] | None  # None: not looked at (no multipathd, or --root)
     mtus: list[PortalMtu]
+    egress: dict[int, str] = field(default_factory=dict)  # session id -> the NIC its packets leave through
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -78,6 +79,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
             maps = mp.show_maps(cmd)
         except Exception:
             maps = None
+    egress = _egress(root, cmd, views) if live else {}
     mtus: list[PortalMtu] = []
     if live and probe_mtu:
         for host in portals_in_use(nodes, views):
@@ -101,4 +103,24 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         fstab=_fstab_lines(fstab_file.read_fstab(root)),
         maps=maps,
         mtus=mtus,
+        egress=egress,
     )
+
+
+def _egress(root: Root, cmd: Commands, views: list[SessionView]) -> dict[int, str]:
+    """The NIC each multipathed session uses: its iface's binding, else the route to its portal."""
+    bound = {i.name: i.net_ifacename for i in ifacedb.read_ifaces(root) if i.net_ifacename}
+    routes: dict[str, str | None] = {}
+    out: dict[int, str] = {}
+    for v in views:
+        if not any(lun.map for lun in v.luns):
+            continue
+        s = v.session
+        dev = bound.get(s.iface)
+        if dev is None:
+            if s.portal.host not in routes:
+                routes[s.portal.host] = net_probe.route_device(cmd, s.portal.host)
+            dev = routes[s.portal.host]
+        if dev:
+            out[s.sid] = dev
+    return out

@@ -130,3 +130,21 @@ def test_queue_depth_above_cmds_max():
     f = facts(nodes=[Node(T, P1, startup="automatic", queue_depth=256, cmds_max=128)])
     (x,) = [x for x in run_checks(f) if x.code == "ISC032"]
     assert x.level == "warning" and "node.session.cmds_max=1024" in (x.fix or "")
+
+
+def _two_path_map() -> list[View]:
+    m = BlockDevice("dm-0", "253:0", 1 << 30, wwid="36001405abc", dm_name="36001405abc", dm_uuid="mpath-36001405abc")
+    return [View(Session(1, T, P1, recovery_tmo=5), (Lun("2:0:0:0", 0, "running", disk("sda"), m),)),
+            View(Session(2, T, P2, recovery_tmo=5), (Lun("3:0:0:0", 0, "running", disk("sdb"), m),))]
+
+
+def test_all_paths_of_a_map_through_one_nic():
+    same = facts(views=_two_path_map(), egress={1: "eth0", 2: "eth0"})
+    (x,) = [x for x in run_checks(same) if x.code == "ISC024"]
+    assert x.level == "warning" and "all 2 paths (192.0.2.1:3260, 192.0.2.2:3260) leave through eth0" in x.summary
+    assert x.fix is not None and "isc iface add" in x.fix
+    apart = facts(views=_two_path_map(), egress={1: "eth0", 2: "eth1"})
+    assert [x.level for x in run_checks(apart) if x.code == "ISC024"] == ["ok"]
+    # loopback portals (a lab, a local target) are not a NIC to lose
+    loop = facts(views=_two_path_map(), egress={1: "lo", 2: "lo"})
+    assert [x.level for x in run_checks(loop) if x.code == "ISC024"] == ["ok"]
