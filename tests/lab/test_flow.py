@@ -204,3 +204,33 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         guest.run("iscsiadm -m node -I iface-lo -o delete")
     gone = guest.isc("iface", "delete", "iface-lo")
     assert gone.rc == 0, gone.stderr
+
+
+def test_ipv6_portal_discover_login_status_logout(guest):
+    """An IPv6 portal end to end: brackets on the command line and in isc's output, none in sysfs or in the
+    record directory names, the by-path link udev makes, and logout by that portal."""
+    guest.run(f"targetcli /iscsi/{MULTI}/tpg1/portals create ::1 3260").check()
+    try:
+        r = guest.isc("--json", "discover", "[::1]")
+        assert r.rc == 0, r.stderr
+        assert (MULTI, "[::1]:3260") in {(t["target"], t["portal"]) for t in json.loads(r.stdout)["targets"]}
+        r = guest.isc("--json", "login", MULTI, "-p", "[::1]")
+        assert r.rc == 0, r.stderr
+        (o,) = json.loads(r.stdout)["logins"]
+        assert (o["portal"], o["status"]) == ("[::1]:3260", "done") and len(o["devices"]) == 1
+        assert kernel_sessions(guest) == [(MULTI, "::1")]
+        # the by-path link udev made for an IPv6 portal (its own spelling), as isc reports it
+        (link,) = guest.run("ls /dev/disk/by-path/ | grep iscsi").check().stdout.split()
+        assert "::1" in link and link.endswith(f"-iscsi-{MULTI}-lun-0")
+        assert guest.run(f"readlink -f '/dev/disk/by-path/{link}'").check().stdout.strip() == o["devices"][0]
+        (t,) = json.loads(guest.isc("--json", "status").check().stdout)["targets"]
+        (s,) = t["sessions"]
+        dev = s["luns"][0]["device"]
+        assert s["portal"] == "[::1]:3260" and dev["path"] == o["devices"][0]
+        assert f"/dev/disk/by-path/{link}" in dev["links"]
+        out = guest.isc("logout", MULTI, "-p", "[::1]:3260")
+        assert out.rc == 0, out.stderr
+        assert kernel_sessions(guest) == []
+    finally:
+        guest.run(f"iscsiadm -m node -T {MULTI} -p '[::1]:3260' -o delete; "
+                  f"targetcli /iscsi/{MULTI}/tpg1/portals delete ::1 3260")
