@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError
+from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
 
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
@@ -442,3 +442,27 @@ class MultipathMap:
     @property
     def queue_if_no_path(self) -> bool:
         return "queue_if_no_path" in self.features
+
+
+# --- node record settings ------------------------------------------------------------------------------
+_SETTING_NAME = re.compile(r"^node\.[A-Za-z0-9_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*$")
+IDENTITY_SETTINGS = ("node.name", "node.tpgt", "node.conn[0].address", "node.conn[0].port",
+                     "node.transport_name", "node.discovery_address", "node.discovery_port",
+                     "node.discovery_type", "iface.iscsi_ifacename")
+
+
+def check_setting(name: str, value: str) -> None:
+    """A node record setting isc may set (``isc nodes set``, ``isc config restore``): not CHAP, not identity."""
+    if not _SETTING_NAME.match(name):
+        raise UsageError(f"{name!r} is not a node record setting (they look like node.session.queue_depth)",
+                         hint="'iscsiadm -m node -T TARGET -o show' lists a record's settings")
+    low = name.lower()
+    if ".auth." in low and ("password" in low or "username" in low or "authmethod" in low):
+        raise UsageError(f"{name} is CHAP: isc sets it with 'isc chap', which never takes a secret on the "
+                         "command line", hint="isc chap TARGET --user NAME --password-file FILE")
+    if name in IDENTITY_SETTINGS:
+        raise UsageError(f"{name} is part of the record's identity, not a setting",
+                         hint="add a record for the new target or portal: isc nodes add TARGET PORTAL")
+    if not value or not value.isprintable() or any(c.isspace() for c in value):
+        raise UsageError(f"the value for {name} must be one word of printable characters",
+                         hint="iscsiadm's empty value is <empty>")

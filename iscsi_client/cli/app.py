@@ -14,6 +14,7 @@ from iscsi_client import __version__
 from iscsi_client.cli import (
     chap,
     completion,
+    config,
     discover,
     doctor,
     iface,
@@ -79,6 +80,7 @@ app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
 app.add_typer(doctor.app, name="doctor")
+app.add_typer(config.app, name="config")
 app.add_typer(completion.app, name="completion")
 
 

@@ -43,8 +43,7 @@ def record_settings(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
     """NAME= for `isc nodes set`: the settings of the target's first record, with the value it holds
     (CHAP and identity keys left out: they are not set this way)."""
     from iscsi_client.errors import UsageError
-    from iscsi_client.model import Iqn
-    from iscsi_client.ops.node_settings import IDENTITY
+    from iscsi_client.model import IDENTITY_SETTINGS, Iqn
     from iscsi_client.system import nodedb
 
     target = ctx.params.get("target")
@@ -56,7 +55,7 @@ def record_settings(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]
         return []
     _, rec = records[0]
     return [(f"{k}=", f"now {v if v is not None else '<empty>'}") for k, v in rec.items()
-            if k.startswith(incomplete) and k.startswith("node.") and ".auth." not in k and k not in IDENTITY]
+            if k.startswith(incomplete) and k.startswith("node.") and ".auth." not in k and k not in IDENTITY_SETTINGS]
 
 
 def iface_names(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:

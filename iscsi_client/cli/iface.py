@@ -46,7 +46,8 @@ def add_cmd(ctx: typer.Context,
                                                  help="Bind to the NIC with this MAC address."),
             initiator_name: str | None = typer.Option(None, "--initiator-name", metavar="IQN",
                                                       help="Log in through this iface under another name.")) -> None:
-    """Add an iface bound to a NIC (or converge an existing one). Use it with
+    """Add an iface bound to a NIC, or one that logs in under its own initiator name (or converge an
+    existing one). Use it with
     'isc discover PORTAL -I NAME' or 'isc nodes add TARGET PORTAL -I NAME'."""
     from iscsi_client.ops.ifaces import add_iface
 

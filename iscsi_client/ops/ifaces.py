@@ -47,14 +47,17 @@ def _find(root: Root, name: str) -> Iface | None:
 
 def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None, hwaddress: str | None = None,
               initiator_name: str | None = None) -> IfaceChange:
-    """Create the iface bound to ``netdev`` or ``hwaddress`` (or converge an existing one to these values)."""
+    """Create the iface bound to ``netdev`` or ``hwaddress`` and/or with its own initiator name (or converge
+    an existing one to these values)."""
     if not _NAME.match(name):
         raise UsageError(f"iface name {name!r}: use letters, digits, '.', '_' and '-' (up to 64)",
                          hint="name it after the NIC it binds, e.g. iface-eth1")
     if name in ("default", "iser"):
         raise UsageError(f"{name!r} is built into iscsiadm and cannot be changed", hint="choose another name")
-    if (netdev is None) == (hwaddress is None):
-        raise UsageError("bind the iface to exactly one of --netdev DEV or --hwaddress MAC")
+    if netdev is not None and hwaddress is not None:
+        raise UsageError("bind the iface to one of --netdev DEV or --hwaddress MAC, not both")
+    if netdev is None and hwaddress is None and initiator_name is None:
+        raise UsageError("give --netdev DEV or --hwaddress MAC (the NIC to bind), or --initiator-name IQN")
     if netdev is not None and netdev not in ifacedb.net_devices(root):
         raise UsageError(f"no network interface {netdev!r} on this host",
                          hint=f"'ip link' lists them; found: {', '.join(ifacedb.net_devices(root)) or 'none'}")
@@ -69,8 +72,8 @@ def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None
     have = _find(root, name)
     if have is not None:
         bound = "netdev" if have.net_ifacename else "hwaddress" if have.hwaddress else None
-        asked = "netdev" if netdev else "hwaddress"
-        if bound is not None and bound != asked:
+        asked = "netdev" if netdev else "hwaddress" if hwaddress else None
+        if bound is not None and asked is not None and bound != asked:
             raise InUseError(f"iface {name} is bound by {bound} ({have.net_ifacename or have.hwaddress}); iscsiadm "
                              f"cannot change it to a {asked} binding",
                              hint=f"delete it first (isc iface delete {name}) and add it again")

@@ -7,20 +7,15 @@ secret on the command line), and a record's target, portal or iface is changed b
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iqn, Node, Portal
+from iscsi_client.model import Iqn, Node, Portal, check_setting
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.system import nodedb, sysfs
 from iscsi_client.system.iscsiadm import Iscsiadm, node_selector, update_args
 from iscsi_client.system.root import Root
-
-_NAME = re.compile(r"^node\.[A-Za-z0-9_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*$")
-IDENTITY = ("node.name", "node.tpgt", "node.conn[0].address", "node.conn[0].port", "node.transport_name",
-            "node.discovery_address", "node.discovery_port", "node.discovery_type", "iface.iscsi_ifacename")
 
 
 @dataclass(frozen=True)
@@ -45,22 +40,6 @@ def parse_assignments(items: Sequence[str]) -> list[tuple[str, str]]:
     if not pairs:
         raise UsageError("give at least one NAME=VALUE", hint="e.g. node.session.timeo.replacement_timeout=5")
     return pairs
-
-
-def check_setting(name: str, value: str) -> None:
-    if not _NAME.match(name):
-        raise UsageError(f"{name!r} is not a node record setting (they look like node.session.queue_depth)",
-                         hint="'iscsiadm -m node -T TARGET -o show' lists a record's settings")
-    low = name.lower()
-    if ".auth." in low and ("password" in low or "username" in low or "authmethod" in low):
-        raise UsageError(f"{name} is CHAP: isc sets it with 'isc chap', which never takes a secret on the "
-                         "command line", hint="isc chap TARGET --user NAME --password-file FILE")
-    if name in IDENTITY:
-        raise UsageError(f"{name} is part of the record's identity, not a setting",
-                         hint="add a record for the new target or portal: isc nodes add TARGET PORTAL")
-    if not value or not value.isprintable() or any(c.isspace() for c in value):
-        raise UsageError(f"the value for {name} must be one word of printable characters",
-                         hint="iscsiadm's empty value is <empty>")
 
 
 def _check_against(name: str, value: str, current: str | None) -> None:

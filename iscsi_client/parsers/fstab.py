@@ -117,3 +117,17 @@ def remove_entry(text: str, mountpoint: str) -> tuple[str, FstabEntry | None, st
             comment = lines[i - 1][len(MARKER):].rstrip("\n")
         return "".join(lines[:start] + lines[i + 1:]), entry, comment
     return text, None, None
+
+
+def owned_entries(text: str) -> list[tuple[str, int, FstabEntry]]:
+    """isc's entries: (target, LUN, entry) for each entry under an ``# isc: TARGET lun N`` marker."""
+    out: list[tuple[str, int, FstabEntry]] = []
+    previous = ""
+    for line in text.splitlines():
+        entry = parse_line(line)
+        if entry is not None and previous.startswith(MARKER):
+            words = previous[len(MARKER):].split()
+            if len(words) == 3 and words[1] == "lun" and words[2].isascii() and words[2].isdigit():
+                out.append((words[0], int(words[2]), entry))
+        previous = line
+    return out

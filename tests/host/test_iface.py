@@ -52,7 +52,8 @@ def test_refusals_change_nothing(host):
         (["add", "default", "--netdev", "lo"], 2, "built into iscsiadm"),
         (["add", "bad/name", "--netdev", "lo"], 2, "iface name"),
         (["add", "x1", "--netdev", "nope0"], 2, "no network interface 'nope0'"),
-        (["add", "x1"], 2, "exactly one of --netdev DEV or --hwaddress MAC"),
+        (["add", "x1"], 2, "give --netdev DEV or --hwaddress MAC"),
+        (["add", "x1", "--netdev", "lo", "--hwaddress", "52:54:00:12:34:56"], 2, "not both"),
         (["add", "x1", "--hwaddress", "52:54:00:zz:34:56"], 2, "not a MAC address"),
         (["delete", "iser"], 2, "cannot be deleted"),
     ]:

@@ -1,0 +1,155 @@
+"""``isc config dump`` and ``restore``: the initiator's setup as a TOML document and back.
+
+Restore validates the whole document (and the secrets file) before it changes anything, then converges:
+ifaces, static node records (no discovery needed), their settings and boot login in one exec per target
+and iface, CHAP from the secrets file. What needs live devices (the persisted filesystems) is not done
+blindly: restore returns the ``isc persist`` commands to run once the LUNs are logged in. The initiator
+name is set only when asked: copying one host's name to another is the mistake doctor's ISC003 warns about.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iscsi_client.errors import UsageError
+from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.ops.chap import ChapRequest, set_chap
+from iscsi_client.ops.ifaces import add_iface
+from iscsi_client.ops.initiator import set_initiator
+from iscsi_client.ops.node_settings import set_node_values
+from iscsi_client.ops.nodes import add_node
+from iscsi_client.parsers import config_doc
+from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.system import fstab as fstab_file
+from iscsi_client.system import ifacedb, initiator_file, nodedb
+from iscsi_client.system.iscsiadm import Iscsiadm
+from iscsi_client.system.root import Root
+
+
+def dump(*, root: Root) -> config_doc.ConfigDoc:
+    """Everything read from files: works under --root (an image, a snapshot) as on the live host."""
+    name, _ = initiator_file.read_initiator(root)
+    ifaces = tuple(i for i in ifacedb.read_ifaces(root) if i.name not in ("default", "iser"))
+    nodes = tuple(config_doc.node_entry(n, rec) for n, rec in nodedb.read_records(root))
+    mounts = tuple(config_doc.MountEntry(t, lun, e.mountpoint, e.fstype, e.options, e.spec)
+                   for t, lun, e in fstab_text.owned_entries(fstab_file.read_fstab(root)))
+    return config_doc.ConfigDoc(name, ifaces, nodes, mounts)
+
+
+@dataclass(frozen=True)
+class ChapSecrets:
+    secret: Secret
+    mutual: Secret | None = None
+
+
+def read_secrets(path: Path) -> dict[str, ChapSecrets]:
+    """A TOML file of CHAP secrets per target, readable by its owner only:
+
+        ["iqn.2003-01.org.example:disk1"]
+        password = "..."
+        mutual_password = "..."      # for mutual CHAP
+    """
+    import os
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError as e:
+        raise UsageError(f"cannot read the secrets file {path}: {e.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if os.fstat(fh.fileno()).st_mode & 0o077:
+            raise UsageError(f"the secrets file {path} is readable by group or others",
+                             hint=f"chmod 600 {path}")
+        raw = fh.read(1 << 20)
+    try:
+        data = tomllib.loads(raw.decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # never echo the parser's message: it quotes the line, which may hold a secret
+        raise UsageError(f"the secrets file {path} is not a valid TOML document",
+                         hint='one table per target: ["IQN"] then password = "..."') from None
+    out: dict[str, ChapSecrets] = {}
+    for target, table in data.items():
+        Iqn.parse(target)
+        if not isinstance(table, dict) or not isinstance(table.get("password"), str):
+            raise UsageError(f"the secrets file {path}: [{target!r}] needs password = \"...\"")
+        mutual = table.get("mutual_password")
+        if mutual is not None and not isinstance(mutual, str):
+            raise UsageError(f"the secrets file {path}: mutual_password of {target} must be a string")
+        out[target] = ChapSecrets(Secret(table["password"]), Secret(mutual) if mutual else None)
+    return out
+
+
+@dataclass
+class RestoreReport:
+    steps: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # what restore left for the admin, with the command
+    persist_commands: list[str] = field(default_factory=list)
+
+
+def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: dict[str, ChapSecrets],
+            with_initiator: bool = False, allow_long: bool = False) -> RestoreReport:
+    report = RestoreReport()
+    would = "would " if adm.dry_run else ""
+    # validate everything first: CHAP requests with their secrets, before the first exec
+    chap: dict[str, ChapRequest] = {}
+    for n in doc.nodes:
+        t = str(n.target)
+        if n.chap_user is None or t in chap:
+            continue
+        s = secrets.get(t)
+        if s is None:
+            continue
+        req = ChapRequest(n.chap_user, s.secret, n.mutual_user if s.mutual else None, s.mutual, allow_long=allow_long)
+        req.settings()  # raises on a bad length or a missing mutual secret
+        chap[t] = req
+    for t in {str(n.target) for n in doc.nodes if n.chap_user} - set(chap):
+        report.skipped.append(f"CHAP for {t}: no secret in the secrets file; "
+                              f"isc chap {t} --user USER --password-file FILE")
+
+    if doc.initiator and with_initiator:
+        change = set_initiator(root=root, name=Iqn.parse(doc.initiator), generate=False, dry_run=adm.dry_run)
+        if change.changed:
+            report.steps.append(f"{would}set the initiator name to {change.new} (restart iscsid to use it)")
+    elif doc.initiator:
+        current, _ = initiator_file.read_initiator(root)
+        if current != doc.initiator:
+            report.skipped.append(f"initiator name {doc.initiator} (this host has {current or 'none'}): "
+                                  "pass --initiator-name only when restoring the same host")
+    for i in doc.ifaces:
+        added = add_iface(root=root, adm=adm, name=i.name, netdev=i.net_ifacename, hwaddress=i.hwaddress,
+                          initiator_name=i.initiatorname)
+        if added.status != "unchanged":
+            report.steps.append(f"{would}add iface {i.name}")
+    for n in doc.nodes:
+        if add_node(root=root, adm=adm, target=n.target, portal=n.portal, iface=None if n.iface == "default"
+                    else n.iface):
+            report.steps.append(f"{would}add record {n.target} on {n.portal.address} ({n.iface})")
+    # settings and boot login: one call per target and portal set, only where values differ
+    for n in doc.nodes:
+        if adm.dry_run and not _record_exists(root, n.target, n.portal):
+            report.steps.append(f"{would}set startup {n.startup} and {len(n.settings)} setting(s) on {n.target} "
+                                f"{n.portal.address}")
+            continue
+        settings = [("node.startup", n.startup), ("node.conn[0].startup", n.startup), *n.settings]
+        done = set_node_values(root=root, adm=adm, target=n.target, portal=n.portal, settings=settings)
+        if done.changed:
+            report.steps.append(f"{would}set startup {n.startup} and {len(n.settings)} setting(s) on {n.target} "
+                                f"{n.portal.address}")
+    for t, req in chap.items():
+        if adm.dry_run and not any(_record_exists(root, n.target, n.portal) for n in doc.nodes
+                                   if str(n.target) == t):
+            report.steps.append(f"{would}set CHAP user {req.user} on {t}")
+            continue
+        set_chap(root=root, adm=adm, target=Iqn.parse(t), portal=None, request=req)
+        report.steps.append(f"{would}set CHAP user {req.user} on {t}")
+    for m in doc.mounts:
+        report.persist_commands.append(
+            f"isc persist {m.target}/{m.lun} {m.mountpoint} --fstype {m.fstype}"
+            + (f" --options {o}" if (o := ",".join(x for x in m.options.split(",")
+                                                   if x not in ("_netdev", "nofail"))) else ""))
+    return report
+
+
+def _record_exists(root: Root, target: Iqn, portal: Portal) -> bool:
+    return any(n.portal.same_address(portal) for n in nodedb.read_nodes(root, target=target))

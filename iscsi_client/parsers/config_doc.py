@@ -1,0 +1,170 @@
+"""The initiator's configuration as a TOML document (``isc config dump`` / ``restore``): initiator name,
+ifaces, node records with their boot login, CHAP user names and tuning settings, and the filesystems isc
+persisted. Never a secret: a dump can be mailed, diffed and kept in git. Pure: building the document,
+rendering it (tomli-w) and reading it back (tomllib) with every value validated before anything changes.
+
+Like rtslib's dump and restore, the round trip is exact: dump -> restore on a clean host -> dump gives the
+same text."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from iscsi_client.errors import UsageError
+from iscsi_client.model import Iface, Iqn, Node, Portal, Startup, check_setting
+
+SCHEMA = 1
+# The record settings a dump carries (besides startup and CHAP): the ones admins tune and doctor checks.
+SETTINGS = ("node.session.scan", "node.session.timeo.replacement_timeout", "node.session.queue_depth",
+            "node.session.cmds_max", "node.session.initial_login_retry_max",
+            "node.conn[0].timeo.noop_out_interval", "node.conn[0].timeo.noop_out_timeout",
+            "node.conn[0].iscsi.HeaderDigest", "node.conn[0].iscsi.DataDigest")
+
+
+@dataclass(frozen=True)
+class NodeEntry:
+    target: Iqn
+    portal: Portal
+    iface: str = "default"
+    startup: str = "manual"
+    chap_user: str | None = None
+    mutual_user: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MountEntry:
+    target: str
+    lun: int
+    mountpoint: str
+    fstype: str
+    options: str
+    spec: str
+
+
+@dataclass(frozen=True)
+class ConfigDoc:
+    initiator: str | None = None
+    ifaces: tuple[Iface, ...] = ()
+    nodes: tuple[NodeEntry, ...] = ()
+    mounts: tuple[MountEntry, ...] = field(default_factory=tuple)
+
+
+def node_entry(node: Node, record: Mapping[str, str | None]) -> NodeEntry:
+    """What a dump keeps of one record (user names, never the secrets)."""
+    settings = tuple((k, v) for k in SETTINGS if (v := record.get(k)) is not None)
+    chap = node.chap.method == "CHAP"
+    return NodeEntry(node.target, node.portal, node.iface, node.startup,
+                     node.chap.username if chap else None, node.chap.username_in if chap else None, settings)
+
+
+def render(doc: ConfigDoc, *, version: str) -> str:
+    import tomli_w
+
+    data: dict[str, object] = {"schema_version": SCHEMA, "generated_by": f"isc {version}"}
+    if doc.initiator:
+        data["initiator"] = {"name": doc.initiator}
+    if doc.ifaces:
+        data["ifaces"] = [{k: v for k, v in (("name", i.name), ("netdev", i.net_ifacename),
+                                             ("hwaddress", i.hwaddress), ("initiator_name", i.initiatorname))
+                           if v is not None} for i in doc.ifaces]
+    nodes = []
+    for n in doc.nodes:
+        entry: dict[str, object] = {"target": str(n.target), "portal": n.portal.without_tpgt().address,
+                                    "iface": n.iface, "startup": n.startup}
+        if n.chap_user:
+            entry["chap_user"] = n.chap_user
+        if n.mutual_user:
+            entry["mutual_user"] = n.mutual_user
+        if n.settings:
+            entry["settings"] = dict(n.settings)
+        nodes.append(entry)
+    if nodes:
+        data["nodes"] = nodes
+    if doc.mounts:
+        data["mounts"] = [{"target": m.target, "lun": m.lun, "mountpoint": m.mountpoint, "fstype": m.fstype,
+                           "options": m.options, "spec": m.spec} for m in doc.mounts]
+    head = "# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n"
+    return head + tomli_w.dumps(data)
+
+
+def _table(value: object, where: str) -> Mapping[str, object]:
+    if not isinstance(value, Mapping):
+        raise UsageError(f"{where} must be a table")
+    return value
+
+
+def _text(t: Mapping[str, object], key: str, where: str, *, required: bool = True) -> str | None:
+    value = t.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value or not value.isprintable():
+        raise UsageError(f"{where}: {key} must be a non-empty string")
+    return value
+
+
+def _list(data: Mapping[str, object], key: str) -> Sequence[object]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise UsageError(f"{key} must be an array of tables ([[{key}]])")
+    return value
+
+
+def parse(text: str) -> ConfigDoc:
+    """Read and validate a dump; a clear error (exit 2) naming the entry at fault, before anything changes."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise UsageError(f"not a valid TOML document: {e}") from None
+    if data.get("schema_version") != SCHEMA:
+        raise UsageError(f"schema_version {data.get('schema_version')!r} is not {SCHEMA}",
+                         hint="dump it again with this isc ('isc config dump')")
+    initiator = None
+    if "initiator" in data:
+        initiator = str(Iqn.parse(_text(_table(data["initiator"], "[initiator]"), "name", "[initiator]") or ""))
+    ifaces = []
+    for i, raw in enumerate(_list(data, "ifaces")):
+        where = f"ifaces[{i}]"
+        t = _table(raw, where)
+        name = _text(t, "name", where) or ""
+        netdev, mac = _text(t, "netdev", where, required=False), _text(t, "hwaddress", where, required=False)
+        iname = _text(t, "initiator_name", where, required=False)
+        if netdev is not None and mac is not None:
+            raise UsageError(f"{where} ({name}): give one of netdev or hwaddress, not both")
+        if netdev is None and mac is None and iname is None:
+            raise UsageError(f"{where} ({name}): give netdev, hwaddress or initiator_name")
+        ifaces.append(Iface(name, "tcp", mac, None, netdev, str(Iqn.parse(iname)) if iname else None))
+    nodes = []
+    for i, raw in enumerate(_list(data, "nodes")):
+        where = f"nodes[{i}]"
+        t = _table(raw, where)
+        target = Iqn.parse(_text(t, "target", where) or "")
+        portal = Portal.parse(_text(t, "portal", where) or "")
+        startup = _text(t, "startup", where, required=False) or "manual"
+        try:
+            Startup(startup)
+        except ValueError:
+            raise UsageError(f"{where} ({target}): startup {startup!r} is not automatic, manual or onboot") from None
+        settings_raw = _table(t.get("settings", {}), f"{where}.settings")
+        settings = []
+        for k, v in settings_raw.items():
+            if not isinstance(v, str):
+                raise UsageError(f"{where}.settings: {k} must be a string (as iscsiadm shows it)")
+            check_setting(k, v)
+            settings.append((k, v))
+        nodes.append(NodeEntry(target, portal, _text(t, "iface", where, required=False) or "default", startup,
+                               _text(t, "chap_user", where, required=False),
+                               _text(t, "mutual_user", where, required=False), tuple(settings)))
+    mounts = []
+    for i, raw in enumerate(_list(data, "mounts")):
+        where = f"mounts[{i}]"
+        t = _table(raw, where)
+        lun = t.get("lun")
+        if not isinstance(lun, int) or lun < 0:
+            raise UsageError(f"{where}: lun must be a number")
+        mounts.append(MountEntry(str(Iqn.parse(_text(t, "target", where) or "")), lun,
+                                 _text(t, "mountpoint", where) or "", _text(t, "fstype", where) or "",
+                                 _text(t, "options", where) or "", _text(t, "spec", where) or ""))
+    return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts))

@@ -1,0 +1,77 @@
+"""The configuration document: render -> parse gives back what was dumped, for any valid content; bad
+documents are refused with the entry at fault; the secrets file is guarded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iscsi_client.errors import UsageError
+from iscsi_client.model import Iface, Iqn, Portal
+from iscsi_client.ops.config import read_secrets
+from iscsi_client.parsers.config_doc import SETTINGS, ConfigDoc, MountEntry, NodeEntry, parse, render
+
+label = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
+iqns = st.builds(lambda y, m, a, b, u: Iqn.parse(f"iqn.{y}-{m:02d}.{a}.{b}:{u}"),
+                 st.integers(1990, 2030), st.integers(1, 12), label, label, label)
+portals = st.one_of(
+    st.builds(lambda a, b, p: Portal.parse(f"10.{a}.{b}.1:{p}"), st.integers(0, 255), st.integers(0, 255),
+              st.integers(1, 65535)),
+    st.builds(lambda a, p: Portal.parse(f"[fd00::{a:x}]:{p}"), st.integers(1, 0xffff), st.integers(1, 65535)),
+)
+words = st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True)
+nodes = st.builds(
+    NodeEntry, iqns, portals, st.sampled_from(["default", "iface-eth1"]),
+    st.sampled_from(["automatic", "manual", "onboot"]), st.one_of(st.none(), words), st.one_of(st.none(), words),
+    st.lists(st.tuples(st.sampled_from(SETTINGS), words), unique_by=lambda x: x[0], max_size=4).map(tuple),
+)
+ifaces = st.builds(lambda n, d: Iface(n, "tcp", None, None, d), words, words)
+mounts = st.builds(lambda t, lun, m: MountEntry(str(t), lun, f"/srv/{m}", "xfs", "_netdev,nofail", "UUID=x"),
+                   iqns, st.integers(0, 255), words)
+
+
+@given(st.one_of(st.none(), iqns.map(str)), st.lists(ifaces, max_size=3), st.lists(nodes, max_size=5),
+       st.lists(mounts, max_size=3))
+def test_render_then_parse_round_trips(initiator, ifs, ns, ms):
+    doc = ConfigDoc(initiator, tuple(ifs), tuple(ns), tuple(ms))
+    text = render(doc, version="test")
+    assert parse(text) == doc
+    assert render(parse(text), version="test") == text
+
+
+@pytest.mark.parametrize(("text", "needle"), [
+    ("schema_version = 2\n", "schema_version 2 is not 1"),
+    ("schema_version = 1\n[[nodes]]\ntarget = 'iqn.2003-01.org.example:d'\nportal = '10.0.0.1'\nstartup = 'often'\n",
+     "nodes[0] (iqn.2003-01.org.example:d): startup 'often'"),
+    ("schema_version = 1\n[[nodes]]\ntarget = 'iqn.bad'\nportal = '10.0.0.1'\n", "iqn.bad"),
+    ("schema_version = 1\n[[nodes]]\ntarget = 'iqn.2003-01.org.example:d'\nportal = '10.0.0.1'\n"
+     "[nodes.settings]\n'node.session.auth.password' = 'x'\n", "isc chap"),
+    ("schema_version = 1\n[[ifaces]]\nname = 'a'\n", "give netdev, hwaddress or initiator_name"),
+    ("schema_version = 1\n[[ifaces]]\nname = 'a'\nnetdev = 'eth1'\nhwaddress = '52:54:00:12:34:56'\n",
+     "not both"),
+    ("schema_version = [\n", "not a valid TOML document"),
+])
+def test_bad_documents_are_refused_naming_the_entry(text, needle):
+    with pytest.raises(UsageError) as e:
+        parse(text)
+    assert needle in e.value.message
+
+
+def test_secrets_file_must_be_private_and_never_quoted(tmp_path):
+    f = tmp_path / "secrets.toml"
+    f.write_text('["iqn.2003-01.org.example:d"]\npassword = "s3cretS3cret99"\n')
+    os.chmod(f, 0o644)
+    with pytest.raises(UsageError) as e:
+        read_secrets(f)
+    assert "chmod 600" in (e.value.hint or "")
+    os.chmod(f, 0o600)
+    got = read_secrets(f)
+    assert got["iqn.2003-01.org.example:d"].secret.reveal() == "s3cretS3cret99"
+    assert "s3cretS3cret99" not in repr(got)
+    f.write_text('["iqn.2003-01.org.example:d"]\npassword = "s3cretS3cret99\n')  # unterminated string
+    with pytest.raises(UsageError) as e:
+        read_secrets(f)
+    assert "s3cretS3cret99" not in e.value.message + (e.value.hint or "")
