@@ -63,6 +63,11 @@ EXAMPLES = [
      "isc rescan iqn.2003\\-01.org.example:disk1"),
     ("Log out of one session by the id isc sessions shows:", "isc sessions\nisc logout \\-\\-sid 3"),
     ("Release a mounted LUN and log out:", "isc logout iqn.2003\\-01.org.example:disk1 \\-\\-teardown \\-\\-unmount"),
+    ("Give each path its own NIC, then discover and log in through it:",
+     "isc iface add iface\\-eth1 \\-\\-netdev eth1\nisc discover 192.0.2.10 \\-I iface\\-eth1 \\-\\-login"),
+    ("Keep the setup (no secrets) and rebuild it on a reinstalled host, CHAP secrets from a mode 600 file:",
+     "isc config dump \\-o /root/isc.toml\nisc config restore /root/isc.toml \\-\\-secrets /root/chap.toml "
+     "\\-\\-initiator\\-name"),
     ("The same data for scripts:", "isc \\-\\-json status"),
 ]
 

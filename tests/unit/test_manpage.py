@@ -24,7 +24,8 @@ def test_man_page_has_the_sections_and_every_command():
         assert f".SH {section}" in text
     for command in ("discover", "nodes add", "chap", "login", "logout", "startup", "initiator set", "sessions",
                     "status", "persist", "unpersist", "multipath config", "multipath status", "doctor",
-                    "doctor explain", "completion install"):
+                    "doctor explain", "completion install", "nodes set", "rescan", "iface", "iface add",
+                    "iface delete", "config dump", "config restore"):
         assert f".SS {command}\n" in text
     assert "ISC_CHAP_PASSWORD" in text and "\\fBiscsiadm\\fR(8)" in text and "\\fBfstab\\fR(5)" in text
 
