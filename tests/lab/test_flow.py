@@ -234,3 +234,24 @@ def test_ipv6_portal_discover_login_status_logout(guest):
     finally:
         guest.run(f"iscsiadm -m node -T {MULTI} -p '[::1]:3260' -o delete; "
                   f"targetcli /iscsi/{MULTI}/tpg1/portals delete ::1 3260")
+
+
+def test_config_dump_wipe_restore_then_chap_login_works(guest):
+    """The dump carries no secret; restored records with the secret from a mode-600 file log in to LIO."""
+    guest.isc("discover", "127.0.0.1").check()
+    guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
+    guest.isc("nodes", "set", CHAP, "node.session.timeo.replacement_timeout=7").check()
+    dump = guest.isc("config", "dump").check().stdout
+    assert CHAP_SECRET not in dump and f'chap_user = "{CHAP_USER}"' in dump
+    guest.run("rm -rf /etc/iscsi/nodes /etc/iscsi/send_targets && cat > /root/isc.toml", stdin=dump).check()
+    guest.run("umask 077 && cat > /root/secrets.toml", stdin=f'["{CHAP}"]\npassword = "{CHAP_SECRET}"\n').check()
+    r = guest.isc("config", "restore", "/root/isc.toml", "--secrets", "/root/secrets.toml")
+    assert r.rc == 0, r.stderr
+    assert CHAP_SECRET not in r.stdout + r.stderr
+    assert guest.isc("config", "dump").check().stdout == dump
+    login = guest.isc("--json", "login", CHAP)
+    assert login.rc == 0, login.stdout + login.stderr
+    assert [o["status"] for o in json.loads(login.stdout)["logins"]] == ["done"]
+    tmo = guest.run("cat /sys/class/iscsi_session/session*/recovery_tmo").check().stdout.split()
+    assert tmo == ["7"]  # the restored setting is what the kernel's session runs with
+    assert guest.isc("logout", CHAP).rc == 0
