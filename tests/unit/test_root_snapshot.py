@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,13 @@ def test_nodes_set_in_an_image_edits_the_records_and_knows_the_sessions(tmp_path
     human = subprocess.run([*run, "nodes", "set", MULTI, "node.session.timeo.replacement_timeout=5"],
                            capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
     assert human.returncode == 0 and human.stdout.count("already has") == 2
+
+
+def test_config_dump_of_an_image_reads_files_only():
+    r = isc("config", "dump")
+    assert r.returncode == 0, r.stderr
+    doc = tomllib.loads(r.stdout)
+    assert doc["initiator"]["name"] == "iqn.2005-03.org.isc.lab:guest"
+    multi = sorted(n["portal"] for n in doc["nodes"] if n["target"] == MULTI)
+    assert multi == ["127.0.0.1:3260", "127.0.0.2:3260"]
+    assert all("password" not in str(n) for n in doc["nodes"])
