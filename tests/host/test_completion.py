@@ -126,6 +126,11 @@ def test_zsh_completes_with_descriptions(snap, bin_dir, tmp_path):
         screen = t.tab_until("iqn.2003-01.org.isc.lab:multi on 127.0.0.2:3260")
         assert "iqn.2003-01.org.isc.lab:multi on 127.0.0.1:3260" in screen
         t.send("C-u")
+        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
+        t.tab_until("replacement_timeout=")
+        t.send("5")
+        t.wait_for("node.session.timeo.replacement_timeout=5")
+        t.send("C-u")
         t.send("isc doctor explain ISC04")
         t.tab_until("fstab by kernel name")
     finally:
