@@ -122,8 +122,7 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: di
         if added.status != "unchanged":
             report.steps.append(f"{would}add iface {i.name}")
     for n in doc.nodes:
-        if add_node(root=root, adm=adm, target=n.target, portal=n.portal, iface=None if n.iface == "default"
-                    else n.iface):
+        if add_node(root=root, adm=adm, target=n.target, portal=n.portal, iface=n.iface):
             report.steps.append(f"{would}add record {n.target} on {n.portal.address} ({n.iface})")
     # settings and boot login: one call per target and portal set, only where values differ
     for n in doc.nodes:

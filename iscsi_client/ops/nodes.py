@@ -32,12 +32,25 @@ def select_nodes(*, root: Root, target: Iqn | None, portal: Portal | None, all_n
 
 
 def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: str | None = None) -> bool:
-    """Create a static record; False when it already exists (nothing is changed then)."""
+    """Create a static record; False when it already exists (nothing is changed then).
+
+    iscsiadm keeps a static record (tpgt -1) in one file per target and portal: ``-o new`` for a second
+    iface on that portal replaces the first record and still says "added". isc refuses instead."""
     for n in nodedb.read_nodes(root, target=target):
-        if n.portal.same_address(portal) and (iface is None or n.iface == iface):
+        if not n.portal.same_address(portal):
+            continue
+        if iface is None or n.iface == iface:
             return False
-    adm.run([*node_selector(target, portal.without_tpgt(), iface), "-o", "new"], mutating=True,
-            action=f"adding {target} on {portal.address}")
+        if n.portal.tpgt in (None, -1) and portal.tpgt in (None, -1):
+            raise InUseError(f"{target} on {portal.address} already has a static record (iface {n.iface}); "
+                             f"iscsiadm keeps one static record per portal, so adding one for iface {iface} "
+                             "would silently replace it",
+                             hint=f"discover instead (isc discover {portal.address} -I {iface}): discovered "
+                                  "records keep one per iface; or delete the other record first")
+    selector = node_selector(target, portal.without_tpgt(), iface)
+    if portal.tpgt not in (None, -1):  # with its portal group tag: the per-iface layout discovery makes
+        selector[selector.index("-p") + 1] = str(portal)
+    adm.run([*selector, "-o", "new"], mutating=True, action=f"adding {target} on {portal.address}")
     return True
 
 

@@ -72,7 +72,9 @@ def render(doc: ConfigDoc, *, version: str) -> str:
                            if v is not None} for i in doc.ifaces]
     nodes = []
     for n in doc.nodes:
-        entry: dict[str, object] = {"target": str(n.target), "portal": n.portal.without_tpgt().address,
+        # the portal group tag is kept: records with one (discovery's layout) hold one record per iface
+        portal = str(n.portal) if n.portal.tpgt not in (None, -1) else n.portal.address
+        entry: dict[str, object] = {"target": str(n.target), "portal": portal,
                                     "iface": n.iface, "startup": n.startup}
         if n.chap_user:
             entry["chap_user"] = n.chap_user

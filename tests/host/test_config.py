@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tomllib
 
 from hostenv import CHAP, NOAUTH
 
@@ -14,7 +15,11 @@ SECRET, MUTUAL = "s3cretS3cret99", "mutualSecret42"
 
 def test_dump_wipe_restore_dump_again(host, tmp_path):
     assert host.isc("iface", "add", "iface-lo", "--netdev", "lo").returncode == 0
-    for args in (["nodes", "add", NOAUTH, "127.0.0.1"], ["nodes", "add", NOAUTH, "127.0.0.2", "-I", "iface-lo"],
+    assert host.isc("iface", "add", "a-lo", "--netdev", "lo").returncode == 0
+    # with a portal group tag the records are laid out per iface, as discovery makes them: two on one portal
+    for args in (["nodes", "add", NOAUTH, "127.0.0.1:3260,1"],
+                 ["nodes", "add", NOAUTH, "127.0.0.1:3260,1", "-I", "a-lo"],
+                 ["nodes", "add", NOAUTH, "127.0.0.2", "-I", "iface-lo"],
                  ["nodes", "add", CHAP, "127.0.0.1"], ["startup", NOAUTH, "automatic"],
                  ["nodes", "set", NOAUTH, "node.session.timeo.replacement_timeout=5"]):
         r = host.isc(*args)
@@ -26,6 +31,9 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     assert first.returncode == 0, first.stderr
     assert SECRET not in first.stdout and MUTUAL not in first.stdout
     assert 'chap_user = "alice"' in first.stdout and 'netdev = "lo"' in first.stdout
+    noauth = [n for n in tomllib.loads(first.stdout)["nodes"] if n["target"] == NOAUTH]
+    assert sorted((n["portal"], n["iface"]) for n in noauth) == [
+        ("127.0.0.1:3260,1", "a-lo"), ("127.0.0.1:3260,1", "default"), ("127.0.0.2:3260", "iface-lo")]
 
     dump = tmp_path / "isc.toml"
     dump.write_text(first.stdout)
@@ -34,6 +42,7 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     os.chmod(secrets, 0o600)
     shutil.rmtree(host.etc / "nodes")
     os.unlink(host.etc / "ifaces" / "iface-lo")
+    os.unlink(host.etc / "ifaces" / "a-lo")
 
     dry = host.isc("--dry-run", "config", "restore", str(dump), "--secrets", str(secrets))
     assert dry.returncode == 0, dry.stderr

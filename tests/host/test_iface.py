@@ -34,6 +34,11 @@ def test_add_bind_use_in_a_record_then_delete(host):
     assert "iface.iscsi_ifacename = iface-lo" in host.iscsiadm("-m", "node", "-T", NOAUTH, "-o", "show").stdout
     assert ifaces(host)["iface-lo"]["records"] == 1
 
+    # iscsiadm would replace that static record with one for another iface on the same portal: refused
+    other = host.isc("nodes", "add", NOAUTH, "127.0.0.1", "-I", "default")
+    assert other.returncode == 7 and "would silently replace it" in other.stderr
+    assert [n["iface"] for n in json.loads(host.isc("--json", "nodes").stdout)["nodes"]] == ["iface-lo"]
+
     busy = host.isc("iface", "delete", "iface-lo")
     assert busy.returncode == 7 and "used by 1 node record(s)" in busy.stderr
     rebind = host.isc("iface", "add", "iface-lo", "--hwaddress", "52:54:00:12:34:56")

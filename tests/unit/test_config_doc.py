@@ -18,8 +18,8 @@ label = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
 iqns = st.builds(lambda y, m, a, b, u: Iqn.parse(f"iqn.{y}-{m:02d}.{a}.{b}:{u}"),
                  st.integers(1990, 2030), st.integers(1, 12), label, label, label)
 portals = st.one_of(
-    st.builds(lambda a, b, p: Portal.parse(f"10.{a}.{b}.1:{p}"), st.integers(0, 255), st.integers(0, 255),
-              st.integers(1, 65535)),
+    st.builds(lambda a, b, p, t: Portal.parse(f"10.{a}.{b}.1:{p}{t}"), st.integers(0, 255), st.integers(0, 255),
+              st.integers(1, 65535), st.sampled_from(["", ",1", ",7"])),
     st.builds(lambda a, p: Portal.parse(f"[fd00::{a:x}]:{p}"), st.integers(1, 0xffff), st.integers(1, 65535)),
 )
 words = st.from_regex(r"[A-Za-z0-9_.-]{1,12}", fullmatch=True)

@@ -149,5 +149,5 @@ def test_config_dump_of_an_image_reads_files_only():
     doc = tomllib.loads(r.stdout)
     assert doc["initiator"]["name"] == "iqn.2005-03.org.isc.lab:guest"
     multi = sorted(n["portal"] for n in doc["nodes"] if n["target"] == MULTI)
-    assert multi == ["127.0.0.1:3260", "127.0.0.2:3260"]
+    assert multi == ["127.0.0.1:3260,1", "127.0.0.2:3260,1"]  # discovered: with their portal group tag
     assert all("password" not in str(n) for n in doc["nodes"])
