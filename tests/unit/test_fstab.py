@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iscsi_client.errors import InUseError, UsageError
-from iscsi_client.parsers.fstab import FstabEntry, add_entry, entries, parse_line, remove_entry
+from iscsi_client.parsers.fstab import (
+    MARKER,
+    FstabEntry,
+    add_entry,
+    entries,
+    owned_entries,
+    parse_line,
+    remove_entry,
+)
 
 ENTRY = FstabEntry("UUID=0b7c1a44-7d2e-4e8a-9a53-0d5f0e3c2b11", "/srv/data", "xfs", "_netdev,nofail")
 DEBIAN = """# /etc/fstab: static file system information.
@@ -90,3 +98,18 @@ def test_any_fstab_keeps_its_lines_through_add_and_remove(body):
 @given(lines)
 def test_parser_never_crashes(body):
     entries("\n".join(body))
+
+
+@given(lines)
+def test_the_entry_isc_added_is_found_as_its_own(body):
+    """config dump lists isc's entries by their marker: whatever else the file holds, the one isc wrote is
+    found with its target and LUN, and no entry without isc's marker is claimed."""
+    text = "".join(line + "\n" for line in body)
+    try:
+        new, changed = add_entry(text, ENTRY, comment="iqn.2003-01.org.x:d lun 3")
+    except InUseError:
+        return
+    owned = owned_entries(new)
+    if changed:
+        assert ("iqn.2003-01.org.x:d", 3, ENTRY) in owned
+    assert len(owned) <= new.count(MARKER)
