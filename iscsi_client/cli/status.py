@@ -28,7 +28,8 @@ def status_cmd(ctx: typer.Context) -> int:
     for t in views_as_targets(views):
         tree = Tree(f"[bold]{t['target']}[/bold]")
         for s in t["sessions"]:  # type: ignore[attr-defined]
-            node = tree.add(f"{s['portal']}  session {s['sid']}  {s['state']}  recovery_tmo {s['recovery_tmo']}")
+            via = f"  iface {s['iface']}" if s["iface"] != "default" else ""
+            node = tree.add(f"{s['portal']}  session {s['sid']}  {s['state']}  recovery_tmo {s['recovery_tmo']}{via}")
             if not s["luns"]:
                 node.add("[yellow]no LUNs[/yellow]")
             for lun in s["luns"]:
