@@ -195,6 +195,7 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         assert sysfs == ["iface-lo", "iface-lo"]
         listed = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
         assert {s["iface"] for s in listed} == {"iface-lo"}
+        assert guest.isc("status").check().stdout.count("iface iface-lo") == 2
         (row,) = [i for i in json.loads(guest.isc("--json", "iface").stdout)["ifaces"] if i["name"] == "iface-lo"]
         assert (row["netdev"], row["sessions"]) == ("lo", 2) and row["records"] >= 2
         busy = guest.isc("iface", "delete", "iface-lo")
