@@ -21,10 +21,14 @@ def dump_cmd(ctx: typer.Context,
     filesystems isc persisted, read from files (works under --root). Never a secret."""
     from iscsi_client import __version__
     from iscsi_client.ops.config import dump
-    from iscsi_client.parsers.config_doc import render
+    from iscsi_client.parsers.config_doc import as_data, render
 
     c = get(ctx)
-    text = render(dump(root=c.root), version=__version__)
+    doc = dump(root=c.root)
+    if c.json and output is None:
+        emit_json({"config": as_data(doc, version=__version__)})
+        return
+    text = render(doc, version=__version__)
     if output is None:
         typer.echo(text, nl=False)
         return

@@ -63,6 +63,12 @@ def node_entry(node: Node, record: Mapping[str, str | None]) -> NodeEntry:
 def render(doc: ConfigDoc, *, version: str) -> str:
     import tomli_w
 
+    head = "# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n"
+    return head + tomli_w.dumps(as_data(doc, version=version))
+
+
+def as_data(doc: ConfigDoc, *, version: str) -> dict[str, object]:
+    """The document as plain data: what the TOML holds (and what ``--json`` shows)."""
     data: dict[str, object] = {"schema_version": SCHEMA, "generated_by": f"isc {version}"}
     if doc.initiator:
         data["initiator"] = {"name": doc.initiator}
@@ -88,8 +94,7 @@ def render(doc: ConfigDoc, *, version: str) -> str:
     if doc.mounts:
         data["mounts"] = [{"target": m.target, "lun": m.lun, "mountpoint": m.mountpoint, "fstype": m.fstype,
                            "options": m.options, "spec": m.spec} for m in doc.mounts]
-    head = "# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n"
-    return head + tomli_w.dumps(data)
+    return data
 
 
 def _table(value: object, where: str) -> Mapping[str, object]:

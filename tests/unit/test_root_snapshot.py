@@ -151,3 +151,9 @@ def test_config_dump_of_an_image_reads_files_only():
     multi = sorted(n["portal"] for n in doc["nodes"] if n["target"] == MULTI)
     assert multi == ["127.0.0.1:3260,1", "127.0.0.2:3260,1"]  # discovered: with their portal group tag
     assert all("password" not in str(n) for n in doc["nodes"])
+
+
+def test_config_dump_as_json_holds_the_same_document():
+    toml_doc = tomllib.loads(isc("config", "dump").stdout)
+    json_doc = json.loads(isc("--json", "config", "dump").stdout)["config"]
+    assert json_doc == toml_doc
