@@ -140,6 +140,8 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: di
                                    if str(n.target) == t):
             report.steps.append(f"{would}set CHAP user {req.user} on {t}")
             continue
+        if _chap_in_place(root, Iqn.parse(t), req):
+            continue
         set_chap(root=root, adm=adm, target=Iqn.parse(t), portal=None, request=req)
         report.steps.append(f"{would}set CHAP user {req.user} on {t}")
     for m in doc.mounts:
@@ -148,6 +150,13 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: di
             + (f" --options {o}" if (o := ",".join(x for x in m.options.split(",")
                                                    if x not in ("_netdev", "nofail"))) else ""))
     return report
+
+
+def _chap_in_place(root: Root, target: Iqn, req: ChapRequest) -> bool:
+    """Every record of the target already holds these credentials (compared in memory, never shown)."""
+    want = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in req.settings()}
+    records = [rec for _, rec in nodedb.read_records(root, target=target)]
+    return bool(records) and all((rec.get(k) or "") == v for rec in records for k, v in want.items())
 
 
 def _record_exists(root: Root, target: Iqn, portal: Portal) -> bool:

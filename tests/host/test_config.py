@@ -55,6 +55,10 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     shown = host.iscsiadm("-m", "node", "-T", CHAP, "-o", "show", "-S").stdout
     assert f"node.session.auth.password = {SECRET}" in shown and f"node.session.auth.password_in = {MUTUAL}" in shown
 
+    same = host.isc("-v", "config", "restore", str(dump), "--secrets", str(secrets))
+    assert same.returncode == 0 and "+ iscsiadm" not in same.stderr  # CHAP already in place: nothing runs
+    assert "nothing to change" in same.stdout
+
     again = host.isc("-v", "--json", "config", "restore", str(dump))
     assert again.returncode == 0, again.stderr
     doc = json.loads(again.stdout)["restore"]
