@@ -68,6 +68,8 @@ def main() -> int:
             ("The whole checklist", "isc doctor", None, None, 0),
             ("Logging out from under a mounted filesystem is refused", f"isc logout {MULTI}", None, None, 7),
             ("The tree, mounted", "isc status", None, None, 0),
+            ("Keep the setup for a reinstall or the next host (TOML, never a secret; isc config restore)",
+             "isc config dump", None, None, 0),
         ]
         for title, command, env, shown, expected in steps:
             r = step(guest, title, command, env=env, shown=shown)

@@ -19,3 +19,4 @@ def test_readme_demo_runs_clean(lab_image):  # lab_image: built (or skipped) lik
     assert "0 step(s) failed" in r.stdout
     assert "/srv/data" in r.stdout and "_netdev,nofail" in r.stdout
     assert "refusing to log out" in r.stdout
+    assert 'chap_user = "labuser"' in r.stdout and "labsecret1234" not in r.stdout  # the dump, without secrets
