@@ -239,6 +239,8 @@ def test_ipv6_portal_discover_login_status_logout(guest):
 
 def test_config_dump_wipe_restore_then_chap_login_works(guest):
     """The dump carries no secret; restored records with the secret from a mode-600 file log in to LIO."""
+    # a clean database: earlier tests left mutual CHAP on another record, which needs its own secrets
+    guest.run("rm -rf /etc/iscsi/nodes /etc/iscsi/send_targets").check()
     guest.isc("discover", "127.0.0.1").check()
     guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
     guest.isc("nodes", "set", CHAP, "node.session.timeo.replacement_timeout=7").check()
