@@ -26,6 +26,7 @@ from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import ifacedb, initiator_file, nodedb
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
+from iscsi_client.system.secret_file import read_private_file
 
 
 def dump(*, root: Root) -> config_doc.ConfigDoc:
@@ -51,17 +52,9 @@ def read_secrets(path: Path) -> dict[str, ChapSecrets]:
         password = "..."
         mutual_password = "..."      # for mutual CHAP
     """
-    import os
-
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError as e:
-        raise UsageError(f"cannot read the secrets file {path}: {e.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        if os.fstat(fh.fileno()).st_mode & 0o077:
-            raise UsageError(f"the secrets file {path} is readable by group or others",
-                             hint=f"chmod 600 {path}")
-        raw = fh.read(1 << 20)
+    raw, loose = read_private_file(path, what="secrets file", limit=1 << 20)
+    if loose:
+        raise UsageError(f"the secrets file {path} is readable by group or others", hint=f"chmod 600 {path}")
     try:
         data = tomllib.loads(raw.decode())
     except (UnicodeDecodeError, tomllib.TOMLDecodeError):
