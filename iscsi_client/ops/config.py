@@ -32,7 +32,7 @@ from iscsi_client.system.secret_file import read_private_file
 def dump(*, root: Root) -> config_doc.ConfigDoc:
     """Everything read from files: works under --root (an image, a snapshot) as on the live host."""
     name, _ = initiator_file.read_initiator(root)
-    ifaces = tuple(i for i in ifacedb.read_ifaces(root) if i.name not in ("default", "iser"))
+    ifaces = tuple(i for i in ifacedb.read_ifaces(root) if i.name not in ifacedb.BUILTIN_NAMES)
     nodes = tuple(config_doc.node_entry(n, rec) for n, rec in nodedb.read_records(root))
     mounts = tuple(config_doc.MountEntry(t, lun, e.mountpoint, e.fstype, e.options, e.spec)
                    for t, lun, e in fstab_text.owned_entries(fstab_file.read_fstab(root)))

@@ -45,6 +45,12 @@ def _find(root: Root, name: str) -> Iface | None:
     return next((i for i in ifacedb.read_ifaces(root) if i.name == name), None)
 
 
+def _values(i: Iface) -> dict[str, str | None]:
+    """The iface settings isc sets, by their iscsiadm names."""
+    return {"iface.net_ifacename": i.net_ifacename, "iface.hwaddress": i.hwaddress,
+            "iface.initiatorname": i.initiatorname}
+
+
 def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None, hwaddress: str | None = None,
               initiator_name: str | None = None) -> IfaceChange:
     """Create the iface bound to ``netdev`` or ``hwaddress`` and/or with its own initiator name (or converge
@@ -52,15 +58,16 @@ def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None
     if not _NAME.match(name):
         raise UsageError(f"iface name {name!r}: use letters, digits, '.', '_' and '-' (up to 64)",
                          hint="name it after the NIC it binds, e.g. iface-eth1")
-    if name in ("default", "iser"):
+    if name in ifacedb.BUILTIN_NAMES:
         raise UsageError(f"{name!r} is built into iscsiadm and cannot be changed", hint="choose another name")
     if netdev is not None and hwaddress is not None:
         raise UsageError("bind the iface to one of --netdev DEV or --hwaddress MAC, not both")
     if netdev is None and hwaddress is None and initiator_name is None:
         raise UsageError("give --netdev DEV or --hwaddress MAC (the NIC to bind), or --initiator-name IQN")
-    if netdev is not None and netdev not in ifacedb.net_devices(root):
+    devices = ifacedb.net_devices(root) if netdev is not None else []
+    if netdev is not None and netdev not in devices:
         raise UsageError(f"no network interface {netdev!r} on this host",
-                         hint=f"'ip link' lists them; found: {', '.join(ifacedb.net_devices(root)) or 'none'}")
+                         hint=f"'ip link' lists them; found: {', '.join(devices) or 'none'}")
     if hwaddress is not None:
         hwaddress = hwaddress.lower()
         if not _MAC.match(hwaddress):
@@ -77,8 +84,7 @@ def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None
             raise InUseError(f"iface {name} is bound by {bound} ({have.net_ifacename or have.hwaddress}); iscsiadm "
                              f"cannot change it to a {asked} binding",
                              hint=f"delete it first (isc iface delete {name}) and add it again")
-        current = {"iface.net_ifacename": have.net_ifacename, "iface.hwaddress": have.hwaddress,
-                   "iface.initiatorname": have.initiatorname}
+        current = _values(have)
         todo = [(k, v) for k, v in wanted if v is not None and current[k] != v]
         if not todo:
             return IfaceChange(have, "unchanged")
@@ -91,8 +97,7 @@ def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None
         return IfaceChange(Iface(name, "tcp", hwaddress, None, netdev, initiator_name),
                            "would-update" if have else "would-add")
     after = _find(root, name)
-    got = {"iface.net_ifacename": after.net_ifacename, "iface.hwaddress": after.hwaddress,
-           "iface.initiatorname": after.initiatorname} if after else {}
+    got = _values(after) if after else {}
     wrong = [k for k, v in todo if got.get(k) != v]
     if after is None or wrong:
         raise IscError(f"iscsiadm did not store {', '.join(wrong) or 'the iface'} for iface {name}",
@@ -101,7 +106,7 @@ def add_iface(*, root: Root, adm: Iscsiadm, name: str, netdev: str | None = None
 
 
 def delete_iface(*, root: Root, adm: Iscsiadm, name: str) -> IfaceChange:
-    if name in ("default", "iser"):
+    if name in ifacedb.BUILTIN_NAMES:
         raise UsageError(f"{name!r} is built into iscsiadm and cannot be deleted")
     have = _find(root, name)
     if have is None:

@@ -46,7 +46,10 @@ def _check_against(name: str, value: str, current: str | None) -> None:
     """The value has the kind the record already holds: a number for a number, Yes/No for Yes/No."""
     if current is None:
         return
-    if current.lstrip("-").isdigit() and not value.lstrip("-").isdigit():
+    def number(text: str) -> bool:
+        return text.isascii() and text.lstrip("-").isdigit()
+
+    if number(current) and not number(value):
         raise UsageError(f"{name} holds a number ({current}); {value!r} is not one")
     if current in ("Yes", "No") and value not in ("Yes", "No"):
         raise UsageError(f"{name} is Yes or No (now {current}); {value!r} is neither")

@@ -47,10 +47,8 @@ def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: s
                              "would silently replace it",
                              hint=f"discover instead (isc discover {portal.address} -I {iface}): discovered "
                                   "records keep one per iface; or delete the other record first")
-    selector = node_selector(target, portal.without_tpgt(), iface)
-    if portal.tpgt not in (None, -1):  # with its portal group tag: the per-iface layout discovery makes
-        selector[selector.index("-p") + 1] = str(portal)
-    adm.run([*selector, "-o", "new"], mutating=True, action=f"adding {target} on {portal.address}")
+    adm.run([*node_selector(target, portal, iface, with_tpgt=True), "-o", "new"], mutating=True,
+            action=f"adding {target} on {portal.address}")
     return True
 
 

@@ -9,6 +9,7 @@ from iscsi_client.system.root import Root
 
 IFACE_DIRS = ("/etc/iscsi/ifaces", "/var/lib/iscsi/ifaces")
 BUILTIN = (Iface("default", "tcp"), Iface("iser", "iser"))
+BUILTIN_NAMES = tuple(i.name for i in BUILTIN)
 
 
 def read_ifaces(root: Root) -> list[Iface]:
@@ -32,7 +33,7 @@ def read_ifaces(root: Root) -> list[Iface]:
                                          rec.get("iface.hwaddress"), rec.get("iface.ipaddress"),
                                          rec.get("iface.net_ifacename"), rec.get("iface.initiatorname")))
         break  # iscsiadm uses the first directory that exists
-    return [*BUILTIN, *(found[k] for k in sorted(found) if k not in ("default", "iser"))]
+    return [*BUILTIN, *(found[k] for k in sorted(found) if k not in BUILTIN_NAMES)]
 
 
 def net_devices(root: Root) -> list[str]:

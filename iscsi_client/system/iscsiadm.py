@@ -46,12 +46,15 @@ def masked(argv: Sequence[Arg]) -> tuple[str, ...]:
     return tuple(str(a) if isinstance(a, Secret) else a for a in argv)
 
 
-def node_selector(target: Iqn | None = None, portal: Portal | None = None, iface: str | None = None) -> list[str]:
+def node_selector(target: Iqn | None = None, portal: Portal | None = None, iface: str | None = None, *,
+                  with_tpgt: bool = False) -> list[str]:
+    """``-m node -T ... -p ... -I ...``; ``with_tpgt`` passes the portal group tag when the portal has one
+    (``-o new`` then makes the per-iface layout that discovery makes)."""
     args = ["-m", "node"]
     if target is not None:
         args += ["-T", str(target)]
     if portal is not None:
-        args += ["-p", portal.address]
+        args += ["-p", str(portal) if with_tpgt and portal.tpgt not in (None, -1) else portal.address]
     if iface is not None:
         args += ["-I", iface]
     return args
