@@ -69,3 +69,16 @@ def test_refusals_change_nothing(host):
     assert dry.returncode == 0 and "would run: iscsiadm -m iface -I x1 -o new" in dry.stderr
     assert not (host.etc / "ifaces" / "x1").exists()
     assert set(ifaces(host)) == {"default", "iser", "lab"}
+
+
+def test_an_update_iscsiadm_did_not_store_is_an_error(host, tmp_path):
+    """iscsiadm can refuse an iface update and still exit 0 (a netdev binding turned into a MAC binding):
+    isc reads the iface back. Here a wrapper around the real iscsiadm swallows the update the same way."""
+    wrapper = tmp_path / "iscsiadm-dropping-updates"
+    wrapper.write_text('#!/bin/sh\ncase "$*" in *"-m iface"*"-o update"*) echo "x1 updated."; exit 0;; esac\n'
+                       'exec iscsiadm "$@"\n')
+    wrapper.chmod(0o755)
+    r = host.isc("iface", "add", "x1", "--netdev", "lo", env={"ISC_ISCSIADM": str(wrapper)})
+    assert r.returncode == 1, r.stderr
+    assert "iscsiadm did not store iface.net_ifacename for iface x1" in r.stderr
+    assert ifaces(host)["x1"]["netdev"] is None  # what iscsiadm really holds, as isc reported
