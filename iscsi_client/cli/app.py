@@ -103,6 +103,25 @@ def report_error(err: IscError, argv: list[str]) -> int:
 COMPLETE_VAR = "_ISC_COMPLETE"
 
 
+def _summarise(group: click.Group) -> None:
+    """Give each subcommand a one-line summary for the command list of --help: the first paragraph of its
+    help with line breaks joined (typer's rich panel keeps a docstring's line breaks, which breaks the
+    table's wrapping)."""
+    for sub in group.commands.values():
+        if not sub.short_help and sub.help:
+            sub.short_help = " ".join(sub.help.split("\n\n", 1)[0].split())
+        if isinstance(sub, click.Group):
+            _summarise(sub)
+
+
+def command() -> click.Command:
+    """The click command tree isc runs (the man page is rendered from it too)."""
+    cmd = typer.main.get_command(app)
+    if isinstance(cmd, click.Group):
+        _summarise(cmd)
+    return cmd
+
+
 def main(argv: list[str] | None = None) -> None:
     if COMPLETE_VAR in os.environ:
         # TAB completion: click's own protocol (bash_complete, zsh_complete, fish_complete), matching the
@@ -112,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(shell_complete(typer.main.get_command(app), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        rv = app(args=args, prog_name="isc", standalone_mode=False)
+        rv = command().main(args=args, prog_name="isc", standalone_mode=False)
     except IscError as err:
         sys.exit(report_error(err, args))
     except click.exceptions.UsageError as e:
