@@ -314,10 +314,19 @@ class Iface:
     initiatorname: str | None = None
 
 
+ISNS_PORT = 3205  # iSNS servers listen here; a SendTargets portal on DEFAULT_PORT
+
+
 @dataclass(frozen=True)
 class DiscoveryRecord:
+    """A discovery record (iscsiadm -m discoverydb): where to ask and how to authenticate. The CHAP
+    user names only: a record never carries a secret out of the file it was read from."""
+
     portal: Portal
-    method: str
+    method: str  # "sendtargets" or "isns"
+    auth: str = "None"  # "None" or "CHAP"
+    chap_user: str | None = None
+    mutual_user: str | None = None
 
 
 @dataclass(frozen=True)

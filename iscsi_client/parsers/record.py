@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Chap, Iqn, Node, Portal
+from iscsi_client.model import DEFAULT_PORT, ISNS_PORT, Chap, DiscoveryRecord, Iqn, Node, Portal
 
 EMPTY = "<empty>"
 MASK = "********"
@@ -71,6 +71,25 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         cmds_max=_int(rec.get("node.session.cmds_max")),
         scan=rec.get("node.session.scan") or "auto",
     )
+
+
+def discovery_from_record(rec: dict[str, str | None]) -> DiscoveryRecord | None:
+    """A discovery record from an st_config or isns_config file; None when it lacks a type or address.
+    iscsiadm keeps the address of an iSNS record under discovery.sendtargets.* too."""
+    method = rec.get("discovery.type")
+    host = rec.get("discovery.sendtargets.address") or ""
+    if method not in ("sendtargets", "isns") or not host:
+        return None
+    port = _int(rec.get("discovery.sendtargets.port")) or (ISNS_PORT if method == "isns" else DEFAULT_PORT)
+    try:
+        portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    except UsageError:
+        return None
+    prefix = f"discovery.{method}.auth"
+    auth = rec.get(f"{prefix}.authmethod") or "None"
+    chap = auth == "CHAP"
+    return DiscoveryRecord(portal, method, auth, rec.get(f"{prefix}.username") if chap else None,
+                           rec.get(f"{prefix}.username_in") if chap else None)
 
 
 def set_record_values(text: str, settings: Sequence[tuple[str, str]]) -> str:

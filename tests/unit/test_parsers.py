@@ -10,7 +10,7 @@ from iscsi_client.parsers.discoverydb import parse_discoverydb
 from iscsi_client.parsers.iface import parse_ifaces
 from iscsi_client.parsers.node_tree import parse_node_tree
 from iscsi_client.parsers.portal_lines import parse_portal_lines
-from iscsi_client.parsers.record import node_from_record, parse_record, set_record_values
+from iscsi_client.parsers.record import discovery_from_record, node_from_record, parse_record, set_record_values
 from iscsi_client.parsers.session import parse_session_tree, parse_sessions
 
 ALL_PARSERS = [parse_portal_lines, parse_record, parse_node_tree, parse_sessions, parse_session_tree,
@@ -88,6 +88,35 @@ def test_ifaces_and_discoverydb():
         ("default", "tcp", None), ("iser", "iser", None)]
     (d,) = parse_discoverydb((FIXTURES / "host/discoverydb.txt").read_text())
     assert d.portal.address == "127.0.0.1:3260" and d.method == "sendtargets"
+
+
+def test_discoverydb_prints_ipv6_without_brackets():
+    v6, isns = parse_discoverydb((FIXTURES / "host/discoverydb_ipv6_isns.txt").read_text())
+    assert (v6.portal.host, v6.portal.port, v6.method) == ("::1", 3261, "sendtargets")
+    assert (isns.portal.address, isns.method) == ("127.0.0.1:3205", "isns")
+
+
+def test_discovery_records_from_their_files():
+    plain = discovery_from_record(parse_record((FIXTURES / "host/st_config.txt").read_text()))
+    assert plain is not None and (plain.portal.address, plain.method, plain.auth, plain.chap_user) == (
+        "127.0.0.1:3260", "sendtargets", "None", None)
+    mutual = discovery_from_record(parse_record((FIXTURES / "host/st_config_mutual.txt").read_text()))
+    assert mutual is not None
+    assert (mutual.portal.address, mutual.auth, mutual.chap_user, mutual.mutual_user) == (
+        "[::1]:3261", "CHAP", "discuser", "tgtuser")
+    assert "discsecret1234" not in repr(mutual) and "tgtsecret12345" not in repr(mutual)
+    # iscsiadm keeps an iSNS server's address under discovery.sendtargets.*
+    isns = discovery_from_record(parse_record((FIXTURES / "host/isns_config.txt").read_text()))
+    assert isns is not None and (isns.portal.address, isns.method) == ("127.0.0.1:3205", "isns")
+
+
+@given(st.dictionaries(st.sampled_from(["discovery.type", "discovery.sendtargets.address",
+                                        "discovery.sendtargets.port", "discovery.sendtargets.auth.authmethod",
+                                        "discovery.sendtargets.auth.username"]),
+                       st.one_of(st.none(), st.text(), st.sampled_from(["sendtargets", "isns", "CHAP", "::1"]))))
+def test_discovery_record_from_any_values_never_crashes(rec):
+    got = discovery_from_record(rec)
+    assert got is None or got.method in ("sendtargets", "isns")
 
 
 @given(st.text())
