@@ -13,7 +13,7 @@ from iscsi_client.cli.options import NoWaitOpt, WaitTimeoutOpt
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts
 
 if TYPE_CHECKING:
-    from iscsi_client.model import DiscoveredTarget
+    from iscsi_client.model import DiscoveredTarget, DiscoveryRecord
     from iscsi_client.ops.discover import Found
 
 FOUND_COLUMNS = [
@@ -24,12 +24,23 @@ FOUND_COLUMNS = [
     Column("flags", "flags", lambda f: list(f.flags)),
 ]
 
+RECORD_COLUMNS = [
+    Column("portal", "portal", lambda r: r.portal.address),
+    Column("type", "type", lambda r: r.method),
+    Column("auth", "auth", lambda r: "mutual CHAP" if r.mutual_user else r.auth),
+    Column("chap_user", "chap user", lambda r: r.chap_user),
+    Column("chap_user_in", "mutual user", lambda r: r.mutual_user, table=False),
+]
+
 
 def discover_cmd(
     ctx: typer.Context,
-    portals: list[str] = typer.Argument(None, help="Discovery portals: host[:port] (default port 3260)."),
+    portals: list[str] = typer.Argument(None, help="Discovery portals: host[:port] (default port 3260, "
+                                        "with --isns 3205)."),
     isns: bool = typer.Option(False, "--isns", help="Ask an iSNS server instead of SendTargets."),
     firmware: bool = typer.Option(False, "--firmware", help="List the boot firmware's (iBFT) targets."),
+    list_records: bool = typer.Option(False, "--list", help="List the discovery records: portals asked before, "
+                                      "their type and discovery CHAP user (iscsiadm -m discoverydb)."),
     chap_user: str | None = typer.Option(None, "--chap-user", help="Discovery CHAP user name."),
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Discovery CHAP secret from FILE."),
@@ -51,7 +62,7 @@ def discover_cmd(
     """Discover targets and add NEW node records; settings of existing records are never reset.
     With --login, log in to what was found and wait for the block devices, as 'isc login' does."""
     from iscsi_client.errors import UsageError
-    from iscsi_client.model import Iqn, Portal
+    from iscsi_client.model import DEFAULT_PORT, ISNS_PORT, Iqn, Portal
 
     c = get(ctx)
     if slp:
@@ -68,12 +79,26 @@ def discover_cmd(
         else:
             print_table(cols, [_as_found(f) for f in in_firmware])
         return 0
+    if list_records:
+        if portals:
+            raise UsageError("--list shows the discovery records; it asks no portal", hint="leave out the portals")
+        from iscsi_client.ops.discover import list_discovery
+
+        records: list[DiscoveryRecord] = list_discovery(root=c.root)
+        if c.json:
+            emit_json({"discovery_records": rows_as_dicts(RECORD_COLUMNS, records)})
+        else:
+            print_table(RECORD_COLUMNS, records, empty="no discovery records (run 'isc discover PORTAL')")
+        return 0
     if not portals:
         raise UsageError("give at least one portal to ask, e.g. isc discover 192.0.2.10")
     if login_targets and not login:
         raise UsageError("--target selects what --login logs in to; discovery itself always records every "
                          "target the portal offers", hint="add --login, or leave out --target")
-    parsed = [Portal.parse(p) for p in portals]
+    if isns and chap_user:
+        raise UsageError("open-iscsi has no CHAP for iSNS queries (--chap-user is for SendTargets discovery)",
+                         hint="the targets' own CHAP is set per target with 'isc chap'")
+    parsed = [Portal.parse(p, default_port=ISNS_PORT if isns else DEFAULT_PORT) for p in portals]
     wanted = [Iqn.parse(t) for t in login_targets or ()]
     chap = None
     if chap_user:

@@ -2,7 +2,8 @@
 
 ``iscsiadm -m discovery ... -o new`` only creates records that do not exist yet; plain discovery would
 also *update* existing records back to iscsid.conf defaults (node.startup, CHAP), which silently breaks
-boot logins and CHAP after a routine re-scan.
+boot logins and CHAP after a routine re-scan. The discovery record of a portal asked before is kept too:
+its discovery CHAP survives a rediscovery without --chap-user.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iscsi_client.errors import IscsiadmError, NotFoundError
-from iscsi_client.model import DiscoveredTarget, Portal, Secret
+from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Portal, Secret
 from iscsi_client.ops.chap import discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.system import net, nodedb
@@ -39,20 +40,25 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
              chap: DiscoveryChap | None = None, iface: str | None = None, keep_flagged: bool = False,
              probe_timeout: float = 1.5) -> list[Found]:
     before = {n.key for n in nodedb.read_nodes(root)}
+    # A portal asked before has a discovery record, maybe with discovery CHAP. Plain `-m discovery`
+    # (and `-m discoverydb -o new`) would rewrite it with iscsid.conf's defaults, dropping the CHAP
+    # settings with exit 0; `-m discoverydb --discover` runs discovery with the record as it is.
+    recorded = {(r.method, r.portal.address) for r in nodedb.read_discovery(root)}
     answers: list[DiscoveredTarget] = []
     kind = "st" if method == "sendtargets" else "isns"
     for portal in portals:
         addr = portal.without_tpgt().address
         iface_args = ["-I", iface] if iface else []
+        db = ["-m", "discoverydb", "-t", kind, "-p", addr]
         if chap is not None:
             settings = discovery_chap_settings("sendtargets" if kind == "st" else "isns", chap.user, chap.secret,
                                                chap.allow_long)
-            adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, "-o", "new"], mutating=True,
-                    action=f"adding discovery record for {addr}", ok=(0, 15))
-            adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, *update_args(settings)], mutating=True,
-                    action=f"setting discovery CHAP for {addr}")
-            result = adm.run(["-m", "discoverydb", "-t", kind, "-p", addr, *iface_args, "--discover",
-                              "-o", "new"], mutating=True, action=f"discovery at {addr}")
+            if (method, addr) not in recorded:
+                adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {addr}", ok=(0, 15))
+            adm.run([*db, *update_args(settings)], mutating=True, action=f"setting discovery CHAP for {addr}")
+        if chap is not None or (method, addr) in recorded:
+            result = adm.run([*db, *iface_args, "--discover", "-o", "new"], mutating=True,
+                             action=f"discovery at {addr}")
         else:
             result = adm.run(["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"],
                              mutating=True, action=f"discovery at {addr}")
@@ -77,6 +83,11 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
             record = "skipped"
         found.append(Found(str(a.target), a.portal, record, tuple(flags)))
     return found
+
+
+def list_discovery(*, root: Root) -> list[DiscoveryRecord]:
+    """The discovery records: portals asked before, their type and discovery CHAP user (read from files)."""
+    return nodedb.read_discovery(root)
 
 
 def discover_firmware(*, adm: Iscsiadm) -> list[DiscoveredTarget]:

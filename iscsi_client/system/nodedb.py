@@ -6,6 +6,8 @@ files the way iscsiadm would leave them.
 Layouts written by iscsiadm 2.x:
   nodes/<target>/<ip>,<port>,<tpgt>/<iface>   records made by discovery
   nodes/<target>/<ip>,<port>                  records made by ``-o new`` (tpgt -1)
+  send_targets/<ip>,<port>/st_config          SendTargets discovery records
+  isns/<ip>,<port>/isns_config                iSNS discovery records
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from typing import TYPE_CHECKING
 from iscsi_client.system.root import Root
 
 if TYPE_CHECKING:  # the model and parsers load on first use: completion only lists directory names
-    from iscsi_client.model import Iqn, Node
+    from iscsi_client.model import DiscoveryRecord, Iqn, Node
 
 NODE_DIRS = ("/etc/iscsi/nodes", "/var/lib/iscsi/nodes")
-SENDTARGETS_DIRS = ("/etc/iscsi/send_targets", "/var/lib/iscsi/send_targets")
+# discovery records: one directory per portal ("HOST,PORT") holding st_config or isns_config
+DISCOVERY_DIRS = (("/etc/iscsi/send_targets", "st_config"), ("/var/lib/iscsi/send_targets", "st_config"),
+                  ("/etc/iscsi/isns", "isns_config"), ("/var/lib/iscsi/isns", "isns_config"))
 
 
 def node_dir(root: Root) -> Path | None:
@@ -67,6 +71,27 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
         if node is not None:
             out.append((node, rec))
     return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
+
+
+def read_discovery(root: Root) -> list[DiscoveryRecord]:
+    """The discovery records (what ``iscsiadm -m discoverydb`` lists), with CHAP user names but never
+    a secret, sorted by portal."""
+    from iscsi_client.parsers.record import discovery_from_record, parse_record
+
+    out: dict[tuple[str, str], DiscoveryRecord] = {}
+    for base, name in DISCOVERY_DIRS:
+        d = root(base)
+        if not d.is_dir():
+            continue
+        for portal_dir in sorted(d.iterdir()):
+            try:
+                text = (portal_dir / name).read_text(errors="replace")
+            except OSError:
+                continue
+            rec = discovery_from_record(parse_record(text))
+            if rec is not None:
+                out.setdefault((rec.method, rec.portal.address), rec)
+    return sorted(out.values(), key=lambda r: (r.portal.host, r.portal.port, r.method))
 
 
 def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[str, str]]) -> list[Path]:

@@ -44,6 +44,43 @@ def test_plain_iscsiadm_rediscovery_would_reset_startup(tgtd, host):
     assert "node.startup = manual" in host.record(NOAUTH)
 
 
+def _st_config(host) -> str:
+    return (host.etc / "send_targets" / "127.0.0.1,3260" / "st_config").read_text()
+
+
+def test_rediscovery_keeps_the_discovery_chap_of_the_portal(tgtd, host):
+    r = host.isc("discover", "127.0.0.1", "--iface", "lab", "--chap-user", "discuser", "--password-stdin",
+                 input="discsecret1234\n")
+    assert r.returncode == 0, r.stderr
+    again = host.isc("-v", "discover", "127.0.0.1", "--iface", "lab")
+    assert again.returncode == 0, again.stderr
+    # one exec, through the stored discovery record
+    assert again.stderr.count("+ iscsiadm") == 1 and "-m discoverydb" in again.stderr
+    st = _st_config(host)
+    assert "discovery.sendtargets.auth.authmethod = CHAP" in st
+    assert "discovery.sendtargets.auth.username = discuser" in st
+    assert "discovery.sendtargets.auth.password = discsecret1234" in st
+    listed = host.isc("--json", "discover", "--list")
+    assert json.loads(listed.stdout)["discovery_records"] == [
+        {"portal": "127.0.0.1:3260", "type": "sendtargets", "auth": "CHAP", "chap_user": "discuser",
+         "chap_user_in": None}]
+    table = host.isc("discover", "--list").stdout
+    assert "discuser" in table and "discsecret1234" not in table + listed.stdout
+    # the trap, shown with iscsiadm itself: plain discovery rewrites the record without its CHAP
+    host.iscsiadm("-m", "discovery", "-t", "st", "-p", "127.0.0.1", "-I", "lab")
+    assert "discovery.sendtargets.auth.authmethod = None" in _st_config(host)
+
+
+def test_isns_portal_defaults_to_port_3205(host):
+    r = host.isc("--dry-run", "discover", "--isns", "192.0.2.7")
+    assert r.returncode == 0, r.stderr
+    assert "iscsiadm -m discovery -t isns -p 192.0.2.7:3205" in r.stderr
+    # iscsiadm has no discovery.isns.auth.* (it refuses them with rc 7): said before anything runs
+    chap = host.isc("--dry-run", "discover", "--isns", "192.0.2.7", "--chap-user", "u", "--password-stdin",
+                    input="discsecret1234\n")
+    assert chap.returncode == 2 and "no CHAP for iSNS" in chap.stderr and "would run" not in chap.stderr
+
+
 def test_refused_portal_maps_to_unreachable(tgtd, host):
     r = host.isc("discover", "127.0.0.1:3299", "--iface", "lab")
     assert r.returncode == 5
