@@ -45,6 +45,8 @@ def discover_cmd(
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Discovery CHAP secret from FILE."),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Discovery CHAP secret from stdin."),
+    clear_chap: bool = typer.Option(False, "--clear-chap",
+                                    help="Remove the portal's discovery CHAP (the target no longer asks for it)."),
     iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use (isc iface).",
                                             autocompletion=completers.iface_names),
     keep_flagged: bool = typer.Option(False, "--keep-flagged",
@@ -95,6 +97,8 @@ def discover_cmd(
     if login_targets and not login:
         raise UsageError("--target selects what --login logs in to; discovery itself always records every "
                          "target the portal offers", hint="add --login, or leave out --target")
+    if clear_chap and chap_user:
+        raise UsageError("--clear-chap and --chap-user contradict each other")
     if isns and chap_user:
         raise UsageError("open-iscsi has no CHAP for iSNS queries (--chap-user is for SendTargets discovery)",
                          hint="the targets' own CHAP is set per target with 'isc chap'")
@@ -111,7 +115,7 @@ def discover_cmd(
     from iscsi_client.ops.discover import discover
 
     found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",
-                     chap=chap, iface=iface, keep_flagged=keep_flagged)
+                     chap=chap, clear_chap=clear_chap, iface=iface, keep_flagged=keep_flagged)
     if c.json:
         if not login or c.dry_run:
             emit_json({"targets": rows_as_dicts(FOUND_COLUMNS, found)})

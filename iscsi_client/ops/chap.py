@@ -57,7 +57,25 @@ def set_chap(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
     return nodes
 
 
-def discovery_chap_settings(kind: str, user: str, secret: Secret, allow_long: bool) -> list[tuple[str, Arg]]:
+def discovery_chap_settings(kind: str, user: str, secret: Secret, allow_long: bool,
+                            mutual_user: str | None = None,
+                            mutual_secret: Secret | None = None) -> list[tuple[str, Arg]]:
+    """Discovery CHAP for a discovery record (kind: sendtargets; iscsiadm has none for iSNS), validated."""
     validate_chap(user, secret, role="discovery CHAP", strict_max=not allow_long)
     prefix = f"discovery.{kind}.auth"
-    return [(f"{prefix}.authmethod", "CHAP"), (f"{prefix}.username", user), (f"{prefix}.password", secret)]
+    out: list[tuple[str, Arg]] = [(f"{prefix}.authmethod", "CHAP"), (f"{prefix}.username", user),
+                                  (f"{prefix}.password", secret)]
+    if mutual_user is not None and mutual_secret is not None:
+        validate_chap(mutual_user, mutual_secret, role="mutual discovery CHAP", strict_max=not allow_long)
+        if mutual_secret.reveal() == secret.reveal():
+            raise UsageError("the mutual secret must differ from the initiator's secret",
+                             hint="RFC 3720 11.1.4 forbids using the same secret in both directions")
+        return [*out, (f"{prefix}.username_in", mutual_user), (f"{prefix}.password_in", mutual_secret)]
+    return [*out, (f"{prefix}.username_in", ""), (f"{prefix}.password_in", "")]
+
+
+def discovery_chap_cleared(kind: str) -> list[tuple[str, Arg]]:
+    """A discovery record without CHAP (for a portal whose target no longer asks for it)."""
+    prefix = f"discovery.{kind}.auth"
+    return [(f"{prefix}.authmethod", "None"), (f"{prefix}.username", ""), (f"{prefix}.password", ""),
+            (f"{prefix}.username_in", ""), (f"{prefix}.password_in", "")]

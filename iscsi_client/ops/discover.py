@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from iscsi_client.errors import IscsiadmError, NotFoundError
 from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Portal, Secret
-from iscsi_client.ops.chap import discovery_chap_settings
+from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
-from iscsi_client.system import net, nodedb
+from iscsi_client.system import initiator_file, net, nodedb
 from iscsi_client.system.iscsiadm import Iscsiadm, update_args
 from iscsi_client.system.root import Root
 
@@ -37,13 +37,14 @@ class DiscoveryChap:
 
 
 def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = "sendtargets",
-             chap: DiscoveryChap | None = None, iface: str | None = None, keep_flagged: bool = False,
-             probe_timeout: float = 1.5) -> list[Found]:
+             chap: DiscoveryChap | None = None, clear_chap: bool = False, iface: str | None = None,
+             keep_flagged: bool = False, probe_timeout: float = 1.5) -> list[Found]:
     before = {n.key for n in nodedb.read_nodes(root)}
     # A portal asked before has a discovery record, maybe with discovery CHAP. Plain `-m discovery`
     # (and `-m discoverydb -o new`) would rewrite it with iscsid.conf's defaults, dropping the CHAP
     # settings with exit 0; `-m discoverydb --discover` runs discovery with the record as it is.
-    recorded = {(r.method, r.portal.address) for r in nodedb.read_discovery(root)}
+    records = {(r.method, r.portal.address): r for r in nodedb.read_discovery(root)}
+    recorded = set(records)
     answers: list[DiscoveredTarget] = []
     kind = "st" if method == "sendtargets" else "isns"
     for portal in portals:
@@ -56,12 +57,27 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
             if (method, addr) not in recorded:
                 adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {addr}", ok=(0, 15))
             adm.run([*db, *update_args(settings)], mutating=True, action=f"setting discovery CHAP for {addr}")
+        elif clear_chap and (r := records.get((method, addr))) is not None and r.auth != "None":
+            adm.run([*db, *update_args(discovery_chap_cleared(method))], mutating=True,
+                    action=f"clearing discovery CHAP for {addr}")
         if chap is not None or (method, addr) in recorded:
-            result = adm.run([*db, *iface_args, "--discover", "-o", "new"], mutating=True,
-                             action=f"discovery at {addr}")
+            argv = [*db, *iface_args, "--discover", "-o", "new"]
         else:
-            result = adm.run(["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"],
-                             mutating=True, action=f"discovery at {addr}")
+            argv = ["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"]
+        try:
+            result = adm.run(argv, mutating=True, action=f"discovery at {addr}")
+        except IscsiadmError as e:
+            stored = records.get((method, addr))
+            user = chap.user if chap else (stored.chap_user if stored and not clear_chap else None)
+            if e.rc == 24:
+                raise IscsiadmError(24, action=f"discovery at {addr}", hint=_discovery_auth_hint(root, addr, user)) \
+                    from None
+            if e.rc == 19 and user:
+                # LIO ends the login when the initiator insists on CHAP that the target does not use
+                raise IscsiadmError(19, action=f"discovery at {addr}", hint=(
+                    f"this host offers discovery CHAP user {user!r} to the portal; if the target no longer uses "
+                    f"discovery CHAP: isc discover {addr} --clear-chap")) from None
+            raise
         answers.extend(parse_portal_lines(result.stdout))
         if result.dry_run:
             return []
@@ -83,6 +99,15 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
             record = "skipped"
         found.append(Found(str(a.target), a.portal, record, tuple(flags)))
     return found
+
+
+def _discovery_auth_hint(root: Root, addr: str, user: str | None) -> str:
+    name, _ = initiator_file.read_initiator(root)
+    if user:
+        return (f"the portal refused discovery CHAP user {user!r}; check the target's discovery credentials, "
+                f"then: isc discover {addr} --chap-user {user} --password-file FILE")
+    return (f"the portal wants discovery CHAP (or an ACL for this initiator, {name or 'no initiator name'}): "
+            f"isc discover {addr} --chap-user USER --password-file FILE")
 
 
 def list_discovery(*, root: Root) -> list[DiscoveryRecord]:

@@ -172,6 +172,40 @@ def test_rediscovery_keeps_startup_and_chap(guest):
     guest.isc("logout", CHAP).check()
 
 
+def test_discovery_chap_kept_by_rediscovery_and_cleared_on_request(guest):
+    """LIO with discovery authentication: isc says what the portal wants, a rediscovery without
+    --chap-user keeps working (the record keeps its CHAP; plain iscsiadm -m discovery would drop it),
+    and once the target stops asking, --clear-chap takes it off."""
+    disc = guest.run("targetcli /iscsi set discovery_auth enable=1 userid=discuser password=discsecret1234")
+    disc.check()
+    try:
+        guest.run("rm -rf /etc/iscsi/send_targets/*").check()
+        refused = guest.isc("discover", "127.0.0.1")
+        assert refused.rc == 4, refused.stderr
+        assert "wants discovery CHAP" in refused.stderr and INITIATOR in refused.stderr
+        wrong = guest.isc("discover", "127.0.0.1", "--chap-user", "discuser", "--password-stdin",
+                          stdin="wrongsecret123\n")
+        assert wrong.rc == 4 and "refused discovery CHAP user 'discuser'" in wrong.stderr
+        guest.isc("discover", "127.0.0.1", "--chap-user", "discuser", "--password-stdin",
+                  stdin="discsecret1234\n").check()
+        again = guest.isc("--json", "discover", "127.0.0.1")
+        assert again.rc == 0, again.stderr
+        assert {t["record"] for t in json.loads(again.stdout)["targets"]} == {"kept"}
+        listed = json.loads(guest.isc("--json", "discover", "--list").stdout)["discovery_records"]
+        assert [(r["portal"], r["auth"], r["chap_user"]) for r in listed] == [
+            ("127.0.0.1:3260", "CHAP", "discuser")]
+
+        guest.run("targetcli /iscsi set discovery_auth enable=0").check()
+        stale = guest.isc("discover", "127.0.0.1")
+        assert stale.rc != 0 and "--clear-chap" in stale.stderr
+        guest.isc("discover", "127.0.0.1", "--clear-chap").check()
+        assert guest.isc("discover", "127.0.0.1").rc == 0
+        st = guest.run("cat /etc/iscsi/send_targets/127.0.0.1,3260/st_config").check().stdout
+        assert "auth.authmethod = None" in st and "discuser" not in st
+    finally:
+        guest.run("targetcli /iscsi set discovery_auth enable=0; rm -rf /etc/iscsi/send_targets/*")
+
+
 def test_refused_portal(guest):
     r = guest.isc("discover", "127.0.0.1:3299")
     assert r.rc == 5 and "did not answer" in r.stderr
