@@ -46,7 +46,9 @@ def restore_cmd(ctx: typer.Context,
                 file: Path = typer.Argument(..., help="A dump made by 'isc config dump'."),
                 secrets: Path | None = typer.Option(None, "--secrets", metavar="FILE",
                                                     help='CHAP secrets per target, TOML, mode 600: ["IQN"] '
-                                                         'password = "..." [mutual_password = "..."].'),
+                                                         'password = "..." [mutual_password = "..."]; per '
+                                                         'discovery portal: [discovery."HOST:PORT"] password = '
+                                                         '"...".'),
                 initiator_name: bool = typer.Option(False, "--initiator-name",
                                                     help="Also set the initiator name (same host only)."),
                 allow_long: bool = typer.Option(False, "--allow-long-secret",
@@ -54,7 +56,7 @@ def restore_cmd(ctx: typer.Context,
     """Recreate ifaces and node records with their settings, boot login and CHAP; converges (running it
     twice changes nothing). Validates the whole file and the secrets first. Prints the isc persist
     commands for the filesystems, to run once the LUNs are logged in."""
-    from iscsi_client.ops.config import read_secrets, restore
+    from iscsi_client.ops.config import Secrets, read_secrets, restore
     from iscsi_client.parsers.config_doc import parse
 
     c = get(ctx)
@@ -65,7 +67,7 @@ def restore_cmd(ctx: typer.Context,
 
         raise UsageError(f"cannot read {file}: {e}") from None
     doc = parse(text)
-    found = read_secrets(secrets) if secrets else {}
+    found = read_secrets(secrets) if secrets else Secrets()
     report = restore(root=c.root, adm=c.iscsiadm(), doc=doc, secrets=found, with_initiator=initiator_name,
                      allow_long=allow_long)
     if c.json:

@@ -1,8 +1,9 @@
 """``isc config dump`` and ``restore``: the initiator's setup as a TOML document and back.
 
 Restore validates the whole document (and the secrets file) before it changes anything, then converges:
-ifaces, static node records (no discovery needed), their settings and boot login in one exec per target
-and iface, CHAP from the secrets file. What needs live devices (the persisted filesystems) is not done
+ifaces, discovery records with their discovery CHAP (no discovery is run), static node records (no
+discovery needed), their settings and boot login in one exec per target and iface, CHAP from the secrets
+file. What needs live devices (the persisted filesystems) is not done
 blindly: restore returns the ``isc persist`` commands to run once the LUNs are logged in. The initiator
 name is set only when asked: copying one host's name to another is the mistake doctor's ISC003 warns about.
 """
@@ -14,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iqn, Portal, Secret
-from iscsi_client.ops.chap import ChapRequest, set_chap
+from iscsi_client.model import DiscoveryRecord, Iqn, Portal, Secret
+from iscsi_client.ops.chap import ChapRequest, discovery_chap_settings, set_chap
 from iscsi_client.ops.ifaces import add_iface
 from iscsi_client.ops.initiator import set_initiator
 from iscsi_client.ops.node_settings import set_node_values
@@ -24,7 +25,7 @@ from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import ifacedb, initiator_file, nodedb
-from iscsi_client.system.iscsiadm import Iscsiadm
+from iscsi_client.system.iscsiadm import Arg, Iscsiadm, update_args
 from iscsi_client.system.root import Root
 from iscsi_client.system.secret_file import read_private_file
 
@@ -36,7 +37,7 @@ def dump(*, root: Root) -> config_doc.ConfigDoc:
     nodes = tuple(config_doc.node_entry(n, rec) for n, rec in nodedb.read_records(root))
     mounts = tuple(config_doc.MountEntry(t, lun, e.mountpoint, e.fstype, e.options, e.spec)
                    for t, lun, e in fstab_text.owned_entries(fstab_file.read_fstab(root)))
-    return config_doc.ConfigDoc(name, ifaces, nodes, mounts)
+    return config_doc.ConfigDoc(name, ifaces, nodes, mounts, tuple(nodedb.read_discovery(root)))
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,23 @@ class ChapSecrets:
     mutual: Secret | None = None
 
 
-def read_secrets(path: Path) -> dict[str, ChapSecrets]:
-    """A TOML file of CHAP secrets per target, readable by its owner only:
+@dataclass(frozen=True)
+class Secrets:
+    """What a secrets file holds: per target IQN, and per discovery portal (host:port)."""
+
+    targets: dict[str, ChapSecrets] = field(default_factory=dict)
+    discovery: dict[str, ChapSecrets] = field(default_factory=dict)
+
+
+def read_secrets(path: Path) -> Secrets:
+    """A TOML file of CHAP secrets per target (and per discovery portal), readable by its owner only:
 
         ["iqn.2003-01.org.example:disk1"]
         password = "..."
         mutual_password = "..."      # for mutual CHAP
+
+        [discovery."192.0.2.10:3260"]
+        password = "..."
     """
     raw, loose = read_private_file(path, what="secrets file", limit=1 << 20)
     if loose:
@@ -61,16 +73,23 @@ def read_secrets(path: Path) -> dict[str, ChapSecrets]:
         # never echo the parser's message: it quotes the line, which may hold a secret
         raise UsageError(f"the secrets file {path} is not a valid TOML document",
                          hint='one table per target: ["IQN"] then password = "..."') from None
-    out: dict[str, ChapSecrets] = {}
-    for target, table in data.items():
-        Iqn.parse(target)
-        if not isinstance(table, dict) or not isinstance(table.get("password"), str):
-            raise UsageError(f"the secrets file {path}: [{target!r}] needs password = \"...\"")
-        mutual = table.get("mutual_password")
-        if mutual is not None and not isinstance(mutual, str):
-            raise UsageError(f"the secrets file {path}: mutual_password of {target} must be a string")
-        out[target] = ChapSecrets(Secret(table["password"]), Secret(mutual) if mutual else None)
-    return out
+    portals = data.pop("discovery", {})
+    if not isinstance(portals, dict):
+        raise UsageError(f"the secrets file {path}: discovery must hold one table per portal",
+                         hint='[discovery."192.0.2.10:3260"] then password = "..."')
+    discovery = {Portal.parse(portal).without_tpgt().address: _chap_secrets(path, portal, table)
+                 for portal, table in portals.items()}
+    targets = {str(Iqn.parse(target)): _chap_secrets(path, target, table) for target, table in data.items()}
+    return Secrets(targets, discovery)
+
+
+def _chap_secrets(path: Path, name: str, table: object) -> ChapSecrets:
+    if not isinstance(table, dict) or not isinstance(table.get("password"), str):
+        raise UsageError(f"the secrets file {path}: [{name!r}] needs password = \"...\"")
+    mutual = table.get("mutual_password")
+    if mutual is not None and not isinstance(mutual, str):
+        raise UsageError(f"the secrets file {path}: mutual_password of {name} must be a string")
+    return ChapSecrets(Secret(table["password"]), Secret(mutual) if mutual else None)
 
 
 @dataclass
@@ -80,17 +99,28 @@ class RestoreReport:
     persist_commands: list[str] = field(default_factory=list)
 
 
-def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: dict[str, ChapSecrets],
+def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: Secrets,
             with_initiator: bool = False, allow_long: bool = False) -> RestoreReport:
     report = RestoreReport()
     would = "would " if adm.dry_run else ""
     # validate everything first: CHAP requests with their secrets, before the first exec
+    discovery_chap: dict[str, list[tuple[str, Arg]]] = {}
+    for d in doc.discovery:
+        if d.chap_user is None:
+            continue
+        found = secrets.discovery.get(d.portal.address)
+        if found is None:
+            report.skipped.append(f"discovery CHAP for {d.portal.address}: no secret in the secrets file; "
+                                  f"isc discover {d.portal.address} --chap-user {d.chap_user} --password-file FILE")
+            continue
+        discovery_chap[d.portal.address] = discovery_chap_settings(
+            d.method, d.chap_user, found.secret, allow_long, d.mutual_user if found.mutual else None, found.mutual)
     chap: dict[str, ChapRequest] = {}
     for n in doc.nodes:
         t = str(n.target)
         if n.chap_user is None or t in chap:
             continue
-        s = secrets.get(t)
+        s = secrets.targets.get(t)
         if s is None:
             continue
         req = ChapRequest(n.chap_user, s.secret, n.mutual_user if s.mutual else None, s.mutual, allow_long=allow_long)
@@ -114,6 +144,8 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: di
                           initiator_name=i.initiatorname)
         if added.status != "unchanged":
             report.steps.append(f"{would}add iface {i.name}")
+    for d in doc.discovery:
+        _restore_discovery(root, adm, d, discovery_chap.get(d.portal.address), report)
     for n in doc.nodes:
         if add_node(root=root, adm=adm, target=n.target, portal=n.portal, iface=n.iface):
             report.steps.append(f"{would}add record {n.target} on {n.portal.address} ({n.iface})")
@@ -143,6 +175,21 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: di
             + (f" --options {o}" if (o := ",".join(x for x in m.options.split(",")
                                                    if x not in ("_netdev", "nofail"))) else ""))
     return report
+
+
+def _restore_discovery(root: Root, adm: Iscsiadm, d: DiscoveryRecord, chap: list[tuple[str, Arg]] | None,
+                       report: RestoreReport) -> None:
+    """The discovery record (so 'isc discover PORTAL' finds it with its CHAP); no discovery is run."""
+    would = "would " if adm.dry_run else ""
+    db = ["-m", "discoverydb", "-t", "st" if d.method == "sendtargets" else "isns", "-p", d.portal.address]
+    values = nodedb.discovery_values(root, d.method, d.portal.address)
+    if values is None:
+        adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {d.portal.address}")
+        report.steps.append(f"{would}add {d.method} discovery record {d.portal.address}")
+    want = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in chap or ()}
+    if chap and not (values and all((values.get(k) or "") == v for k, v in want.items())):
+        adm.run([*db, *update_args(chap)], mutating=True, action=f"setting discovery CHAP for {d.portal.address}")
+        report.steps.append(f"{would}set discovery CHAP user {d.chap_user} on {d.portal.address}")
 
 
 def _chap_in_place(root: Root, target: Iqn, req: ChapRequest) -> bool:

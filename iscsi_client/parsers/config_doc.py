@@ -1,7 +1,8 @@
 """The initiator's configuration as a TOML document (``isc config dump`` / ``restore``): initiator name,
-ifaces, node records with their boot login, CHAP user names and tuning settings, and the filesystems isc
-persisted. Never a secret: a dump can be mailed, diffed and kept in git. Pure: building the document,
-rendering it (tomli-w) and reading it back (tomllib) with every value validated before anything changes.
+ifaces, discovery records (portal, type, discovery CHAP user), node records with their boot login, CHAP
+user names and tuning settings, and the filesystems isc persisted. Never a secret: a dump can be mailed,
+diffed and kept in git. Pure: building the document, rendering it (tomli-w) and reading it back (tomllib)
+with every value validated before anything changes.
 
 Like rtslib's dump and restore, the round trip is exact: dump -> restore on a clean host -> dump gives the
 same text."""
@@ -13,7 +14,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iface, Iqn, Node, Portal, Startup, check_setting
+from iscsi_client.model import (
+    DEFAULT_PORT,
+    ISNS_PORT,
+    DiscoveryRecord,
+    Iface,
+    Iqn,
+    Node,
+    Portal,
+    Startup,
+    check_setting,
+)
 
 SCHEMA = 1
 # The record settings a dump carries (besides startup and CHAP): the ones admins tune and doctor checks.
@@ -50,6 +61,7 @@ class ConfigDoc:
     ifaces: tuple[Iface, ...] = ()
     nodes: tuple[NodeEntry, ...] = ()
     mounts: tuple[MountEntry, ...] = field(default_factory=tuple)
+    discovery: tuple[DiscoveryRecord, ...] = ()
 
 
 def node_entry(node: Node, record: Mapping[str, str | None]) -> NodeEntry:
@@ -76,6 +88,10 @@ def as_data(doc: ConfigDoc, *, version: str) -> dict[str, object]:
         data["ifaces"] = [{k: v for k, v in (("name", i.name), ("netdev", i.net_ifacename),
                                              ("hwaddress", i.hwaddress), ("initiator_name", i.initiatorname))
                            if v is not None} for i in doc.ifaces]
+    if doc.discovery:
+        data["discovery"] = [{k: v for k, v in (("portal", d.portal.address), ("type", d.method),
+                                                ("chap_user", d.chap_user), ("mutual_user", d.mutual_user))
+                              if v is not None} for d in doc.discovery]
     nodes = []
     for n in doc.nodes:
         # the portal group tag is kept: records with one (discovery's layout) hold one record per iface
@@ -143,6 +159,21 @@ def parse(text: str) -> ConfigDoc:
         if netdev is None and mac is None and iname is None:
             raise UsageError(f"{where} ({name}): give netdev, hwaddress or initiator_name")
         ifaces.append(Iface(name, "tcp", mac, None, netdev, str(Iqn.parse(iname)) if iname else None))
+    discovery = []
+    for i, raw in enumerate(_list(data, "discovery")):
+        where = f"discovery[{i}]"
+        t = _table(raw, where)
+        method = _text(t, "type", where, required=False) or "sendtargets"
+        if method not in ("sendtargets", "isns"):
+            raise UsageError(f"{where}: type {method!r} is not sendtargets or isns")
+        portal = Portal.parse(_text(t, "portal", where) or "",
+                              default_port=ISNS_PORT if method == "isns" else DEFAULT_PORT).without_tpgt()
+        user, mutual = _text(t, "chap_user", where, required=False), _text(t, "mutual_user", where, required=False)
+        if user is not None and method == "isns":
+            raise UsageError(f"{where} ({portal.address}): open-iscsi has no CHAP for iSNS")
+        if mutual is not None and user is None:
+            raise UsageError(f"{where} ({portal.address}): mutual_user needs chap_user")
+        discovery.append(DiscoveryRecord(portal, method, "CHAP" if user else "None", user, mutual))
     nodes = []
     for i, raw in enumerate(_list(data, "nodes")):
         where = f"nodes[{i}]"
@@ -174,4 +205,4 @@ def parse(text: str) -> ConfigDoc:
         mounts.append(MountEntry(str(Iqn.parse(_text(t, "target", where) or "")), lun,
                                  _text(t, "mountpoint", where) or "", _text(t, "fstype", where) or "",
                                  _text(t, "options", where) or "", _text(t, "spec", where) or ""))
-    return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts))
+    return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts), tuple(discovery))

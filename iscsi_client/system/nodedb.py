@@ -76,22 +76,37 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
 def read_discovery(root: Root) -> list[DiscoveryRecord]:
     """The discovery records (what ``iscsiadm -m discoverydb`` lists), with CHAP user names but never
     a secret, sorted by portal."""
+    out: dict[tuple[str, str], DiscoveryRecord] = {}
+    for rec, _ in _discovery_records(root):
+        out.setdefault((rec.method, rec.portal.address), rec)
+    return sorted(out.values(), key=lambda r: (r.portal.host, r.portal.port, r.method))
+
+
+def discovery_values(root: Root, method: str, address: str) -> dict[str, str | None] | None:
+    """The raw settings of one discovery record (secrets included: never show these); None if absent."""
+    for rec, values in _discovery_records(root):
+        if rec.method == method and rec.portal.address == address:
+            return values
+    return None
+
+
+def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str | None]]]:
     from iscsi_client.parsers.record import discovery_from_record, parse_record
 
-    out: dict[tuple[str, str], DiscoveryRecord] = {}
+    out: list[tuple[DiscoveryRecord, dict[str, str | None]]] = []
     for base, name in DISCOVERY_DIRS:
         d = root(base)
         if not d.is_dir():
             continue
         for portal_dir in sorted(d.iterdir()):
             try:
-                text = (portal_dir / name).read_text(errors="replace")
+                values = parse_record((portal_dir / name).read_text(errors="replace"))
             except OSError:
                 continue
-            rec = discovery_from_record(parse_record(text))
+            rec = discovery_from_record(values)
             if rec is not None:
-                out.setdefault((rec.method, rec.portal.address), rec)
-    return sorted(out.values(), key=lambda r: (r.portal.host, r.portal.port, r.method))
+                out.append((rec, values))
+    return out
 
 
 def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[str, str]]) -> list[Path]:

@@ -11,6 +11,7 @@ import tomllib
 from hostenv import CHAP, NOAUTH
 
 SECRET, MUTUAL = "s3cretS3cret99", "mutualSecret42"
+DISC_SECRET, DISC_MUTUAL = "discS3cret9999", "discMutual4242"
 
 
 def test_dump_wipe_restore_dump_again(host, tmp_path):
@@ -27,10 +28,23 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     r = host.isc("chap", CHAP, "--user", "alice", "--mutual-user", "tgt", "--password-stdin",
                  input=f"{SECRET}\n{MUTUAL}\n")
     assert r.returncode == 0, r.stderr
+    # discovery records as iscsiadm makes them: one with mutual discovery CHAP, one iSNS server
+    host.iscsiadm("-m", "discoverydb", "-t", "st", "-p", "127.0.0.1:3261", "-o", "new")
+    host.iscsiadm("-m", "discoverydb", "-t", "st", "-p", "127.0.0.1:3261", "-o", "update",
+                  "-n", "discovery.sendtargets.auth.authmethod", "-v", "CHAP",
+                  "-n", "discovery.sendtargets.auth.username", "-v", "disc",
+                  "-n", "discovery.sendtargets.auth.password", "-v", DISC_SECRET,
+                  "-n", "discovery.sendtargets.auth.username_in", "-v", "disctgt",
+                  "-n", "discovery.sendtargets.auth.password_in", "-v", DISC_MUTUAL)
+    host.iscsiadm("-m", "discoverydb", "-t", "isns", "-p", "127.0.0.1", "-o", "new")
     first = host.isc("config", "dump")
     assert first.returncode == 0, first.stderr
     assert SECRET not in first.stdout and MUTUAL not in first.stdout
     assert 'chap_user = "alice"' in first.stdout and 'netdev = "lo"' in first.stdout
+    assert DISC_SECRET not in first.stdout and DISC_MUTUAL not in first.stdout
+    assert tomllib.loads(first.stdout)["discovery"] == [
+        {"portal": "127.0.0.1:3205", "type": "isns"},
+        {"portal": "127.0.0.1:3261", "type": "sendtargets", "chap_user": "disc", "mutual_user": "disctgt"}]
     noauth = [n for n in tomllib.loads(first.stdout)["nodes"] if n["target"] == NOAUTH]
     assert sorted((n["portal"], n["iface"]) for n in noauth) == [
         ("127.0.0.1:3260,1", "a-lo"), ("127.0.0.1:3260,1", "default"), ("127.0.0.2:3260", "iface-lo")]
@@ -38,9 +52,13 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     dump = tmp_path / "isc.toml"
     dump.write_text(first.stdout)
     secrets = tmp_path / "secrets.toml"
-    secrets.write_text(f'["{CHAP}"]\npassword = "{SECRET}"\nmutual_password = "{MUTUAL}"\n')
+    secrets.write_text(f'["{CHAP}"]\npassword = "{SECRET}"\nmutual_password = "{MUTUAL}"\n'
+                       f'[discovery."127.0.0.1:3261"]\npassword = "{DISC_SECRET}"\n'
+                       f'mutual_password = "{DISC_MUTUAL}"\n')
     os.chmod(secrets, 0o600)
     shutil.rmtree(host.etc / "nodes")
+    shutil.rmtree(host.etc / "send_targets")
+    shutil.rmtree(host.etc / "isns")
     os.unlink(host.etc / "ifaces" / "iface-lo")
     os.unlink(host.etc / "ifaces" / "a-lo")
 
@@ -54,6 +72,10 @@ def test_dump_wipe_restore_dump_again(host, tmp_path):
     assert host.isc("config", "dump").stdout == first.stdout  # the round trip is exact
     shown = host.iscsiadm("-m", "node", "-T", CHAP, "-o", "show", "-S").stdout
     assert f"node.session.auth.password = {SECRET}" in shown and f"node.session.auth.password_in = {MUTUAL}" in shown
+    st = (host.etc / "send_targets" / "127.0.0.1,3261" / "st_config").read_text()
+    assert f"discovery.sendtargets.auth.password = {DISC_SECRET}" in st
+    assert f"discovery.sendtargets.auth.password_in = {DISC_MUTUAL}" in st
+    assert DISC_SECRET not in r.stdout + r.stderr
 
     same = host.isc("-v", "config", "restore", str(dump), "--secrets", str(secrets))
     assert same.returncode == 0 and "+ iscsiadm" not in same.stderr  # CHAP already in place: nothing runs

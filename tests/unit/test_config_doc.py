@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iface, Iqn, Portal
+from iscsi_client.model import DiscoveryRecord, Iface, Iqn, Portal
 from iscsi_client.ops.config import read_secrets
 from iscsi_client.parsers.config_doc import SETTINGS, ConfigDoc, MountEntry, NodeEntry, parse, render
 
@@ -32,11 +32,18 @@ ifaces = st.builds(lambda n, d: Iface(n, "tcp", None, None, d), words, words)
 mounts = st.builds(lambda t, lun, m: MountEntry(str(t), lun, f"/srv/{m}", "xfs", "_netdev,nofail", "UUID=x"),
                    iqns, st.integers(0, 255), words)
 
+discovery = st.one_of(
+    st.builds(lambda p, u, m: DiscoveryRecord(p.without_tpgt(), "sendtargets", "CHAP" if u else "None", u,
+                                              m if u else None),
+              portals, st.one_of(st.none(), words), st.one_of(st.none(), words)),
+    st.builds(lambda p: DiscoveryRecord(p.without_tpgt(), "isns"), portals),
+)
+
 
 @given(st.one_of(st.none(), iqns.map(str)), st.lists(ifaces, max_size=3), st.lists(nodes, max_size=5),
-       st.lists(mounts, max_size=3))
-def test_render_then_parse_round_trips(initiator, ifs, ns, ms):
-    doc = ConfigDoc(initiator, tuple(ifs), tuple(ns), tuple(ms))
+       st.lists(mounts, max_size=3), st.lists(discovery, max_size=3))
+def test_render_then_parse_round_trips(initiator, ifs, ns, ms, ds):
+    doc = ConfigDoc(initiator, tuple(ifs), tuple(ns), tuple(ms), tuple(ds))
     text = render(doc, version="test")
     assert parse(text) == doc
     assert render(parse(text), version="test") == text
@@ -50,6 +57,10 @@ def test_render_then_parse_round_trips(initiator, ifs, ns, ms):
     ("schema_version = 1\n[[nodes]]\ntarget = 'iqn.2003-01.org.example:d'\nportal = '10.0.0.1'\n"
      "[nodes.settings]\n'node.session.auth.password' = 'x'\n", "isc chap"),
     ("schema_version = 1\n[[ifaces]]\nname = 'a'\n", "give netdev, hwaddress or initiator_name"),
+    ("schema_version = 1\n[[discovery]]\nportal = '10.0.0.1'\ntype = 'slp'\n", "discovery[0]: type 'slp'"),
+    ("schema_version = 1\n[[discovery]]\nportal = '10.0.0.1'\ntype = 'isns'\nchap_user = 'u'\n",
+     "discovery[0] (10.0.0.1:3205): open-iscsi has no CHAP for iSNS"),
+    ("schema_version = 1\n[[discovery]]\nportal = '10.0.0.1'\nmutual_user = 'u'\n", "mutual_user needs chap_user"),
     ("schema_version = 1\n[[ifaces]]\nname = 'a'\nnetdev = 'eth1'\nhwaddress = '52:54:00:12:34:56'\n",
      "not both"),
     ("schema_version = [\n", "not a valid TOML document"),
@@ -69,8 +80,13 @@ def test_secrets_file_must_be_private_and_never_quoted(tmp_path):
     assert "chmod 600" in (e.value.hint or "")
     os.chmod(f, 0o600)
     got = read_secrets(f)
-    assert got["iqn.2003-01.org.example:d"].secret.reveal() == "s3cretS3cret99"
+    assert got.targets["iqn.2003-01.org.example:d"].secret.reveal() == "s3cretS3cret99"
     assert "s3cretS3cret99" not in repr(got)
+    f.write_text('["iqn.2003-01.org.example:d"]\npassword = "s3cretS3cret99"\n'
+                 '[discovery."10.0.0.1"]\npassword = "discS3cret999"\n')
+    got = read_secrets(f)
+    assert got.discovery["10.0.0.1:3260"].secret.reveal() == "discS3cret999"
+    assert "discS3cret999" not in repr(got)
     f.write_text('["iqn.2003-01.org.example:d"]\npassword = "s3cretS3cret99\n')  # unterminated string
     with pytest.raises(UsageError) as e:
         read_secrets(f)
