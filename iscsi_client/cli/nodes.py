@@ -90,7 +90,10 @@ def set_cmd(ctx: typer.Context,
                                                     autocompletion=completers.record_settings,
                                                     help="Record settings, e.g. "
                                                          "node.session.timeo.replacement_timeout=5."),
-            portal: PortalOpt = None) -> None:
+            portal: PortalOpt = None,
+            iface: str | None = typer.Option(None, "--iface", "-I", autocompletion=completers.iface_names,
+                                             help="Only the records of this iface (a portal reached through "
+                                                  "two ifaces has one record for each).")) -> None:
     """Change settings of a target's records (iscsiadm -o update): all pairs and all portals in one call,
     only where a value differs. Not for CHAP (isc chap) or a record's identity (isc nodes add).
     A session already logged in keeps its old values until its next login."""
@@ -100,7 +103,8 @@ def set_cmd(ctx: typer.Context,
     t = target_arg(target)
     assert t is not None
     pairs = parse_assignments(assignments)
-    done = set_node_values(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal), settings=pairs)
+    done = set_node_values(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal), settings=pairs,
+                           iface=iface)
     if c.json:
         emit_json({"settings": dict(pairs), "dry_run": c.dry_run,
                    "records": [{"target": str(n.target), "portal": n.portal.address, "iface": n.iface,
@@ -109,9 +113,9 @@ def set_cmd(ctx: typer.Context,
         return
     what = ", ".join(f"{k} = {v}" for k, v in pairs)
     for n in done.changed:
-        say(f"{'would set' if c.dry_run else 'set'} {what} on {n.target} {n.portal.address}")
+        say(f"{'would set' if c.dry_run else 'set'} {what} on {n.target} {n.portal.address} ({n.iface})")
     for n in done.unchanged:
-        say(f"{n.target} {n.portal.address} already has {what}")
+        say(f"{n.target} {n.portal.address} ({n.iface}) already has {what}")
     if done.in_session and not c.dry_run:
         from iscsi_client.output import note
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from iscsi_client.errors import UsageError
+from iscsi_client.errors import NotFoundError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, check_setting
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.system import nodedb, sysfs
@@ -56,11 +56,18 @@ def _check_against(name: str, value: str, current: str | None) -> None:
 
 
 def set_node_values(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
-                    settings: Sequence[tuple[str, str]]) -> SettingsResult:
-    """Set these values on every record of the target (or of one portal); one iscsiadm exec at most."""
+                    settings: Sequence[tuple[str, str]], iface: str | None = None) -> SettingsResult:
+    """Set these values on every record of the target (or of one portal, or one iface's records: a
+    portal reached through two ifaces has a record for each); one iscsiadm exec at most."""
     for name, value in settings:
         check_setting(name, value)
     nodes = select_nodes(root=root, target=target, portal=portal)
+    if iface is not None:
+        nodes = [n for n in nodes if n.iface == iface]
+        if not nodes:
+            where = f" on {portal.address}" if portal else ""
+            raise NotFoundError(f"{target} has no record for iface {iface}{where}",
+                                hint=f"'isc nodes -T {target}' lists its records and their ifaces")
     records = {n.key: rec for n, rec in nodedb.read_records(root, target=target)}
     for name, value in settings:
         held = [records[n.key] for n in nodes if n.key in records]
@@ -76,8 +83,9 @@ def set_node_values(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | 
     elif todo:
         one_portal = portal.without_tpgt() if portal else (todo[0].portal.without_tpgt() if len(todo) == 1 else None)
         names = ", ".join(name for name, _ in settings)
-        adm.run([*node_selector(target, one_portal), *update_args(list(settings))], mutating=True,
+        adm.run([*node_selector(target, one_portal, iface), *update_args(list(settings))], mutating=True,
                 action=f"setting {names} on {target}")
     sessions = sysfs.read_sessions(root) if todo else []
-    live = [n for n in todo if any(s.target == n.target and s.portal.same_address(n.portal) for s in sessions)]
+    live = [n for n in todo if any(s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface
+                                   for s in sessions)]
     return SettingsResult(todo, [n for n in nodes if n not in todo], live)

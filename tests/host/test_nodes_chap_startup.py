@@ -193,6 +193,22 @@ def test_nodes_set_changes_settings_in_one_call_and_converges(static):
     assert [x["changed"] for x in json.loads(again.stdout)["records"]] == [False]
 
 
+def test_nodes_set_on_one_iface_of_a_portal(host):
+    """A portal reached through two ifaces has a record for each; -I changes one of them only."""
+    assert host.isc("iface", "add", "iface-lo", "--netdev", "lo").returncode == 0
+    for args in (["nodes", "add", NOAUTH, "127.0.0.1:3260,1"], ["nodes", "add", NOAUTH, "127.0.0.1:3260,1", "-I",
+                                                                  "iface-lo"]):
+        assert host.isc(*args).returncode == 0
+    r = host.isc("-v", "nodes", "set", NOAUTH, "-I", "iface-lo", "node.session.queue_depth=64")
+    assert r.returncode == 0, r.stderr
+    assert "-I iface-lo" in r.stderr and "(iface-lo)" in r.stdout
+    portal_dir = host.etc / "nodes" / NOAUTH / "127.0.0.1,3260,1"
+    assert "node.session.queue_depth = 64" in (portal_dir / "iface-lo").read_text()
+    assert "node.session.queue_depth = 64" not in (portal_dir / "default").read_text()
+    missing = host.isc("nodes", "set", NOAUTH, "-I", "iface-eth9", "node.session.queue_depth=64")
+    assert missing.returncode == 3 and "no record for iface iface-eth9" in missing.stderr
+
+
 @pytest.mark.parametrize(("pair", "needle"), [
     ("node.session.auth.password=s3cretS3cret99", "isc chap"),
     ("node.conn[0].address=10.0.0.9", "identity"),
