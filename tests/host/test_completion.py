@@ -1,4 +1,4 @@
-"""TAB completion in real shells: bash and zsh in tmux, typing like a sysadmin, reading what the shell shows.
+"""TAB completion in real shells: bash, zsh and fish in tmux, typing like a sysadmin, reading what the shell shows.
 Completion data comes from a snapshot of a real lab guest under --root (node records, sessions, devices)."""
 
 from __future__ import annotations
@@ -133,6 +133,35 @@ def test_zsh_completes_with_descriptions(snap, bin_dir, tmp_path):
         t.send("C-u")
         t.send("isc doctor explain ISC04")
         t.tab_until("fstab by kernel name")
+    finally:
+        t.close()
+
+
+def test_fish_completes_with_descriptions(snap, bin_dir, tmp_path):
+    if shutil.which("fish") is None:
+        pytest.skip("fish is not installed")
+    conf = tmp_path / "config" / "fish"
+    (conf / "completions").mkdir(parents=True)
+    shutil.copy(REPO / "completions/isc.fish", conf / "completions" / "isc.fish")
+    (conf / "config.fish").write_text("set -g fish_greeting ''\nfunction fish_prompt; echo '> '; end\n"
+                                      "function fish_title; end\n")
+    env = _env(bin_dir, tmp_path) | {"XDG_CONFIG_HOME": str(tmp_path / "config"),
+                                     "XDG_DATA_HOME": str(tmp_path / "data")}
+    t = Tmux(["fish", "-i"], env)
+    try:
+        t.wait_for(">")
+        t.send("isc lo")
+        screen = t.tab_until("logout")
+        assert "login" in screen and "Log in" in screen  # fish shows each command's summary
+        t.send("C-u")
+        t.send(f"isc --root {snap} login iqn.2003-01.org.isc.lab:mul")
+        t.tab_until("login iqn.2003-01.org.isc.lab:multi")
+        t.send("C-u")
+        # a record setting: the name from the target's record, then the value typed right after '='
+        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
+        t.tab_until("replacement_timeout=")
+        t.send("5")
+        t.wait_for("node.session.timeo.replacement_timeout=5")
     finally:
         t.close()
 
