@@ -10,7 +10,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
 from iscsi_client.cli.options import NoWaitOpt, WaitTimeoutOpt
-from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts
+from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
 if TYPE_CHECKING:
     from iscsi_client.model import DiscoveredTarget, DiscoveryRecord
@@ -39,6 +39,8 @@ def discover_cmd(
                                         "with --isns 3205)."),
     isns: bool = typer.Option(False, "--isns", help="Ask an iSNS server instead of SendTargets."),
     firmware: bool = typer.Option(False, "--firmware", help="List the boot firmware's (iBFT) targets."),
+    forget: bool = typer.Option(False, "--forget", help="Delete the portal's discovery record and the node records "
+                                "discovered through it (as iscsiadm does), named first; refused while in use."),
     list_records: bool = typer.Option(False, "--list", help="List the discovery records: portals asked before, "
                                       "their type and discovery CHAP user (iscsiadm -m discoverydb)."),
     chap_user: str | None = typer.Option(None, "--chap-user", help="Discovery CHAP user name."),
@@ -91,6 +93,26 @@ def discover_cmd(
             emit_json({"discovery_records": rows_as_dicts(RECORD_COLUMNS, records)})
         else:
             print_table(RECORD_COLUMNS, records, empty="no discovery records (run 'isc discover PORTAL')")
+        return 0
+    if forget:
+        if len(portals or ()) != 1:
+            raise UsageError("--forget takes one portal", hint="'isc discover --list' lists the discovery records")
+        from iscsi_client.ops.discover import forget_discovery
+
+        portal = Portal.parse(portals[0], default_port=ISNS_PORT if isns else DEFAULT_PORT)
+        removed = forget_discovery(root=c.root, adm=c.iscsiadm(), portal=portal,
+                                   method="isns" if isns else "sendtargets")
+        from iscsi_client.cli.nodes import NODE_COLUMNS
+
+        if c.json:
+            emit_json({"forgotten": portal.without_tpgt().address, "dry_run": c.dry_run,
+                       "records_deleted": rows_as_dicts(NODE_COLUMNS, removed)})
+            return 0
+        verb = "would delete" if c.dry_run else "deleted"
+        say(f"{verb} the discovery record of {portal.without_tpgt().address}")
+        if removed:
+            note(f"{verb} with it the {len(removed)} node record(s) discovered through it:")
+            print_table(NODE_COLUMNS, removed)
         return 0
     if not portals:
         raise UsageError("give at least one portal to ask, e.g. isc discover 192.0.2.10")

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iscsi_client.errors import IscsiadmError, NotFoundError
-from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Portal, Secret
+from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError, UsageError
+from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, Secret
 from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
-from iscsi_client.system import initiator_file, net, nodedb
+from iscsi_client.system import initiator_file, net, nodedb, sysfs
 from iscsi_client.system.iscsiadm import Iscsiadm, update_args
 from iscsi_client.system.root import Root
 
@@ -113,6 +113,36 @@ def _discovery_auth_hint(root: Root, addr: str, user: str | None) -> str:
 def list_discovery(*, root: Root) -> list[DiscoveryRecord]:
     """The discovery records: portals asked before, their type and discovery CHAP user (read from files)."""
     return nodedb.read_discovery(root)
+
+
+def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str = "sendtargets") -> list[Node]:
+    """Delete a discovery record. iscsiadm deletes the node records discovered through it in the same call
+    (their CHAP and boot login with them) and says nothing about it: isc names them, and refuses while
+    one of them has a session."""
+    addr = portal.without_tpgt().address
+    if not any(r.method == method and r.portal.address == addr for r in nodedb.read_discovery(root)):
+        raise NotFoundError(f"no {method} discovery record for {addr}", hint="'isc discover --list' lists them")
+    kind = "send_targets" if method == "sendtargets" else "isns"
+    linked = [n for n, rec in nodedb.read_records(root) if rec.get("node.discovery_type") == kind
+              and _same_address(rec.get("node.discovery_address"), rec.get("node.discovery_port"), portal)]
+    busy = [s for s in sysfs.read_sessions(root)
+            if any(s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface for n in linked)]
+    if busy:
+        where = ", ".join(f"{s.target} on {s.portal.address} (session {s.sid})" for s in busy)
+        raise InUseError(f"forgetting {addr} deletes the records discovered through it, and these are in use: {where}",
+                         hint="log out first (isc logout TARGET)")
+    adm.run(["-m", "discoverydb", "-t", "st" if method == "sendtargets" else "isns", "-p", addr, "-o", "delete"],
+            mutating=True, action=f"deleting the discovery record of {addr}")
+    return linked
+
+
+def _same_address(host: str | None, port: str | None, portal: Portal) -> bool:
+    if not host:
+        return False
+    try:
+        return Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}").same_address(portal)
+    except UsageError:
+        return False
 
 
 def discover_firmware(*, adm: Iscsiadm) -> list[DiscoveredTarget]:

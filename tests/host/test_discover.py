@@ -71,6 +71,25 @@ def test_rediscovery_keeps_the_discovery_chap_of_the_portal(tgtd, host):
     assert "discovery.sendtargets.auth.authmethod = None" in _st_config(host)
 
 
+def test_forget_names_the_records_iscsiadm_deletes_with_the_portal(tgtd, host):
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
+    assert host.isc("nodes", "add", "iqn.2003-01.org.isc.host:static", "127.0.0.1").returncode == 0
+    dry = host.isc("--dry-run", "discover", "--forget", "127.0.0.1")
+    assert dry.returncode == 0 and "would delete" in dry.stdout + dry.stderr
+    assert (host.etc / "send_targets" / "127.0.0.1,3260").exists()
+    r = host.isc("--json", "discover", "--forget", "127.0.0.1")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["forgotten"] == "127.0.0.1:3260"
+    assert sorted(n["target"] for n in doc["records_deleted"]) == [CHAP, NOAUTH]
+    # what iscsiadm itself now lists: the static record stays, the discovered ones went with the portal
+    assert host.iscsiadm("-m", "node").stdout.split() == ["127.0.0.1:3260,4294967295",
+                                                          "iqn.2003-01.org.isc.host:static"]
+    assert host.iscsiadm("-m", "discoverydb").stdout.strip() == ""
+    again = host.isc("discover", "--forget", "127.0.0.1")
+    assert again.returncode == 3 and "no sendtargets discovery record for 127.0.0.1:3260" in again.stderr
+
+
 def test_isns_portal_defaults_to_port_3205(host):
     r = host.isc("--dry-run", "discover", "--isns", "192.0.2.7")
     assert r.returncode == 0, r.stderr

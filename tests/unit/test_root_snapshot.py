@@ -143,6 +143,21 @@ def test_nodes_set_in_an_image_edits_the_records_and_knows_the_sessions(tmp_path
     assert human.returncode == 0 and human.stdout.count("already has") == 2
 
 
+def test_forgetting_a_discovery_portal_whose_records_are_in_use_is_refused(tmp_path):
+    """The snapshot's records were discovered through 127.0.0.1:3260 and two of them have sessions."""
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    image = tmp_path / "multipath"
+    st = image / "etc/iscsi/send_targets/127.0.0.1,3260/st_config"
+    st.parent.mkdir(parents=True)
+    st.write_text((FIXTURES / "host/st_config.txt").read_text())
+    r = subprocess.run([sys.executable, "-m", "iscsi_client", "--root", str(image), "discover", "--forget",
+                        "127.0.0.1"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+    assert r.returncode == 7, r.stderr
+    assert f"{MULTI} on 127.0.0.1:3260 (session" in r.stderr and f"{MULTI} on 127.0.0.2:3260" in r.stderr
+    assert "isc logout" in r.stderr and st.exists()
+
+
 def test_config_dump_of_an_image_reads_files_only():
     r = isc("config", "dump")
     assert r.returncode == 0, r.stderr
