@@ -39,6 +39,14 @@ def portals(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     return [(k, v) for k, v in sorted(seen.items()) if k.startswith(incomplete)]
 
 
+def discovery_portals(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    """Portals asked before (their discovery records), for isc discover."""
+    from iscsi_client.system import nodedb
+
+    return [(a, f"{kind} discovery record") for a, kind in nodedb.discovery_portals(_root(ctx)).items()
+            if a.startswith(incomplete)]
+
+
 def record_settings(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
     """NAME= for `isc nodes set`: the settings of the target's first record, with the value it holds
     (CHAP and identity keys left out: they are not set this way)."""

@@ -36,7 +36,7 @@ RECORD_COLUMNS = [
 def discover_cmd(
     ctx: typer.Context,
     portals: list[str] = typer.Argument(None, help="Discovery portals: host[:port] (default port 3260, "
-                                        "with --isns 3205)."),
+                                        "with --isns 3205).", autocompletion=completers.discovery_portals),
     isns: bool = typer.Option(False, "--isns", help="Ask an iSNS server instead of SendTargets."),
     firmware: bool = typer.Option(False, "--firmware", help="List the boot firmware's (iBFT) targets."),
     forget: bool = typer.Option(False, "--forget", help="Delete the portal's discovery record and the node records "

@@ -133,6 +133,22 @@ def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[s
     return written
 
 
+def discovery_portals(root: Root) -> dict[str, str]:
+    """Discovery portal address (host:port, [v6]:port) -> its type, from directory names only (TAB
+    completion)."""
+    out: dict[str, str] = {}
+    for base, name in DISCOVERY_DIRS:
+        d = root(base)
+        if not d.is_dir():
+            continue
+        for p in sorted(d.iterdir()):
+            host, _, port = p.name.rpartition(",")
+            if host and port.isdigit():
+                out.setdefault(f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                               "sendtargets" if name == "st_config" else "isns")
+    return out
+
+
 def record_portals(root: Root) -> dict[str, list[str]]:
     """Target -> portal addresses (host:port, [v6]:port), from directory and file names only: what TAB
     completion offers, without reading a record."""
