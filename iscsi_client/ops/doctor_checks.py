@@ -321,6 +321,27 @@ def security(f: Facts) -> list[Finding]:
     return out or [_f("ISC050", OK, "sessions on network portals use CHAP")]
 
 
+def secrets_on_disk(f: Facts) -> list[Finding]:
+    out = []
+    loose = [s.path for s in f.secret_files if s.mode & 0o077]
+    if loose:
+        shown = ", ".join(loose[:3]) + (f" and {len(loose) - 3} more" if len(loose) > 3 else "")
+        fix = (f"chmod go= {' '.join(loose)}" if len(loose) <= 3
+               else "chmod -R go= " + " ".join(sorted({"/".join(p.split("/")[:4]) for p in loose})))
+        out.append(_f("ISC051", FAILURE, f"{len(loose)} file(s) holding CHAP secrets are readable by group or "
+                      f"others: {shown}", fix))
+    for conf in (s for s in f.secret_files if s.defaults):
+        out.append(_f("ISC052", WARNING, f"{conf.path} sets {', '.join(conf.keys)}: every record created "
+                      "from now on (each discovery, each new target) is given these credentials",
+                      f"set CHAP per target (isc chap TARGET --user NAME) and comment out those lines in "
+                      f"{conf.path}", conf.path))
+    if out:
+        return out
+    if not f.secret_files:
+        return [_f("ISC051", OK, "no CHAP secret is stored on this host")]
+    return [_f("ISC051", OK, f"the {len(f.secret_files)} file(s) holding CHAP secrets are readable by root only")]
+
+
 CHECKS: list[Check] = [
     Check("ISC001", "iscsid and iscsiadm", "open-iscsi's daemon (iscsid) performs logins and error recovery; "
           "iscsiadm talks to it. Without iscsid nothing logs in, at boot or by hand.", iscsid),
@@ -364,6 +385,13 @@ CHECKS: list[Check] = [
           "but the kernel does not scan its LUNs, so a filesystem on them is not there to mount.", fstab),
     Check("ISC050", "CHAP", "Without CHAP, the only protection is the initiator name in the target's ACL, "
           "which is sent in clear and easy to copy.", security),
+    Check("ISC051", "CHAP secrets on disk", "open-iscsi keeps CHAP secrets in clear text in its node and "
+          "discovery records (and in iscsid.conf when set there); iscsiadm writes them readable by root only. "
+          "A copy made with other permissions (a backup, configuration management) hands them to every user.",
+          secrets_on_disk),
+    Check("ISC052", "CHAP defaults in iscsid.conf", "Guides often set node.session.auth.* in iscsid.conf; those "
+          "are defaults copied into every record created afterwards, so every target discovered later is sent "
+          "the same credentials, and the file is world-readable on Debian.", secrets_on_disk),
 ]
 
 

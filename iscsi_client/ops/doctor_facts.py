@@ -46,6 +46,7 @@ class Facts:
     maps: list[MultipathMap] | None  # None: not looked at (no multipathd, or --root)
     mtus: list[PortalMtu]
     egress: dict[int, str] = field(default_factory=dict)  # session id -> the NIC its packets leave through
+    secret_files: list[nodedb.SecretFile] = field(default_factory=list)  # which keys and modes, never values
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -104,6 +105,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         maps=maps,
         mtus=mtus,
         egress=egress,
+        secret_files=nodedb.secret_files(root),
     )
 
 

@@ -12,7 +12,9 @@ Layouts written by iscsiadm 2.x:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,6 +73,46 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
         if node is not None:
             out.append((node, rec))
     return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
+
+
+ISCSID_CONF = "/etc/iscsi/iscsid.conf"
+SECRET_KEYS = ("node.session.auth.password", "node.session.auth.password_in",
+               "discovery.sendtargets.auth.password", "discovery.sendtargets.auth.password_in")
+
+
+@dataclass(frozen=True)
+class SecretFile:
+    """A file of open-iscsi's that holds CHAP secrets: which settings (never their values) and its mode."""
+
+    path: str  # the host path (/etc/iscsi/...)
+    mode: int  # permission bits
+    keys: tuple[str, ...]
+    defaults: bool = False  # iscsid.conf: values copied into every record created afterwards
+
+
+def secret_files(root: Root) -> list[SecretFile]:
+    """Node records, discovery records and iscsid.conf that hold a CHAP secret."""
+    from iscsi_client.parsers.record import parse_record
+
+    candidates: list[Path] = [root(ISCSID_CONF)]
+    base = node_dir(root)
+    if base is not None:
+        candidates += [path for path, _ in _record_files(base)]
+    for d, name in DISCOVERY_DIRS:
+        if root(d).is_dir():
+            candidates += sorted(p / name for p in root(d).iterdir())
+    out: list[SecretFile] = []
+    for path in candidates:
+        try:
+            mode = path.stat().st_mode & 0o777
+            values = parse_record(path.read_text(errors="replace"))
+        except OSError:
+            continue
+        keys = tuple(k for k in SECRET_KEYS if values.get(k))
+        if keys:
+            host = "/" + os.path.relpath(path, root.path) if not root.is_live else os.fspath(path)
+            out.append(SecretFile(host, mode, keys, defaults=path == root(ISCSID_CONF)))
+    return out
 
 
 def read_discovery(root: Root) -> list[DiscoveryRecord]:

@@ -225,3 +225,28 @@ def test_nodes_set_refuses_before_anything_runs(static, pair, needle):
     assert needle in r.stderr and "Traceback" not in r.stderr
     assert "+ iscsiadm" not in r.stderr and "s3cretS3cret99" not in r.stderr
     assert flat_record(static) == before
+
+
+def test_doctor_finds_chap_secrets_readable_by_others(static, tmp_path):
+    """iscsiadm writes a record holding a secret readable by root only; a copy with looser permissions, or
+    a secret set as a default in iscsid.conf, is what doctor reports (under --root: files only)."""
+    r = static.isc("chap", NOAUTH, "--user", "alice", "--password-stdin", input=f"{SECRET}\n")
+    assert r.returncode == 0, r.stderr
+    record = static.etc / "nodes" / NOAUTH / "127.0.0.1,3260"
+    assert record.stat().st_mode & 0o777 == 0o600  # as iscsiadm made it
+    (tmp_path / "image" / "etc").mkdir(parents=True)
+    (tmp_path / "image" / "etc" / "iscsi").symlink_to(static.etc)
+
+    def doctor() -> dict[str, dict[str, str]]:
+        done = static.isc("--root", str(tmp_path / "image"), "--json", "doctor")
+        assert SECRET not in done.stdout + done.stderr
+        return {f["code"]: f for f in json.loads(done.stdout)["findings"] if f["code"] in ("ISC051", "ISC052")}
+
+    assert doctor()["ISC051"]["level"] == "ok"
+    record.chmod(0o644)
+    conf = static.etc / "iscsid.conf"
+    conf.write_text(conf.read_text() + f"node.session.auth.authmethod = CHAP\nnode.session.auth.password = {SECRET}\n")
+    found = doctor()
+    assert found["ISC051"]["level"] == "failure"
+    assert f"/etc/iscsi/nodes/{NOAUTH}/127.0.0.1,3260" in found["ISC051"]["summary"]
+    assert found["ISC052"]["level"] == "warning" and "/etc/iscsi/iscsid.conf" in found["ISC052"]["summary"]

@@ -148,3 +148,20 @@ def test_all_paths_of_a_map_through_one_nic():
     # loopback portals (a lab, a local target) are not a NIC to lose
     loop = facts(views=_two_path_map(), egress={1: "lo", 2: "lo"})
     assert [x.level for x in run_checks(loop) if x.code == "ISC024"] == ["ok"]
+
+
+def test_chap_secrets_readable_by_others_and_defaults_in_iscsid_conf():
+    from iscsi_client.system.nodedb import SecretFile
+
+    private = SecretFile("/etc/iscsi/nodes/t/192.0.2.1,3260,1/default", 0o600, ("node.session.auth.password",))
+    assert codes(facts(secret_files=[private]), "failure") == []
+    loose = SecretFile("/etc/iscsi/nodes/t/192.0.2.2,3260,1/default", 0o644, ("node.session.auth.password",))
+    conf = SecretFile("/etc/iscsi/iscsid.conf", 0o644, ("node.session.auth.password",), defaults=True)
+    found = {x.code: x for x in run_checks(facts(secret_files=[private, loose, conf]))}
+    assert found["ISC051"].level == "failure" and "2 file(s)" in found["ISC051"].summary
+    assert found["ISC051"].fix == f"chmod go= {loose.path} /etc/iscsi/iscsid.conf"
+    assert found["ISC052"].level == "warning" and "every record created" in found["ISC052"].summary
+    many = [SecretFile(f"/etc/iscsi/nodes/t/192.0.2.{i},3260,1/default", 0o640, ("node.session.auth.password",))
+            for i in range(5)]
+    (finding,) = [x for x in run_checks(facts(secret_files=many)) if x.code == "ISC051"]
+    assert "and 2 more" in finding.summary and finding.fix == "chmod -R go= /etc/iscsi/nodes"
