@@ -10,7 +10,7 @@ import sys
 import click
 import pytest
 
-from iscsi_client.cli.app import command
+from iscsi_client.cli.app import command, invoked_command
 
 
 def _help(*words: str) -> str:
@@ -39,3 +39,34 @@ def test_every_command_summary_is_one_line_in_the_command_list(words: list[str],
         assert rows, f"{name} missing from {' '.join(['isc', *words, '--help'])}"
         # The whole summary on the command's own row: no line break kept from the docstring.
         assert first in " ".join(rows[0].strip("│ ").split()), rows[0]
+
+
+@pytest.mark.parametrize(("argv", "word"), [
+    (["login", "iqn.x"], "login"), (["--root", "/img", "--json", "nodes", "set"], "nodes"),
+    (["-nv", "--timeout", "5", "discover", "10.0.0.1"], "discover"), (["--json"], None), (["--", "login"], None),
+])
+def test_the_command_word_is_found_after_the_global_options(argv, word):
+    assert invoked_command(argv) == word
+
+
+def test_only_the_named_branch_is_built_and_unknown_words_get_the_whole_tree():
+    slim = command(["--json", "nodes", "set", "iqn.x"])
+    assert isinstance(slim, click.Group) and list(slim.commands) == ["nodes"]
+    assert set(slim.commands["nodes"].commands) == {"add", "delete", "set"}  # type: ignore[attr-defined]
+    whole = command(["lgin"])
+    assert isinstance(whole, click.Group) and {"login", "logout", "discover", "doctor"} <= set(whole.commands)
+
+
+def test_a_mistyped_command_gets_one_suggestion():
+    done = subprocess.run([sys.executable, "-m", "iscsi_client", "lgin"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[0] == "isc: error: No such command 'lgin'. Did you mean 'login'?"
+
+
+def test_completion_of_a_subcommand_argument_builds_only_that_branch():
+    env = {**os.environ, "_ISC_COMPLETE": "bash_complete", "COMP_WORDS": "isc nodes s", "COMP_CWORD": "2"}
+    done = subprocess.run([sys.executable, "-m", "iscsi_client"], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == ["plain,set"]
+    env |= {"COMP_WORDS": "isc lo", "COMP_CWORD": "1"}
+    done = subprocess.run([sys.executable, "-m", "iscsi_client"], capture_output=True, text=True, env=env)
+    assert done.stdout.split() == ["plain,login", "plain,logout"]
