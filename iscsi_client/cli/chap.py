@@ -33,7 +33,7 @@ def chap_cmd(
     The secret comes from --password-file, --password-stdin, $ISC_CHAP_PASSWORD or a hidden prompt; the mutual
     secret from --mutual-password-file, the second stdin line, $ISC_CHAP_MUTUAL_PASSWORD or a prompt.
     """
-    from iscsi_client.cli.secret_input import ENV_MUTUAL, ENV_SECRET, read_secret
+    from iscsi_client.cli.secret_input import read_chap_secrets
     from iscsi_client.ops.chap import ChapRequest, set_chap
 
     c = get(ctx)
@@ -47,18 +47,8 @@ def chap_cmd(
             from iscsi_client.errors import UsageError
 
             raise UsageError("--user is required (or --clear)")
-        stdin_lines = None
-        if password_stdin:
-            import sys
-
-            stdin_lines = sys.stdin.read().splitlines()
-        secret = read_secret(file=password_file, use_stdin=password_stdin, env_name=ENV_SECRET,
-                             prompt=f"CHAP secret for {user}: ", stdin_lines=stdin_lines)
-        mutual = None
-        if mutual_user:
-            mutual = read_secret(file=mutual_password_file, use_stdin=password_stdin and bool(stdin_lines),
-                                 env_name=ENV_MUTUAL, prompt=f"mutual CHAP secret for {mutual_user}: ",
-                                 stdin_lines=stdin_lines)
+        secret, mutual = read_chap_secrets(user=user, password_file=password_file, password_stdin=password_stdin,
+                                           mutual_user=mutual_user, mutual_password_file=mutual_password_file)
         request = ChapRequest(user=user, secret=secret, mutual_user=mutual_user, mutual_secret=mutual,
                               allow_long=allow_long)
     nodes = set_chap(root=c.root, adm=c.iscsiadm(), target=t, portal=p, request=request)

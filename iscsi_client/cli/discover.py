@@ -46,7 +46,14 @@ def discover_cmd(
     chap_user: str | None = typer.Option(None, "--chap-user", help="Discovery CHAP user name."),
     password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
                                               help="Discovery CHAP secret from FILE."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Discovery CHAP secret from stdin."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Discovery CHAP secret from stdin (a second line: the mutual one)."),
+    mutual_user: str | None = typer.Option(None, "--mutual-user", help="Mutual discovery CHAP: the target's user "
+                                           "name."),
+    mutual_password_file: Path | None = typer.Option(None, "--mutual-password-file", metavar="FILE",
+                                                     help="Mutual discovery CHAP secret from FILE."),
+    allow_long: bool = typer.Option(False, "--allow-long-secret",
+                                    help="Accept discovery CHAP secrets of 17 to 255 characters."),
     clear_chap: bool = typer.Option(False, "--clear-chap",
                                     help="Remove the portal's discovery CHAP (the target no longer asks for it)."),
     iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use (isc iface).",
@@ -126,14 +133,17 @@ def discover_cmd(
                          hint="the targets' own CHAP is set per target with 'isc chap'")
     parsed = [Portal.parse(p, default_port=ISNS_PORT if isns else DEFAULT_PORT) for p in portals]
     wanted = [Iqn.parse(t) for t in login_targets or ()]
+    if mutual_user and not chap_user:
+        raise UsageError("--mutual-user needs --chap-user (mutual CHAP is on top of one-way CHAP)")
     chap = None
     if chap_user:
-        from iscsi_client.cli.secret_input import ENV_SECRET, read_secret
+        from iscsi_client.cli.secret_input import read_chap_secrets
         from iscsi_client.ops.discover import DiscoveryChap
 
-        chap = DiscoveryChap(chap_user, read_secret(file=password_file, use_stdin=password_stdin,
-                                                    env_name=ENV_SECRET,
-                                                    prompt=f"discovery CHAP secret for {chap_user}: "))
+        secret, mutual = read_chap_secrets(user=chap_user, password_file=password_file,
+                                           password_stdin=password_stdin, mutual_user=mutual_user,
+                                           mutual_password_file=mutual_password_file, what="discovery CHAP")
+        chap = DiscoveryChap(chap_user, secret, allow_long, mutual_user, mutual)
     from iscsi_client.ops.discover import discover
 
     found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",

@@ -53,3 +53,18 @@ def read_secret(*, file: Path | None, use_stdin: bool, env_name: str, prompt: st
     from iscsi_client.model import Secret
 
     return Secret(value)
+
+
+def read_chap_secrets(*, user: str, password_file: Path | None, password_stdin: bool, mutual_user: str | None,
+                      mutual_password_file: Path | None, what: str = "CHAP") -> tuple[Secret, Secret | None]:
+    """The secret for ``user`` and, with ``mutual_user``, the mutual one: from their files, the first and
+    second line of stdin, $ISC_CHAP_PASSWORD / $ISC_CHAP_MUTUAL_PASSWORD, or hidden prompts."""
+    stdin_lines = sys.stdin.read().splitlines() if password_stdin else None
+    secret = read_secret(file=password_file, use_stdin=password_stdin, env_name=ENV_SECRET,
+                         prompt=f"{what} secret for {user}: ", stdin_lines=stdin_lines)
+    mutual = None
+    if mutual_user:
+        mutual = read_secret(file=mutual_password_file, use_stdin=password_stdin and bool(stdin_lines),
+                             env_name=ENV_MUTUAL, prompt=f"mutual {what} secret for {mutual_user}: ",
+                             stdin_lines=stdin_lines)
+    return secret, mutual

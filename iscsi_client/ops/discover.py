@@ -34,6 +34,8 @@ class DiscoveryChap:
     user: str
     secret: Secret
     allow_long: bool = False
+    mutual_user: str | None = None
+    mutual_secret: Secret | None = None
 
 
 def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = "sendtargets",
@@ -52,8 +54,8 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
         iface_args = ["-I", iface] if iface else []
         db = ["-m", "discoverydb", "-t", kind, "-p", addr]
         if chap is not None:
-            settings = discovery_chap_settings("sendtargets" if kind == "st" else "isns", chap.user, chap.secret,
-                                               chap.allow_long)
+            settings = discovery_chap_settings(method, chap.user, chap.secret, chap.allow_long, chap.mutual_user,
+                                               chap.mutual_secret)
             if (method, addr) not in recorded:
                 adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {addr}", ok=(0, 15))
             adm.run([*db, *update_args(settings)], mutating=True, action=f"setting discovery CHAP for {addr}")

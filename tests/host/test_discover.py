@@ -90,6 +90,22 @@ def test_forget_names_the_records_iscsiadm_deletes_with_the_portal(tgtd, host):
     assert again.returncode == 3 and "no sendtargets discovery record for 127.0.0.1:3260" in again.stderr
 
 
+def test_mutual_discovery_chap_is_stored_and_never_shown(tgtd, host):
+    bad = host.isc("discover", "127.0.0.1", "--mutual-user", "disctgt")
+    assert bad.returncode == 2 and "--mutual-user needs --chap-user" in bad.stderr
+    same = host.isc("-v", "discover", "127.0.0.1", "--chap-user", "disc", "--mutual-user", "disctgt",
+                    "--password-stdin", input="discsecret1234\ndiscsecret1234\n")
+    assert same.returncode == 2 and "must differ" in same.stderr and "+ iscsiadm" not in same.stderr
+    r = host.isc("-v", "discover", "127.0.0.1", "--iface", "lab", "--chap-user", "disc", "--mutual-user", "disctgt",
+                 "--password-stdin", input="discsecret1234\ndiscmutual1234\n")
+    st = _st_config(host)  # stored before the discovery runs, whatever tgtd makes of mutual CHAP
+    assert "discovery.sendtargets.auth.username_in = disctgt" in st
+    assert "discovery.sendtargets.auth.password_in = discmutual1234" in st
+    assert "discmutual1234" not in r.stdout + r.stderr and "discsecret1234" not in r.stdout + r.stderr
+    listed = host.isc("discover", "--list").stdout
+    assert "mutual CHAP" in listed and "discmutual1234" not in listed
+
+
 def test_isns_portal_defaults_to_port_3205(host):
     r = host.isc("--dry-run", "discover", "--isns", "192.0.2.7")
     assert r.returncode == 0, r.stderr

@@ -194,8 +194,17 @@ def test_discovery_chap_kept_by_rediscovery_and_cleared_on_request(guest):
         listed = json.loads(guest.isc("--json", "discover", "--list").stdout)["discovery_records"]
         assert [(r["portal"], r["auth"], r["chap_user"]) for r in listed] == [
             ("127.0.0.1:3260", "CHAP", "discuser")]
+        # mutual discovery CHAP: the target proves itself too
+        guest.run("targetcli /iscsi set discovery_auth mutual_userid=disctgt mutual_password=discmutual123").check()
+        mutual = guest.isc("discover", "127.0.0.1", "--chap-user", "discuser", "--mutual-user", "disctgt",
+                           "--password-stdin", stdin="discsecret1234\ndiscmutual123\n")
+        assert mutual.rc == 0, mutual.stderr
+        assert "discmutual123" not in mutual.stdout + mutual.stderr
+        listed = json.loads(guest.isc("--json", "discover", "--list").stdout)["discovery_records"]
+        assert [(r["auth"], r["chap_user"], r["chap_user_in"]) for r in listed] == [("CHAP", "discuser", "disctgt")]
+        assert guest.isc("discover", "127.0.0.1").rc == 0  # kept, mutual part included
 
-        guest.run("targetcli /iscsi set discovery_auth enable=0").check()
+        guest.run("targetcli /iscsi set discovery_auth enable=0 mutual_userid= mutual_password=").check()
         stale = guest.isc("discover", "127.0.0.1")
         assert stale.rc != 0 and "--clear-chap" in stale.stderr
         guest.isc("discover", "127.0.0.1", "--clear-chap").check()
