@@ -196,12 +196,16 @@ def test_discovery_chap_kept_by_rediscovery_and_cleared_on_request(guest):
             ("127.0.0.1:3260", "CHAP", "discuser")]
         # mutual discovery CHAP: the target proves itself too
         guest.run("targetcli /iscsi set discovery_auth mutual_userid=disctgt mutual_password=discmutual123").check()
+        impostor = guest.isc("discover", "127.0.0.1", "--chap-user", "discuser", "--mutual-user", "disctgt",
+                             "--password-stdin", stdin="discsecret1234\nnotthetarget1\n")
+        assert impostor.rc != 0  # the target could not prove itself with the secret this host expects
         mutual = guest.isc("discover", "127.0.0.1", "--chap-user", "discuser", "--mutual-user", "disctgt",
                            "--password-stdin", stdin="discsecret1234\ndiscmutual123\n")
         assert mutual.rc == 0, mutual.stderr
         assert "discmutual123" not in mutual.stdout + mutual.stderr
         listed = json.loads(guest.isc("--json", "discover", "--list").stdout)["discovery_records"]
-        assert [(r["auth"], r["chap_user"], r["chap_user_in"]) for r in listed] == [("CHAP", "discuser", "disctgt")]
+        assert [(r["auth"], r["chap_user"], r["chap_user_in"]) for r in listed] == [
+            ("mutual CHAP", "discuser", "disctgt")]
         assert guest.isc("discover", "127.0.0.1").rc == 0  # kept, mutual part included
 
         guest.run("targetcli /iscsi set discovery_auth enable=0 mutual_userid= mutual_password=").check()
