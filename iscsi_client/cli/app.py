@@ -135,16 +135,20 @@ def invoked_command(args: list[str]) -> str | None:
     return None
 
 
-def command(args: list[str] | None = None) -> click.Command:
+def command(args: list[str] | None = None, *, typing: str | None = None) -> click.Command:
     """The click command tree isc runs. Given the argv, only the branch of the command named in it is
     built (typer builds every command's parameters, about 10 ms here and 0.4 s in the TCG lab); without
-    one, or for a word that is no command (click then suggests the close ones), the whole tree."""
+    one, or for a word that is no command (click then suggests the close ones), the whole tree. ``typing``:
+    the command word being completed by TAB, so only the commands it can still become are built."""
     source = app
     name = invoked_command(args) if args is not None else None
-    if name is not None:
-        commands = [c for c in app.registered_commands if c.name == name]
-        groups = [g for g in app.registered_groups if g.name == name]
-        if commands or groups:
+    if name is not None or typing:
+        def keep(n: object) -> bool:
+            return n == name if name is not None else isinstance(n, str) and n.startswith(typing or "")
+
+        commands = [c for c in app.registered_commands if keep(c.name)]
+        groups = [g for g in app.registered_groups if keep(g.name)]
+        if commands or groups or typing:
             source = copy.copy(app)
             source.registered_commands, source.registered_groups = commands, groups
     cmd = typer.main.get_command(source)
@@ -153,15 +157,19 @@ def command(args: list[str] | None = None) -> click.Command:
     return cmd
 
 
-def _completion_args() -> list[str] | None:
-    """The complete words of a TAB completion request (the one being typed left out)."""
+def _completion_request() -> click.Command:
+    """The tree a TAB completion request needs: the named command's branch once the command word is
+    complete, else the commands the word being typed can still become."""
     from click.shell_completion import get_completion_class
 
     shell, _, action = os.environ[COMPLETE_VAR].partition("_")
     cls = get_completion_class(shell)
     if cls is None or action != "complete":
-        return None
-    return cls(click.Command("isc"), {}, "isc", COMPLETE_VAR).get_completion_args()[0]
+        return command()
+    args, incomplete = cls(click.Command("isc"), {}, "isc", COMPLETE_VAR).get_completion_args()
+    if invoked_command(args) is None and not incomplete.startswith("-"):
+        return command(args, typing=incomplete)
+    return command(args)
 
 
 def _once(message: str) -> str:
@@ -181,7 +189,7 @@ def main(argv: list[str] | None = None) -> None:
         # scripts in completions/ (generated with bash_source, zsh_source, fish_source).
         from click.shell_completion import shell_complete
 
-        sys.exit(shell_complete(command(_completion_args()), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
+        sys.exit(shell_complete(_completion_request(), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = command(args).main(args=args, prog_name="isc", standalone_mode=False)

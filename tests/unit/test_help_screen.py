@@ -53,6 +53,8 @@ def test_only_the_named_branch_is_built_and_unknown_words_get_the_whole_tree():
     slim = command(["--json", "nodes", "set", "iqn.x"])
     assert isinstance(slim, click.Group) and list(slim.commands) == ["nodes"]
     assert set(slim.commands["nodes"].commands) == {"add", "delete", "set"}  # type: ignore[attr-defined]
+    typing = command([], typing="lo")
+    assert isinstance(typing, click.Group) and sorted(typing.commands) == ["login", "logout"]
     whole = command(["lgin"])
     assert isinstance(whole, click.Group) and {"login", "logout", "discover", "doctor"} <= set(whole.commands)
 
