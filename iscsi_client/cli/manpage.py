@@ -52,6 +52,9 @@ EXAMPLES = [
     ("Discover what a portal exports, then list the records:", "isc discover 192.0.2.10\nisc nodes"),
     ("Discover and log in to one target in a single step (every portal it is offered on), waiting for its disks:",
      "isc discover 192.0.2.10 \\-\\-login \\-\\-target iqn.2003\\-01.org.example:disk1"),
+    ("A portal that wants discovery CHAP (kept by every later rediscovery), and the discovery records:",
+     "isc discover 192.0.2.10 \\-\\-chap\\-user disco \\-\\-password\\-file /root/disco.secret\n"
+     "isc discover \\-\\-list"),
     ("One\\-way CHAP with the secret in a root\\-only file, then log in to every portal:",
      "isc chap iqn.2003\\-01.org.example:disk1 \\-\\-user alice \\-\\-password\\-file /root/chap.secret\n"
      "isc login iqn.2003\\-01.org.example:disk1"),
