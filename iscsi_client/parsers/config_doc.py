@@ -73,10 +73,26 @@ def node_entry(node: Node, record: Mapping[str, str | None]) -> NodeEntry:
 
 
 def render(doc: ConfigDoc, *, version: str) -> str:
+    """The document as TOML. Every entry of a list is its own ``[[section]]`` with one key per line, and
+    tables are ``[section]`` blocks: tomli-w on its own writes lists of short tables inline and switches
+    to sections once one entry passes 100 characters, so a longer IQN would rewrite every line of a
+    list in the next diff. tomli-w still writes (and escapes) each key and value."""
     import tomli_w
 
-    head = "# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n"
-    return head + tomli_w.dumps(as_data(doc, version=version))
+    def block(header: str, table: dict[str, object]) -> str:
+        return f"\n{header}\n" + tomli_w.dumps({k: v for k, v in table.items() if not isinstance(v, dict)})
+
+    data = as_data(doc, version=version)
+    out = ["# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n",
+           tomli_w.dumps({k: v for k, v in data.items() if not isinstance(v, (dict, list))})]
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.append(block(f"[{key}]", value))
+        elif isinstance(value, list):
+            for entry in value:
+                out.append(block(f"[[{key}]]", entry))
+                out += [block(f"[{key}.{sub}]", table) for sub, table in entry.items() if isinstance(table, dict)]
+    return "".join(out)
 
 
 def as_data(doc: ConfigDoc, *, version: str) -> dict[str, object]:

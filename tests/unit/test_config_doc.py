@@ -46,6 +46,9 @@ def test_render_then_parse_round_trips(initiator, ifs, ns, ms, ds):
     doc = ConfigDoc(initiator, tuple(ifs), tuple(ns), tuple(ms), tuple(ds))
     text = render(doc, version="test")
     assert parse(text) == doc
+    # one entry per [[section]], one key per line, however long the values: stable diffs
+    assert "{" not in text
+    assert text.count("[[nodes]]") == len(ns) and text.count("[[discovery]]") == len(ds)
     assert render(parse(text), version="test") == text
 
 
