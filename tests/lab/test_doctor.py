@@ -1,4 +1,4 @@
-"""isc doctor on purpose-made mistakes in a real guest: fstab, boot login, MTU."""
+"""isc doctor on purpose-made mistakes in a real guest: fstab, boot login, MTU, paths through one NIC."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from labtargets import CHAP, CHAP_SECRET, CHAP_USER
+from labtargets import CHAP, CHAP_SECRET, CHAP_USER, MULTI
 
 pytestmark = pytest.mark.lab
 
@@ -80,3 +80,28 @@ def test_mtu_mismatch_on_the_way_to_a_portal(guest):
     mtu = [f for f in found if f["code"] == "ISC010" and f["subject"] == "10.9.0.2"]
     assert [f["level"] for f in mtu] == ["ok"]
     guest.isc("nodes", "delete", "iqn.2003-01.org.isc.lab:far").check()
+
+
+def test_all_paths_of_a_map_through_one_nic(guest):
+    """Two portals, one map, but both sessions bound (iface) to the same NIC: one cable takes every path
+    down. The lab's usual portals are on lo, which doctor leaves alone; here they live on a dummy NIC."""
+    guest.run("ip link add nic9 type dummy && ip addr add 10.99.0.1/24 dev nic9 && "
+              "ip addr add 10.99.0.2/24 dev nic9 && ip link set nic9 up").check()
+    guest.run(f"printf '/iscsi/{MULTI}/tpg1/portals create 10.99.0.1 3260\\n"
+              f"/iscsi/{MULTI}/tpg1/portals create 10.99.0.2 3260\\n' | targetcli").check()
+    guest.isc("iface", "add", "iface-nic9", "--netdev", "nic9").check()
+    try:
+        guest.isc("discover", "10.99.0.1", "-I", "iface-nic9").check()
+        for portal in ("10.99.0.1", "10.99.0.2"):
+            guest.isc("login", MULTI, "-p", portal).check()
+        guest.isc("multipath", "config", "--write").check()
+        sessions = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
+        assert {(s["portal"], s["iface"]) for s in sessions if s["target"] == MULTI} == {
+            ("10.99.0.1:3260", "iface-nic9"), ("10.99.0.2:3260", "iface-nic9")}
+        _, found = findings(guest, "--no-mtu")
+        (nic,) = [f for f in found if f["code"] == "ISC024"]
+        assert nic["level"] == "warning", nic
+        assert "all 2 paths (10.99.0.1:3260, 10.99.0.2:3260) leave through nic9" in nic["summary"]
+        assert "isc iface add iface-NIC --netdev NIC" in nic["fix"]
+    finally:
+        guest.isc("logout", MULTI, "--teardown")
