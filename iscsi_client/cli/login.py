@@ -19,6 +19,8 @@ def login_cmd(
                                         autocompletion=completers.targets),
     portal: PortalOpt = None,
     all_nodes: bool = typer.Option(False, "--all", help="Every node record."),
+    iface: str | None = typer.Option(None, "--iface", "-I", autocompletion=completers.iface_names,
+                                     help="Only the records of this iface (one NIC of several)."),
     no_wait: NoWaitOpt = False,
     wait_timeout: WaitTimeoutOpt = 30.0,
 ) -> int:
@@ -28,7 +30,8 @@ def login_cmd(
     c = get(ctx)
     with progress_display(enabled=not c.json) as progress:
         outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
-                         all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
+                         all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
+                         iface=iface)
     return render_outcomes(outcomes, json_out=c.json, key="logins")
 
 
@@ -39,6 +42,8 @@ def logout_cmd(
     portal: PortalOpt = None,
     all_sessions: bool = typer.Option(False, "--all", help="Every session."),
     sids: SidsOpt = None,
+    iface: str | None = typer.Option(None, "--iface", "-I", autocompletion=completers.iface_names,
+                                     help="Only the sessions through this iface."),
     teardown: bool = typer.Option(False, "--teardown",
                                   help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),
     unmount: bool = typer.Option(False, "--unmount", help="With --teardown: unmount the LUNs' filesystems."),
@@ -50,7 +55,7 @@ def logout_cmd(
     c = get(ctx)
     outcomes = logout(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                       all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands(),
-                      sids=tuple(sids or ()))
+                      sids=tuple(sids or ()), iface=iface)
     if not c.json:
         for step in dict.fromkeys(s for o in outcomes for s in o.steps):
             note(step)

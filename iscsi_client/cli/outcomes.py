@@ -21,7 +21,10 @@ def render_outcomes(outcomes: list[Outcome], *, json_out: bool, key: str,
     if json_out:
         emit_json({**(json_extra or {}), key: [o.as_dict() for o in outcomes], "exit_code": code})
         return code
-    print_table(OUTCOME_COLUMNS, outcomes)
+    columns = OUTCOME_COLUMNS
+    if any(o.iface not in (None, "default") for o in outcomes):  # records of one portal on several ifaces
+        columns = [*columns[:2], Column("iface", "iface", lambda o: o.iface), *columns[2:]]
+    print_table(columns, outcomes)
     for o in outcomes:
         if o.error is not None:
             note(f"isc: error: {o.error.message}")

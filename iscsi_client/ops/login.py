@@ -24,15 +24,23 @@ if TYPE_CHECKING:
 
 
 def _same(s: Session, n: Node) -> bool:
-    return s.target == n.target and s.portal.same_address(n.portal)
+    """The session of this record: one portal reached through two ifaces has a session for each."""
+    return s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface
 
 
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
           all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
-          progress: Callable[[str], None] | None = None) -> list[Outcome]:
-    """Log in to every selected record that has no session yet; then, unless ``wait`` is False, wait for
-    the block devices of the new sessions (udev events, a deadline) and report them."""
+          progress: Callable[[str], None] | None = None, iface: str | None = None) -> list[Outcome]:
+    """Log in to every selected record (of one iface, if given) that has no session yet; then, unless
+    ``wait`` is False, wait for the block devices of the new sessions (udev events, a deadline) and
+    report them."""
     nodes = select_nodes(root=root, target=target, portal=portal, all_nodes=all_nodes)
+    if iface is not None:
+        nodes = [n for n in nodes if n.iface == iface]
+        if not nodes:
+            raise NotFoundError(f"no record of {target or 'any target'} uses iface {iface}",
+                                hint=f"'isc nodes' lists records and their ifaces; add one with "
+                                     f"isc discover PORTAL -I {iface}")
     return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)
 
 
@@ -79,20 +87,18 @@ def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Sess
     outcomes: list[Outcome] = []
     for n in nodes:
         if any(_same(s, n) for s in sessions):
-            outcomes.append(Outcome(str(n.target), n.portal.address, "already", "already logged in"))
+            outcomes.append(Outcome(str(n.target), n.portal.address, "already", "already logged in", iface=n.iface))
             continue
         try:
             result = adm.run([*node_selector(n.target, n.portal.without_tpgt(), n.iface), "--login"],
                              mutating=True, action=f"login to {n.target} on {n.portal.address}", ok=(0, 15))
         except IscsiadmError as e:
-            outcomes.append(Outcome(str(n.target), n.portal.address, "failed", e.message, _explain(root, e, n)))
+            outcomes.append(Outcome(str(n.target), n.portal.address, "failed", e.message, _explain(root, e, n),
+                                    iface=n.iface))
             continue
-        if result.dry_run:
-            outcomes.append(Outcome(str(n.target), n.portal.address, "would", "would log in"))
-        elif result.rc == 15:
-            outcomes.append(Outcome(str(n.target), n.portal.address, "already", "already logged in"))
-        else:
-            outcomes.append(Outcome(str(n.target), n.portal.address, "done", "logged in"))
+        status, detail = (("would", "would log in") if result.dry_run else
+                          ("already", "already logged in") if result.rc == 15 else ("done", "logged in"))
+        outcomes.append(Outcome(str(n.target), n.portal.address, status, detail, iface=n.iface))
     return outcomes
 
 
@@ -124,26 +130,31 @@ def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome],
         progress(f"waiting for the block devices of {len(new)} new session(s)")
     ok = waiter.wait(lambda: devices_ready(root, new), timeout)
     result: list[Outcome] = []
+    def of(o: Outcome, sessions: list[Session]) -> list[Session]:
+        return [s for s in sessions if str(s.target) == o.target and s.portal.address == o.portal
+                and (o.iface is None or s.iface == o.iface)]
+
     for o in outcomes:
-        skipped = [s for s in unscanned if str(s.target) == o.target and s.portal.address == o.portal]
+        skipped = of(o, unscanned)
         if o.status == "done" and skipped:
             result.append(Outcome(o.target, o.portal, "done", "logged in; node.session.scan is manual, so LUNs "
-                                  "were not scanned (isc rescan)", sid=skipped[0].sid))
+                                  "were not scanned (isc rescan)", sid=skipped[0].sid, iface=o.iface))
             continue
-        mine = [s for s in new if str(s.target) == o.target and s.portal.address == o.portal]
+        mine = of(o, new)
         if o.status != "done" or not mine:
             result.append(o)
             continue
         luns = blockdev.session_luns(root, mine[0])
         devices = tuple(lun.disk.devnode for lun in luns if lun.disk is not None)
         if ok or devices:
-            result.append(Outcome(o.target, o.portal, "done", "logged in", devices=devices, sid=mine[0].sid))
+            result.append(Outcome(o.target, o.portal, "done", "logged in", devices=devices, sid=mine[0].sid,
+                                  iface=o.iface))
         else:
             err = IscError(f"logged in to {o.target} on {o.portal} (session {mine[0].sid}), but no LUN appeared "
                            f"within {timeout:.0f} s",
                            hint="check that the target maps a LUN to this initiator's ACL; 'isc status' shows "
                                 "what the kernel sees", exit_code=EXIT_NOT_FOUND)
-            result.append(Outcome(o.target, o.portal, "failed", err.message, err, sid=mine[0].sid))
+            result.append(Outcome(o.target, o.portal, "failed", err.message, err, sid=mine[0].sid, iface=o.iface))
     return result
 
 
@@ -163,14 +174,15 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
 
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
            all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
-           cmd: Commands | None = None, sids: Sequence[int] = ()) -> list[Outcome]:
+           cmd: Commands | None = None, sids: Sequence[int] = (), iface: str | None = None) -> list[Outcome]:
     """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``.
     ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal."""
-    if target is None and not all_sessions and not sids:
+    if target is None and not all_sessions and not sids and iface is None:
         raise UsageError("no target given",
-                         hint="name a target, a session id (--sid), or use --all to log out of every session")
+                         hint="name a target, a session id (--sid) or an iface (-I), or use --all to log out of "
+                              "every session")
     every = sysfs.read_sessions(root)
-    sessions = select_sessions(every, sids=sids, target=target, portal=portal)
+    sessions = select_sessions(every, sids=sids, target=target, portal=portal, iface=iface)
     if not sessions:
         what = str(target) if target else "any target"
         where = f" on {portal.address}" if portal else ""
@@ -193,11 +205,11 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
             result = adm.run([*selector, "--logout"], mutating=True,
                              action=f"logout from {s.target} on {s.portal.address}", ok=(0, 21, 22))
         except IscsiadmError as e:
-            outcomes.append(Outcome(str(s.target), s.portal.address, "failed", e.message, e))
+            outcomes.append(Outcome(str(s.target), s.portal.address, "failed", e.message, e, iface=s.iface))
             continue
         status = "would" if result.dry_run else ("already" if result.rc in (21, 22) else "done")
         detail = {"would": "would log out", "already": "no session", "done": "logged out"}[status]
-        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, sid=s.sid))
+        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, sid=s.sid, iface=s.iface))
     if teardown:
         for t in sorted({s.target for s in sessions}):
             try:
@@ -205,6 +217,6 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
                 steps.append(f"node.startup manual for {t}")
             except IscError:
                 pass
-        outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps))
-                    for o in outcomes]
+        outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
+                            o.iface) for o in outcomes]
     return outcomes

@@ -20,9 +20,11 @@ class Outcome:
     devices: tuple[str, ...] = ()
     sid: int | None = None
     steps: tuple[str, ...] = ()
+    iface: str | None = None
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {"target": self.target, "portal": self.portal, "status": self.status,
+        out: dict[str, object] = {"target": self.target, "portal": self.portal, "iface": self.iface,
+                                  "status": self.status,
                                   "detail": self.detail, "sid": self.sid, "devices": list(self.devices),
                                   "steps": list(self.steps)}
         if self.error is not None:

@@ -23,12 +23,12 @@ def status(*, root: Root, sids: Sequence[int] = ()) -> list[SessionView]:
 
 
 def select_sessions(sessions: Sequence[Session], *, sids: Sequence[int] = (), target: Iqn | None = None,
-                    portal: Portal | None = None) -> list[Session]:
-    """The sessions a command names: by id (``iscsiadm -m session -r SID``), target and portal, each
-    narrowing the others; everything when nothing is named."""
+                    portal: Portal | None = None, iface: str | None = None) -> list[Session]:
+    """The sessions a command names: by id (``iscsiadm -m session -r SID``), target, portal and iface,
+    each narrowing the others; everything when nothing is named."""
     wanted = set(sids)
     return [s for s in sessions if (not wanted or s.sid in wanted) and (target is None or s.target == target)
-            and (portal is None or s.portal.same_address(portal))]
+            and (portal is None or s.portal.same_address(portal)) and (iface is None or s.iface == iface)]
 
 
 def device_dict(d: BlockDevice | None) -> dict[str, object] | None:

@@ -247,9 +247,28 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         assert (row["netdev"], row["sessions"]) == ("lo", 2) and row["records"] >= 2
         busy = guest.isc("iface", "delete", "iface-lo")
         assert busy.rc == 7 and "carries 2 session(s)" in busy.stderr
+
+        # one portal through two ifaces: a session for each, and -I picks one of them
+        guest.isc("iface", "add", "iface-lo2", "--netdev", "lo").check()
+        guest.isc("discover", "127.0.0.1", "-I", "iface-lo2").check()
+        second = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1", "-I", "iface-lo2")
+        assert second.rc == 0, second.stderr
+        assert [(o["iface"], o["status"]) for o in json.loads(second.stdout)["logins"]] == [("iface-lo2", "done")]
+        assert kernel_sessions(guest) == [(MULTI, "127.0.0.1"), (MULTI, "127.0.0.1"), (MULTI, "127.0.0.2")]
+        guest.isc("logout", MULTI, "-I", "iface-lo2").check()
+        names = guest.run("cat /sys/class/iscsi_session/session*/ifacename").check().stdout.split()
+        assert sorted(names) == ["iface-lo", "iface-lo"]
+        # a session through iface-lo does not count for iface-lo2's record of the same portal
+        again = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1")
+        assert again.rc == 0, again.stderr
+        assert sorted((o["iface"], o["status"]) for o in json.loads(again.stdout)["logins"]) == [
+            ("iface-lo", "already"), ("iface-lo2", "done")]
+        table = guest.isc("logout", MULTI, "-I", "iface-lo2").check().stdout
+        assert "IFACE" in table and "iface-lo2" in table  # the table names the iface when it matters
         assert guest.isc("logout", MULTI).rc == 0
     finally:
-        guest.run("iscsiadm -m node -I iface-lo -o delete")
+        guest.run("iscsiadm -m node -I iface-lo -o delete; iscsiadm -m node -I iface-lo2 -o delete; "
+                  "iscsiadm -m iface -I iface-lo2 -o delete")
     gone = guest.isc("iface", "delete", "iface-lo")
     assert gone.rc == 0, gone.stderr
 
