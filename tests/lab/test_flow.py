@@ -207,6 +207,14 @@ def test_discovery_chap_kept_by_rediscovery_and_cleared_on_request(guest):
         assert [(r["auth"], r["chap_user"], r["chap_user_in"]) for r in listed] == [
             ("mutual CHAP", "discuser", "disctgt")]
         assert guest.isc("discover", "127.0.0.1").rc == 0  # kept, mutual part included
+        # dumped without the secrets, wiped, restored with them from a mode-600 file: discovery works again
+        dump = guest.isc("config", "dump").check().stdout
+        assert "discsecret1234" not in dump and 'chap_user = "discuser"' in dump
+        guest.run("rm -rf /etc/iscsi/send_targets && cat > /root/disc.toml", stdin=dump).check()
+        guest.run("umask 077 && cat > /root/disc-secrets.toml", stdin='[discovery."127.0.0.1:3260"]\n'
+                  'password = "discsecret1234"\nmutual_password = "discmutual123"\n').check()
+        guest.isc("config", "restore", "/root/disc.toml", "--secrets", "/root/disc-secrets.toml").check()
+        assert guest.isc("discover", "127.0.0.1").rc == 0
 
         guest.run("targetcli /iscsi set discovery_auth enable=0 mutual_userid= mutual_password=").check()
         stale = guest.isc("discover", "127.0.0.1")
