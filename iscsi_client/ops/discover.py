@@ -15,7 +15,7 @@ from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, 
 from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.system import initiator_file, net, nodedb, sysfs
-from iscsi_client.system.iscsiadm import Iscsiadm, update_args
+from iscsi_client.system.iscsiadm import Completed, Iscsiadm, update_args
 from iscsi_client.system.root import Root
 
 
@@ -42,44 +42,12 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
              chap: DiscoveryChap | None = None, clear_chap: bool = False, iface: str | None = None,
              keep_flagged: bool = False, probe_timeout: float = 1.5) -> list[Found]:
     before = {n.key for n in nodedb.read_nodes(root)}
-    # A portal asked before has a discovery record, maybe with discovery CHAP. Plain `-m discovery`
-    # (and `-m discoverydb -o new`) would rewrite it with iscsid.conf's defaults, dropping the CHAP
-    # settings with exit 0; `-m discoverydb --discover` runs discovery with the record as it is.
     records = {(r.method, r.portal.address): r for r in nodedb.read_discovery(root)}
-    recorded = set(records)
     answers: list[DiscoveredTarget] = []
-    kind = "st" if method == "sendtargets" else "isns"
     for portal in portals:
         addr = portal.without_tpgt().address
-        iface_args = ["-I", iface] if iface else []
-        db = ["-m", "discoverydb", "-t", kind, "-p", addr]
-        if chap is not None:
-            settings = discovery_chap_settings(method, chap.user, chap.secret, chap.allow_long, chap.mutual_user,
-                                               chap.mutual_secret)
-            if (method, addr) not in recorded:
-                adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {addr}", ok=(0, 15))
-            adm.run([*db, *update_args(settings)], mutating=True, action=f"setting discovery CHAP for {addr}")
-        elif clear_chap and (r := records.get((method, addr))) is not None and r.auth != "None":
-            adm.run([*db, *update_args(discovery_chap_cleared(method))], mutating=True,
-                    action=f"clearing discovery CHAP for {addr}")
-        if chap is not None or (method, addr) in recorded:
-            argv = [*db, *iface_args, "--discover", "-o", "new"]
-        else:
-            argv = ["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"]
-        try:
-            result = adm.run(argv, mutating=True, action=f"discovery at {addr}")
-        except IscsiadmError as e:
-            stored = records.get((method, addr))
-            user = chap.user if chap else (stored.chap_user if stored and not clear_chap else None)
-            if e.rc == 24:
-                raise IscsiadmError(24, action=f"discovery at {addr}", hint=_discovery_auth_hint(root, addr, user)) \
-                    from None
-            if e.rc == 19 and user:
-                # LIO ends the login when the initiator insists on CHAP that the target does not use
-                raise IscsiadmError(19, action=f"discovery at {addr}", hint=(
-                    f"this host offers discovery CHAP user {user!r} to the portal; if the target no longer uses "
-                    f"discovery CHAP: isc discover {addr} --clear-chap")) from None
-            raise
+        result = _ask(root, adm, addr, method, records.get((method, addr)), chap=chap, clear_chap=clear_chap,
+                      iface=iface)
         answers.extend(parse_portal_lines(result.stdout))
         if result.dry_run:
             return []
@@ -101,6 +69,43 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
             record = "skipped"
         found.append(Found(str(a.target), a.portal, record, tuple(flags)))
     return found
+
+
+def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRecord | None, *,
+         chap: DiscoveryChap | None, clear_chap: bool, iface: str | None) -> Completed:
+    """One portal's discovery, one exec when nothing about its record changes. A portal asked before has a
+    discovery record, maybe with discovery CHAP: plain `-m discovery` (and `-m discoverydb -o new`) would
+    rewrite it with iscsid.conf's defaults, dropping the CHAP with exit 0, so a recorded portal is asked
+    with `-m discoverydb --discover`, which uses the record as it is."""
+    kind = "st" if method == "sendtargets" else "isns"
+    db = ["-m", "discoverydb", "-t", kind, "-p", addr]
+    iface_args = ["-I", iface] if iface else []
+    if chap is not None:
+        settings = discovery_chap_settings(method, chap.user, chap.secret, chap.allow_long, chap.mutual_user,
+                                           chap.mutual_secret)
+        if stored is None:
+            adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {addr}", ok=(0, 15))
+        adm.run([*db, *update_args(settings)], mutating=True, action=f"setting discovery CHAP for {addr}")
+    elif clear_chap and stored is not None and stored.auth != "None":
+        adm.run([*db, *update_args(discovery_chap_cleared(method))], mutating=True,
+                action=f"clearing discovery CHAP for {addr}")
+    if chap is not None or stored is not None:
+        argv = [*db, *iface_args, "--discover", "-o", "new"]
+    else:
+        argv = ["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"]
+    try:
+        return adm.run(argv, mutating=True, action=f"discovery at {addr}")
+    except IscsiadmError as e:
+        user = chap.user if chap else (stored.chap_user if stored and not clear_chap else None)
+        if e.rc == 24:
+            raise IscsiadmError(24, action=f"discovery at {addr}", hint=_discovery_auth_hint(root, addr, user)) \
+                from None
+        if e.rc == 19 and user:
+            # LIO ends the login when the initiator insists on CHAP that the target does not use
+            raise IscsiadmError(19, action=f"discovery at {addr}", hint=(
+                f"this host offers discovery CHAP user {user!r} to the portal; if the target no longer uses "
+                f"discovery CHAP: isc discover {addr} --clear-chap")) from None
+        raise
 
 
 def _discovery_auth_hint(root: Root, addr: str, user: str | None) -> str:
