@@ -33,6 +33,6 @@ if [ "${ISC_SKIP_LAB:-0}" != 1 ]; then
   step "lab image"
   PATH="$venv/bin:$PATH" bash tests/lab/build_image.sh >/dev/null
   step "lab tests"
-  PATH="$venv/bin:$PATH" ISC_REQUIRE_LAB=1 "$venv/bin/python" -m pytest -q tests/lab
+  PATH="$venv/bin:$PATH" ISC_REQUIRE_LAB=1 "$venv/bin/python" -m pytest -q --durations=12 tests/lab
 fi
 step "all tests passed"
