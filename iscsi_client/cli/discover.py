@@ -9,7 +9,6 @@ import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
-from iscsi_client.cli.options import NoWaitOpt, WaitTimeoutOpt
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
 if TYPE_CHECKING:
@@ -32,6 +31,8 @@ RECORD_COLUMNS = [
     Column("chap_user_in", "mutual user", lambda r: r.mutual_user, table=False),
 ]
 
+RECORDS, CHAP = "Discovery records", "Discovery CHAP"
+
 
 def discover_cmd(
     ctx: typer.Context,
@@ -39,22 +40,26 @@ def discover_cmd(
                                         "with --isns 3205).", autocompletion=completers.discovery_portals),
     isns: bool = typer.Option(False, "--isns", help="Ask an iSNS server instead of SendTargets."),
     firmware: bool = typer.Option(False, "--firmware", help="List the boot firmware's (iBFT) targets."),
-    forget: bool = typer.Option(False, "--forget", help="Delete the portal's discovery record and the node records "
-                                "discovered through it (as iscsiadm does), named first; refused while in use."),
-    list_records: bool = typer.Option(False, "--list", help="List the discovery records: portals asked before, "
-                                      "their type and discovery CHAP user (iscsiadm -m discoverydb)."),
-    chap_user: str | None = typer.Option(None, "--chap-user", help="Discovery CHAP user name."),
-    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
+    forget: bool = typer.Option(False, "--forget", rich_help_panel=RECORDS,
+                                help="Delete the portal's discovery record and the node records discovered "
+                                     "through it (as iscsiadm does), named first; refused while in use."),
+    list_records: bool = typer.Option(False, "--list", rich_help_panel=RECORDS,
+                                      help="List the discovery records: portals asked before, their type and "
+                                           "discovery CHAP user (iscsiadm -m discoverydb)."),
+    chap_user: str | None = typer.Option(None, "--chap-user", rich_help_panel=CHAP,
+                                         help="Discovery CHAP user name."),
+    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE", rich_help_panel=CHAP,
                                               help="Discovery CHAP secret from FILE."),
-    password_stdin: bool = typer.Option(False, "--password-stdin",
+    password_stdin: bool = typer.Option(False, "--password-stdin", rich_help_panel=CHAP,
                                         help="Discovery CHAP secret from stdin (a second line: the mutual one)."),
-    mutual_user: str | None = typer.Option(None, "--mutual-user", help="Mutual discovery CHAP: the target's user "
-                                           "name."),
+    mutual_user: str | None = typer.Option(None, "--mutual-user", rich_help_panel=CHAP,
+                                           help="Mutual discovery CHAP: the target's user name."),
     mutual_password_file: Path | None = typer.Option(None, "--mutual-password-file", metavar="FILE",
+                                                     rich_help_panel=CHAP,
                                                      help="Mutual discovery CHAP secret from FILE."),
-    allow_long: bool = typer.Option(False, "--allow-long-secret",
+    allow_long: bool = typer.Option(False, "--allow-long-secret", rich_help_panel=CHAP,
                                     help="Accept discovery CHAP secrets of 17 to 255 characters."),
-    clear_chap: bool = typer.Option(False, "--clear-chap",
+    clear_chap: bool = typer.Option(False, "--clear-chap", rich_help_panel=CHAP,
                                     help="Remove the portal's discovery CHAP (the target no longer asks for it)."),
     iface: str | None = typer.Option(None, "--iface", "-I", help="iSCSI interface to use (isc iface).",
                                             autocompletion=completers.iface_names),
@@ -66,8 +71,10 @@ def discover_cmd(
     login_targets: list[str] = typer.Option(None, "--target", "-T", metavar="IQN",
                                             autocompletion=completers.targets, rich_help_panel="Log in",
                                             help="With --login: only this target (repeatable)."),
-    no_wait: NoWaitOpt = False,
-    wait_timeout: WaitTimeoutOpt = 30.0,
+    no_wait: bool = typer.Option(False, "--no-wait", help="With --login: do not wait for the block devices.",
+                                 rich_help_panel="Log in"),
+    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS", rich_help_panel="Log in",
+                                       help="With --login: how long to wait for the block devices."),
     slp: bool = typer.Option(False, "--slp", hidden=True),
 ) -> int:
     """Discover targets and add NEW node records; settings of existing records are never reset.
