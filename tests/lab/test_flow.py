@@ -242,6 +242,9 @@ def test_secrets_never_in_isc_output_or_journal(guest):
 
 def test_login_through_an_iface_bound_to_a_netdev(guest):
     """isc iface add NAME --netdev DEV; discovery and login through it: the kernel's session carries it."""
+    # earlier tests left default-iface records of MULTI; this test counts every record of the portal
+    assert kernel_sessions(guest) == []
+    guest.run(f"iscsiadm -m node -T {MULTI} -o delete || [ $? = 21 ]").check()
     assert guest.isc("iface", "add", "iface-lo", "--netdev", "lo").rc == 0
     try:
         r = guest.isc("--json", "discover", "127.0.0.1", "-I", "iface-lo", "--login", "--target", MULTI)
@@ -275,9 +278,10 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         assert "IFACE" in table and "iface-lo2" in table  # the table names the iface when it matters
         assert guest.isc("logout", MULTI).rc == 0
     finally:
-        guest.run("iscsiadm -m node -I iface-lo -o delete; iscsiadm -m node -I iface-lo2 -o delete; "
-                  "iscsiadm -m iface -I iface-lo2 -o delete")
-    gone = guest.isc("iface", "delete", "iface-lo")
+        # sessions would keep records and ifaces alive, and later discoveries would use every iface left
+        guest.run("iscsiadm -m node -u; iscsiadm -m node -I iface-lo -o delete; "
+                  "iscsiadm -m node -I iface-lo2 -o delete; iscsiadm -m iface -I iface-lo2 -o delete")
+        gone = guest.isc("iface", "delete", "iface-lo")
     assert gone.rc == 0, gone.stderr
 
 
