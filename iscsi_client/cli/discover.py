@@ -21,6 +21,7 @@ FOUND_COLUMNS = [
     Column("tpgt", "tpgt", lambda f: f.portal.tpgt),
     Column("record", "record", lambda f: f.record),
     Column("flags", "flags", lambda f: list(f.flags)),
+    Column("ifaces", "iface", lambda f: list(f.ifaces)),
 ]
 
 RECORD_COLUMNS = [
@@ -164,7 +165,7 @@ def discover_cmd(
             note("would then log in to the targets the discovery returns")
         return 0
     else:
-        _show_found(found)
+        _show_found(found, iface)
     if not login or c.dry_run:
         return 0
     from iscsi_client.cli.outcomes import render_outcomes
@@ -180,8 +181,10 @@ def discover_cmd(
                            json_extra={"targets": rows_as_dicts(FOUND_COLUMNS, found)})
 
 
-def _show_found(found: list[Found]) -> None:
-    print_table(FOUND_COLUMNS, found, empty="the portal answered with no targets")
+def _show_found(found: list[Found], iface: str | None) -> None:
+    through = sorted({i for f in found for i in f.ifaces})
+    cols = FOUND_COLUMNS if through not in ([], ["default"]) else [c for c in FOUND_COLUMNS if c.key != "ifaces"]
+    print_table(cols, found, empty="the portal answered with no targets")
     for f in found:
         if "link-local" in f.flags:
             note(f"warning: {f.target} advertises link-local portal {f.portal.address}; it only works on one link")
@@ -192,6 +195,10 @@ def _show_found(found: list[Found]) -> None:
     kept = [f for f in found if f.record == "kept"]
     if kept:
         note(f"{len(kept)} existing record(s) kept as they were (startup and CHAP untouched)")
+    new_via = sorted({i for f in found if f.record == "new" for i in f.ifaces} - {"default"})
+    if iface is None and new_via:
+        note(f"note: the new records go through iface {', '.join(new_via)}: once /etc/iscsi/ifaces holds an "
+             "iface, iscsiadm discovers through every iface there instead of 'default'; -I IFACE picks one")
 
 
 def _as_found(t: DiscoveredTarget) -> Found:

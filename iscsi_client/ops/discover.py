@@ -27,6 +27,7 @@ class Found:
     portal: Portal
     record: str  # "new", "kept" (existed: settings untouched), "skipped" (flagged), "would" (dry run)
     flags: tuple[str, ...] = ()  # "link-local", "unreachable"
+    ifaces: tuple[str, ...] = ()  # the ifaces of this target's records at this portal, after discovery
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
             adm.run(["-m", "node", "-T", str(a.target), "-p", a.portal.address, "-o", "delete"], mutating=True,
                     action=f"removing the record for flagged portal {a.portal.address}")
             record = "skipped"
-        found.append(Found(str(a.target), a.portal, record, tuple(flags)))
+        ifaces = () if record == "skipped" else tuple(sorted(k[2] for k in keys))
+        found.append(Found(str(a.target), a.portal, record, tuple(flags), ifaces))
     return found
 
 

@@ -258,6 +258,13 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         assert (row["netdev"], row["sessions"]) == ("lo", 2) and row["records"] >= 2
         busy = guest.isc("iface", "delete", "iface-lo")
         assert busy.rc == 7 and "carries 2 session(s)" in busy.stderr
+        assert {(t["target"], tuple(t["ifaces"])) for t in json.loads(r.stdout)["targets"]} >= {
+            (MULTI, ("iface-lo",))}
+        # without -I, iscsiadm discovers through every iface in /etc/iscsi/ifaces, no longer 'default': isc says so
+        guest.run(f"iscsiadm -m node -T {CHAP} -I iface-lo -o delete").check()
+        plain = guest.isc("discover", "127.0.0.1")
+        assert plain.rc == 0, plain.stderr
+        assert "IFACE" in plain.stdout and "the new records go through iface iface-lo" in plain.stderr
 
         # one portal through two ifaces: a session for each, and -I picks one of them
         guest.isc("iface", "add", "iface-lo2", "--netdev", "lo").check()
