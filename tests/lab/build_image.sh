@@ -51,6 +51,23 @@ size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
 t0=$(date +%s)
+# targetcli's preferences in the guest, as targetcli itself saves them after `set global
+# auto_add_default_portal=false auto_save_on_exit=false` (no 0.0.0.0 portal for a new target, no
+# saveconfig.json written on exit). All keys: configshell's own default for a missing one is broken.
+python3 - "$work/targetcli-prefs.bin" <<'PREFS'
+import pickle, sys
+prefs = {
+    "loglevel_console": "info", "loglevel_file": "debug", "logfile": "/root/.targetcli/log.txt",
+    "color_path": "magenta", "color_command": "cyan", "color_parameter": "magenta", "color_keyword": "cyan",
+    "completions_in_columns": True, "color_mode": True, "prompt_length": 30, "tree_max_depth": 0,
+    "tree_status_mode": True, "tree_round_nodes": True, "tree_show_root": True,
+    "export_backstore_name_as_model": True, "auto_enable_tpgt": True, "auto_add_mapped_luns": True,
+    "auto_cd_after_create": False, "auto_save_on_exit": False, "max_backup_files": "10",
+    "auto_add_default_portal": False, "auto_use_daemon": False, "daemon_use_batch_mode": False,
+}
+with open(sys.argv[1], "wb") as f:
+    pickle.dump(prefs, f, protocol=4)
+PREFS
 mmdebstrap --variant=apt --include="$pkgs" \
   --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
   --dpkgopt='path-exclude=/usr/share/locale/*' --dpkgopt='path-exclude=/usr/share/info/*' \
@@ -59,6 +76,8 @@ mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook='echo "InitiatorName=iqn.2005-03.org.isc.lab:guest" > "$1/etc/iscsi/initiatorname.iscsi"' \
   --customize-hook="install -m 0755 '$here/guest/lab-target.sh' \"\$1/usr/local/sbin/isc-lab-target\"" \
   --customize-hook="install -m 0644 '$here/guest/isc-lab-target.service' \"\$1/etc/systemd/system/\"" \
+  --customize-hook="install -D -m 0644 '$here/guest/lab-targets.json' \"\$1/usr/local/share/isc-lab/lab-targets.json\"" \
+  --customize-hook="install -D -m 0600 '$work/targetcli-prefs.bin' \"\$1/root/.targetcli/prefs.bin\"" \
   --customize-hook='chroot "$1" systemctl enable isc-lab-target.service' \
   --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service rtslib-fb-targetctl.service' \
   --customize-hook='mkdir -p "$1/mnt/host"; passwd -R "$1" -d root' \
