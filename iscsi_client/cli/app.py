@@ -52,7 +52,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def root_options(
     ctx: typer.Context,
-    root: Path = typer.Option(Path("/"), "--root", metavar="DIR",
+    root: Path = typer.Option(Path("/"), "--root", metavar="DIR", file_okay=False,
                               help="Operate on files under DIR (an image or a snapshot); never runs tools."),
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output (an object with arrays)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show commands and file changes; change nothing."),
@@ -168,8 +168,23 @@ def _completion_request() -> click.Command:
         return command()
     args, incomplete = cls(click.Command("isc"), {}, "isc", COMPLETE_VAR).get_completion_args()
     if invoked_command(args) is None and not incomplete.startswith("-"):
-        return command(args, typing=incomplete)
-    return command(args)
+        return _shell_completes_paths(command(args, typing=incomplete))
+    return _shell_completes_paths(command(args))
+
+
+def _shell_completes_paths(cmd: click.Command) -> click.Command:
+    """File and directory values (--root DIR, --password-file FILE, the dump to restore) are completed by
+    the shell from the file system. Typer's path type answers a completion request with nothing, which
+    left TAB silent there; click's own answer tells the shell to complete a file or a directory."""
+    import types
+
+    for param in cmd.params:
+        if isinstance(param.type, click.Path) and param._custom_shell_complete is None:
+            param.type.shell_complete = types.MethodType(click.Path.shell_complete, param.type)  # type: ignore[method-assign]
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _shell_completes_paths(sub)
+    return cmd
 
 
 def _once(message: str) -> str:
