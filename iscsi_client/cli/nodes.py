@@ -67,14 +67,16 @@ def add_cmd(ctx: typer.Context, target: str = typer.Argument(..., help="Target I
 @app.command("delete")
 def delete_cmd(ctx: typer.Context,
                target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
-               portal: PortalOpt = None) -> None:
+               portal: PortalOpt = None,
+               iface: str | None = typer.Option(None, "--iface", "-I", autocompletion=completers.iface_names,
+                                                help="Only the records of this iface.")) -> None:
     """Delete node records (refused while a session uses them)."""
     from iscsi_client.ops.nodes import delete_nodes
 
     c = get(ctx)
     t = target_arg(target)
     assert t is not None
-    gone = delete_nodes(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal))
+    gone = delete_nodes(root=c.root, adm=c.iscsiadm(), target=t, portal=portal_arg(portal), iface=iface)
     if c.json:
         emit_json({"deleted": rows_as_dicts(NODE_COLUMNS, gone), "dry_run": c.dry_run})
     else:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from iscsi_client.model import BlockDevice
 from iscsi_client.ops.doctor_facts import Facts
+from iscsi_client.system.ifacedb import BUILTIN_NAMES
 
 OK, WARNING, FAILURE, SKIPPED = "ok", "warning", "failure", "skipped"
 
@@ -182,6 +183,26 @@ def nic_redundancy(f: Facts) -> list[Finding]:
                           "bind one iface per NIC and log in through each: isc iface add iface-NIC --netdev NIC; "
                           "isc discover PORTAL -I iface-NIC --login (or put the portals in separate subnets)", name))
     return out or [_f("ISC024", OK, "multipath maps do not depend on a single NIC")]
+
+
+def default_beside_bound(f: Facts) -> list[Finding]:
+    """A portal with a record through `default` and records through ifaces of one's own: a login of the
+    portal logs in through each, and the default session leaves through whichever NIC routes there. It
+    happens after a discovery made before the ifaces existed (iscsiadm then discovers through the ifaces
+    only, and the earlier default records stay)."""
+    by_portal: dict[tuple[str, str], set[str]] = {}
+    for n in f.nodes:
+        by_portal.setdefault((str(n.target), n.portal.address), set()).add(n.iface)
+    out = []
+    for (target, portal), ifaces in sorted(by_portal.items()):
+        own = sorted(ifaces - set(BUILTIN_NAMES))
+        if "default" in ifaces and own:
+            out.append(_f("ISC025", WARNING, f"{target} on {portal} has a record through default beside "
+                          f"{', '.join(own)}: a login of the portal also logs in through default, a session "
+                          "leaving through whichever NIC the routing table picks",
+                          f"isc nodes delete {target} -p {portal} -I default  (after isc logout {target} -p "
+                          f"{portal} -I default if it is logged in)", f"{target} {portal}"))
+    return out or [_f("ISC025", OK, "no portal mixes default with ifaces of its own")]
 
 
 def _multipathed_sessions(f: Facts) -> set[int]:
@@ -367,6 +388,10 @@ CHECKS: list[Check] = [
           "are independent. Sessions to two portals in the same subnet all leave through the NIC the routing "
           "table picks; bind an iface to each NIC (iscsiadm's iface binding) so each path has its own.",
           nic_redundancy),
+    Check("ISC025", "default beside bound ifaces", "Once ifaces are bound to NICs, a record of the same portal "
+          "through the default iface adds a session that ignores the binding (it leaves through the NIC the "
+          "routing table picks). Records discovered before the ifaces existed stay on default.",
+          default_beside_bound),
     Check("ISC030", "failover timeouts", "With multipath, replacement_timeout (the session's recovery_tmo) "
           "should be short (5 s) so I/O moves to another path quickly; without multipath it should be long (120 "
           "s) so a network blip does not become an I/O error.", timeouts),

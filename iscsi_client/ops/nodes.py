@@ -52,14 +52,21 @@ def add_node(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal, iface: s
     return True
 
 
-def delete_nodes(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None) -> list[Node]:
+def delete_nodes(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
+                 iface: str | None = None) -> list[Node]:
+    """Delete a target's records (one portal's, one iface's); refused while a session uses one of them."""
     nodes = select_nodes(root=root, target=target, portal=portal)
+    if iface is not None:
+        nodes = [n for n in nodes if n.iface == iface]
+        if not nodes:
+            raise NotFoundError(f"no record of {target} through iface {iface}",
+                                hint="'isc nodes' lists the records and their ifaces")
     busy = [s for s in sysfs.read_sessions(root) if s.target == target
-            and (portal is None or s.portal.same_address(portal))]
+            and (portal is None or s.portal.same_address(portal)) and (iface is None or s.iface == iface)]
     if busy:
         where = ", ".join(f"{s.portal.address} (session {s.sid})" for s in busy)
         raise InUseError(f"{target} has active sessions on {where}; its records are in use",
-                         hint=f"log out first: isc logout {target}")
-    adm.run([*node_selector(target, portal.without_tpgt() if portal else None), "-o", "delete"], mutating=True,
-            action=f"deleting records of {target}")
+                         hint=f"log out first: isc logout {target}" + (f" -I {iface}" if iface else ""))
+    adm.run([*node_selector(target, portal.without_tpgt() if portal else None, iface), "-o", "delete"],
+            mutating=True, action=f"deleting records of {target}")
     return nodes

@@ -82,3 +82,34 @@ def test_an_update_iscsiadm_did_not_store_is_an_error(host, tmp_path):
     assert r.returncode == 1, r.stderr
     assert "iscsiadm did not store iface.net_ifacename for iface x1" in r.stderr
     assert ifaces(host)["x1"]["netdev"] is None  # what iscsiadm really holds, as isc reported
+
+
+def test_default_beside_a_bound_iface_is_reported_and_only_default_deleted(host, tmp_path):
+    """A portal with records through default and through a bound iface: doctor warns (a login would also go
+    out through default), and `nodes delete -I default` removes just that record."""
+    assert host.isc("iface", "add", "iface-lo", "--netdev", "lo").returncode == 0
+    for extra in ([], ["-I", "iface-lo"]):
+        r = host.isc("nodes", "add", NOAUTH, "127.0.0.1:3260,1", *extra)
+        assert r.returncode == 0, r.stderr
+    image = tmp_path / "image"
+    (image / "etc").mkdir(parents=True)
+    (image / "etc" / "iscsi").symlink_to(host.etc)
+
+    def isc025() -> dict[str, str]:
+        done = host.isc("--root", str(image), "--json", "doctor")
+        (found,) = [f for f in json.loads(done.stdout)["findings"] if f["code"] == "ISC025"]
+        return found
+
+    warned = isc025()
+    assert warned["level"] == "warning" and "through default beside iface-lo" in warned["summary"]
+    assert f"isc nodes delete {NOAUTH} -p 127.0.0.1:3260 -I default" in warned["fix"]
+    r = host.isc("nodes", "delete", NOAUTH, "-p", "127.0.0.1", "-I", "default")
+    assert r.returncode == 0, r.stderr
+    # what the real iscsiadm has left: the iface-lo record only
+    assert [line.split()[-1] for line in host.iscsiadm("-m", "node", "-P", "1").stdout.splitlines()
+            if line.strip().startswith("Iface Name:")] == ["iface-lo"]
+    assert isc025()["level"] == "ok"
+    again = host.isc("nodes", "delete", NOAUTH, "-I", "default")
+    assert again.returncode == 3 and "no record of" in again.stderr
+    assert host.isc("nodes", "delete", NOAUTH).returncode == 0
+    assert host.isc("iface", "delete", "iface-lo").returncode == 0

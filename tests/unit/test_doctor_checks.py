@@ -165,3 +165,14 @@ def test_chap_secrets_readable_by_others_and_defaults_in_iscsid_conf():
             for i in range(5)]
     (finding,) = [x for x in run_checks(facts(secret_files=many)) if x.code == "ISC051"]
     assert "and 2 more" in finding.summary and finding.fix == "chmod -R go= /etc/iscsi/nodes"
+
+
+def test_a_portal_through_default_beside_a_bound_iface():
+    mixed = facts(nodes=[Node(T, P1, "default"), Node(T, P1, "iface-eth1"), Node(T, P2, "iface-eth2")])
+    (x,) = [x for x in run_checks(mixed) if x.code == "ISC025"]
+    assert x.level == "warning" and f"{T} on 192.0.2.1:3260 has a record through default beside iface-eth1" in x.summary
+    assert x.fix is not None and f"isc nodes delete {T} -p 192.0.2.1:3260 -I default" in x.fix
+    # default alone, bound ifaces alone, or default beside a transport iface (iser): nothing to say
+    for nodes in ([Node(T, P1)], [Node(T, P1, "iface-eth1"), Node(T, P2, "iface-eth2")],
+                  [Node(T, P1), Node(T, P1, "iser")]):
+        assert [x.level for x in run_checks(facts(nodes=nodes)) if x.code == "ISC025"] == ["ok"]
