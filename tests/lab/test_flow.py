@@ -242,13 +242,19 @@ def test_secrets_never_in_isc_output_or_journal(guest):
 
 def test_login_through_an_iface_bound_to_a_netdev(guest):
     """isc iface add NAME --netdev DEV; discovery and login through it: the kernel's session carries it."""
-    # earlier tests left default-iface records of MULTI; this test counts every record of the portal
     assert kernel_sessions(guest) == []
-    guest.run(f"iscsiadm -m node -T {MULTI} -o delete || [ $? = 21 ]").check()
+    guest.isc("discover", "127.0.0.1").check()  # records through default, made before any iface exists
     assert guest.isc("iface", "add", "iface-lo", "--netdev", "lo").rc == 0
     try:
         r = guest.isc("--json", "discover", "127.0.0.1", "-I", "iface-lo", "--login", "--target", MULTI)
         assert r.rc == 0, r.stderr
+        # the default records beside the bound iface: doctor warns, and nodes delete -I default removes them
+        findings = json.loads(guest.isc("--json", "doctor").stdout)["findings"]
+        mixed = {x["subject"] for x in findings if x["code"] == "ISC025" and x["level"] == "warning"}
+        assert {f"{MULTI} 127.0.0.1:3260", f"{MULTI} 127.0.0.2:3260"} <= mixed
+        guest.isc("nodes", "delete", MULTI, "-I", "default").check()
+        assert {n["iface"] for n in json.loads(guest.isc("--json", "nodes").stdout)["nodes"]
+                if n["target"] == MULTI} == {"iface-lo"}
         sysfs = guest.run("cat /sys/class/iscsi_session/session*/ifacename").check().stdout.split()
         assert sysfs == ["iface-lo", "iface-lo"]
         listed = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
@@ -258,8 +264,9 @@ def test_login_through_an_iface_bound_to_a_netdev(guest):
         assert (row["netdev"], row["sessions"]) == ("lo", 2) and row["records"] >= 2
         busy = guest.isc("iface", "delete", "iface-lo")
         assert busy.rc == 7 and "carries 2 session(s)" in busy.stderr
-        assert {(t["target"], tuple(t["ifaces"])) for t in json.loads(r.stdout)["targets"]} >= {
-            (MULTI, ("iface-lo",))}
+        # the discovery through iface-lo named both records of each MULTI portal, default's and its own
+        assert (MULTI, ("default", "iface-lo")) in {(t["target"], tuple(t["ifaces"]))
+                                                    for t in json.loads(r.stdout)["targets"]}
         # without -I, iscsiadm discovers through every iface in /etc/iscsi/ifaces, no longer 'default': isc says so
         guest.run(f"iscsiadm -m node -T {CHAP} -I iface-lo -o delete").check()
         plain = guest.isc("discover", "127.0.0.1")
