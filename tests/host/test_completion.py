@@ -78,6 +78,19 @@ def _env(bin_dir: Path, home: Path) -> dict[str, str]:
                 PS1="$ ", LC_ALL="C.UTF-8")
 
 
+def _completes_paths(t: Tmux, tmp_path: Path) -> None:
+    """File system values: --root takes a directory (a file of the same prefix is not offered), a secret
+    file any file."""
+    (tmp_path / "imgroot-dir").mkdir()
+    (tmp_path / "imgroot-file").write_text("")
+    (tmp_path / "chap-secret.txt").write_text("")
+    t.send(f"isc --root {tmp_path}/imgro")
+    t.tab_until(f"isc --root {tmp_path}/imgroot-dir/")
+    t.send("C-u")
+    t.send(f"isc chap iqn.2003-01.org.isc.lab:multi --password-file {tmp_path}/chap-se")
+    t.tab_until("chap-secret.txt")
+
+
 def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp_path):
     rc = tmp_path / "bashrc"
     rc.write_text(f"PS1='$ '\nsource {REPO}/completions/isc\n")
@@ -111,16 +124,7 @@ def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp
         t.send("5")
         t.wait_for("node.session.timeo.replacement_timeout=5")
         t.send("C-u")
-        # file system values: --root takes a directory (a file of the same prefix is not offered), a secret
-        # file any file
-        (tmp_path / "imgroot-dir").mkdir()
-        (tmp_path / "imgroot-file").write_text("")
-        (tmp_path / "chap-secret.txt").write_text("")
-        t.send(f"isc --root {tmp_path}/imgro")
-        t.tab_until(f"isc --root {tmp_path}/imgroot-dir/")
-        t.send("C-u")
-        t.send(f"isc chap iqn.2003-01.org.isc.lab:multi --password-file {tmp_path}/chap-se")
-        t.tab_until("chap-secret.txt")
+        _completes_paths(t, tmp_path)
     finally:
         t.close()
 
@@ -152,10 +156,7 @@ def test_zsh_completes_with_descriptions(snap, bin_dir, tmp_path):
         t.send("isc doctor explain ISC04")
         t.tab_until("fstab by kernel name")
         t.send("C-u")
-        (tmp_path / "imgroot-dir").mkdir()
-        (tmp_path / "imgroot-file").write_text("")
-        t.send(f"isc --root {tmp_path}/imgro")
-        t.tab_until(f"isc --root {tmp_path}/imgroot-dir/")
+        _completes_paths(t, tmp_path)
     finally:
         t.close()
 
@@ -186,16 +187,7 @@ def test_fish_completes_with_descriptions(snap, bin_dir, tmp_path):
         t.send("5")
         t.wait_for("node.session.timeo.replacement_timeout=5")
         t.send("C-u")
-        # file system values: --root takes a directory (a file of the same prefix is not offered), a secret
-        # file any file
-        (tmp_path / "imgroot-dir").mkdir()
-        (tmp_path / "imgroot-file").write_text("")
-        (tmp_path / "chap-secret.txt").write_text("")
-        t.send(f"isc --root {tmp_path}/imgro")
-        t.tab_until(f"isc --root {tmp_path}/imgroot-dir/")
-        t.send("C-u")
-        t.send(f"isc chap iqn.2003-01.org.isc.lab:multi --password-file {tmp_path}/chap-se")
-        t.tab_until("chap-secret.txt")
+        _completes_paths(t, tmp_path)
     finally:
         t.close()
 
