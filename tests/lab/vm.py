@@ -15,11 +15,20 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+
+
+class BootStalled(TimeoutError):
+    """The guest did not become ready in time."""
+
+
+class LabBootRetry(UserWarning):
+    """A stalled boot was killed and made again."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,30 @@ class Guest:
         self.boot_seconds = 0.0
 
     # lifecycle ---------------------------------------------------------------------------------
-    def start(self, timeout: float = 240) -> Guest:
+    def start(self, timeout: float = 150, attempts: int = 2) -> Guest:
+        """Boot, then wait for the agent and for the lab target. A boot that stalls is killed and made again
+        (a fresh overlay unless the disk is the caller's), with a warning that carries the console's last
+        lines: under TCG about one boot in a few dozen stops in early systemd and never recovers, while a
+        normal boot is ready in about 30 s."""
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._boot(timeout)
+            except BootStalled as stalled:
+                tail = self.console_tail()
+                self._kill()
+                if attempt == attempts:
+                    raise BootStalled(
+                        f"{stalled} (boot {attempt} of {attempts}); the console ends with:\n{tail}"
+                    ) from None
+                warnings.warn(LabBootRetry(f"{stalled}; booting again. The console ended with:\n{tail}"),
+                              stacklevel=2)
+                if self.disk == self.dir / "overlay.qcow2":
+                    self.disk.unlink(missing_ok=True)
+                self.console.unlink(missing_ok=True)
+                self.qga_path.unlink(missing_ok=True)
+        raise AssertionError("unreachable")
+
+    def _boot(self, timeout: float) -> Guest:
         if not self.disk.exists():
             subprocess.run(
                 ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(self.image / "root.img"), "-F", "raw",
@@ -143,16 +175,36 @@ class Guest:
             "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
         ]
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=open(self.dir / "qemu.err", "wb"))
-        self._wait_agent(t0 + timeout)
+        deadline = t0 + timeout
+        with open(self.dir / "qemu.err", "wb") as err:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        self._wait_agent(deadline)
         self.run("mount -t 9p -o trans=virtio,version=9p2000.L,ro host /mnt/host").check()
         self.run("rm -rf /opt/isc && mkdir -p /opt/isc && tar -xf /mnt/host/site.tar -C /opt/isc && "
                  "ln -sf /mnt/host/isc /usr/local/bin/isc").check()
         # The lab target is built by a boot unit; wait for it, and for udev to settle.
-        self.run("timeout 120 sh -c 'until [ -e /run/isc-lab-target.ready ]; do sleep 0.2; done'").check()
+        left = max(10, int(deadline - time.monotonic()))
+        ready = self.run(f"timeout {left} sh -c 'until [ -e /run/isc-lab-target.ready ]; do sleep 0.2; done'")
+        if ready.rc != 0:
+            raise BootStalled(f"the lab target was not ready {timeout:.0f} s after QEMU started")
         self.boot_seconds = time.monotonic() - t0
         return self
+
+    def console_tail(self, lines: int = 25) -> str:
+        try:
+            text = self.console.read_text(errors="replace")
+        except OSError:
+            return "(no console output)"
+        return "\n".join(text.splitlines()[-lines:])
+
+    def _kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        if self._sock:
+            self._sock.close()
+            self._sock = None
 
     def __enter__(self) -> Guest:
         return self.start()
@@ -177,14 +229,10 @@ class Guest:
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-        if self._sock:
-            self._sock.close()
-            self._sock = None
+                pass
+        self._kill()
 
-    def reboot(self, timeout: float = 240) -> None:
+    def reboot(self, timeout: float = 150) -> None:
         """Power off cleanly and boot the same disk again (the reboot scenario)."""
         self.stop()
         self.start(timeout)
@@ -224,7 +272,7 @@ class Guest:
         while not self.qga_path.exists():
             self._check_alive()
             if time.monotonic() > deadline:
-                raise TimeoutError("QEMU did not create the agent socket")
+                raise BootStalled("QEMU did not create the agent socket")
             time.sleep(0.1)
         self._sock = self._connect()
         self._buf = b""
@@ -233,7 +281,7 @@ class Guest:
         while True:
             self._check_alive()
             if time.monotonic() > deadline:
-                raise TimeoutError(f"guest agent not ready; console: {self.console}")
+                raise BootStalled("the guest agent did not answer before the boot deadline")
             sync_id = next(self._ids)
             self._sock.settimeout(2.0)
             try:
