@@ -78,6 +78,15 @@ def _env(bin_dir: Path, home: Path) -> dict[str, str]:
                 PS1="$ ", LC_ALL="C.UTF-8")
 
 
+def _completes_record_setting(t: Tmux, snap: Path) -> None:
+    """A record setting: the name from the target's record, no space after '=', then the value typed on."""
+    t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
+    t.tab_until("replacement_timeout=")
+    t.send("5")
+    t.wait_for("node.session.timeo.replacement_timeout=5")
+    t.send("C-u")
+
+
 def _completes_paths(t: Tmux, tmp_path: Path) -> None:
     """File system values: --root takes a directory (a file of the same prefix is not offered), a secret
     file any file."""
@@ -118,12 +127,7 @@ def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp
         screen = t.tab_until("/dev/sdb")
         assert "/dev/dm-0" in screen and "/dev/sda" in screen
         t.send("C-u")
-        # a record setting: the name from the target's record, no space after '=', then the value typed on
-        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
-        t.tab_until("replacement_timeout=")
-        t.send("5")
-        t.wait_for("node.session.timeo.replacement_timeout=5")
-        t.send("C-u")
+        _completes_record_setting(t, snap)
         _completes_paths(t, tmp_path)
     finally:
         t.close()
@@ -148,11 +152,7 @@ def test_zsh_completes_with_descriptions(snap, bin_dir, tmp_path):
         screen = t.tab_until("iqn.2003-01.org.isc.lab:multi on 127.0.0.2:3260")
         assert "iqn.2003-01.org.isc.lab:multi on 127.0.0.1:3260" in screen
         t.send("C-u")
-        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
-        t.tab_until("replacement_timeout=")
-        t.send("5")
-        t.wait_for("node.session.timeo.replacement_timeout=5")
-        t.send("C-u")
+        _completes_record_setting(t, snap)
         t.send("isc doctor explain ISC04")
         t.tab_until("fstab by kernel name")
         t.send("C-u")
@@ -181,12 +181,7 @@ def test_fish_completes_with_descriptions(snap, bin_dir, tmp_path):
         t.send(f"isc --root {snap} login iqn.2003-01.org.isc.lab:mul")
         t.tab_until("login iqn.2003-01.org.isc.lab:multi")
         t.send("C-u")
-        # a record setting: the name from the target's record, then the value typed right after '='
-        t.send(f"isc --root {snap} nodes set iqn.2003-01.org.isc.lab:multi node.session.timeo.repl")
-        t.tab_until("replacement_timeout=")
-        t.send("5")
-        t.wait_for("node.session.timeo.replacement_timeout=5")
-        t.send("C-u")
+        _completes_record_setting(t, snap)
         _completes_paths(t, tmp_path)
     finally:
         t.close()
