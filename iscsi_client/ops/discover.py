@@ -91,13 +91,18 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
     elif clear_chap and stored is not None and stored.auth != "None":
         adm.run([*db, *update_args(discovery_chap_cleared(method))], mutating=True,
                 action=f"clearing discovery CHAP for {addr}")
-    if chap is not None or stored is not None:
+    # Plain `-m discovery -t isns` keeps no discovery record (its node links land loose in /etc/iscsi/isns),
+    # so the server would be missing from --list, --forget and config dump: `-m discoverydb --discover`
+    # makes the record in the same exec (open-iscsi 2.1.8, seen in the lab).
+    if chap is not None or stored is not None or method == "isns":
         argv = [*db, *iface_args, "--discover", "-o", "new"]
     else:
         argv = ["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"]
     try:
         return adm.run(argv, mutating=True, action=f"discovery at {addr}")
     except IscsiadmError as e:
+        if stored is None:
+            _drop_failed_record(adm, db, addr)
         user = chap.user if chap else (stored.chap_user if stored and not clear_chap else None)
         if e.rc == 24:
             raise IscsiadmError(24, action=f"discovery at {addr}", hint=_discovery_auth_hint(root, addr, user)) \
@@ -108,6 +113,17 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
                 f"this host offers discovery CHAP user {user!r} to the portal; if the target no longer uses "
                 f"discovery CHAP: isc discover {addr} --clear-chap")) from None
         raise
+
+
+def _drop_failed_record(adm: Iscsiadm, db: list[str], addr: str) -> None:
+    """iscsiadm keeps the discovery record of a portal whose discovery failed (refused, wrong CHAP, no iSNS
+    server): a mistyped portal would stay in --list and in config dump. A portal that had no record before
+    is left without one; a failure here is not worth more than the discovery's own error."""
+    try:
+        adm.run([*db, "-o", "delete"], mutating=True, action=f"removing the record of failed discovery at {addr}",
+                ok=(0, 21))
+    except IscsiadmError:
+        pass
 
 
 def _discovery_auth_hint(root: Root, addr: str, user: str | None) -> str:

@@ -96,9 +96,12 @@ def test_mutual_discovery_chap_is_stored_and_never_shown(tgtd, host):
     same = host.isc("-v", "discover", "127.0.0.1", "--chap-user", "disc", "--mutual-user", "disctgt",
                     "--password-stdin", input="discsecret1234\ndiscsecret1234\n")
     assert same.returncode == 2 and "must differ" in same.stderr and "+ iscsiadm" not in same.stderr
+    # a portal asked before keeps its record when a later discovery fails (tgtd's portal has no mutual
+    # discovery CHAP): the settings are stored before the discovery runs
+    assert host.isc("discover", "127.0.0.1", "--iface", "lab").returncode == 0
     r = host.isc("-v", "discover", "127.0.0.1", "--iface", "lab", "--chap-user", "disc", "--mutual-user", "disctgt",
                  "--password-stdin", input="discsecret1234\ndiscmutual1234\n")
-    st = _st_config(host)  # stored before the discovery runs, whatever tgtd makes of mutual CHAP
+    st = _st_config(host)
     assert "discovery.sendtargets.auth.username_in = disctgt" in st
     assert "discovery.sendtargets.auth.password_in = discmutual1234" in st
     assert "discmutual1234" not in r.stdout + r.stderr and "discsecret1234" not in r.stdout + r.stderr
@@ -109,18 +112,25 @@ def test_mutual_discovery_chap_is_stored_and_never_shown(tgtd, host):
 def test_isns_portal_defaults_to_port_3205(host):
     r = host.isc("--dry-run", "discover", "--isns", "192.0.2.7")
     assert r.returncode == 0, r.stderr
-    assert "iscsiadm -m discovery -t isns -p 192.0.2.7:3205" in r.stderr
+    assert "iscsiadm -m discoverydb -t isns -p 192.0.2.7:3205 --discover -o new" in r.stderr
     # iscsiadm has no discovery.isns.auth.* (it refuses them with rc 7): said before anything runs
     chap = host.isc("--dry-run", "discover", "--isns", "192.0.2.7", "--chap-user", "u", "--password-stdin",
                     input="discsecret1234\n")
     assert chap.returncode == 2 and "no CHAP for iSNS" in chap.stderr and "would run" not in chap.stderr
 
 
-def test_refused_portal_maps_to_unreachable(tgtd, host):
+def test_refused_portal_maps_to_unreachable_and_leaves_no_record(tgtd, host):
     r = host.isc("discover", "127.0.0.1:3299", "--iface", "lab")
     assert r.returncode == 5
     assert "isc: error: discovery at 127.0.0.1:3299" in r.stderr
     assert "hint:" in r.stderr and "Traceback" not in r.stderr
+    # iscsiadm alone keeps a record for the portal it could not reach; isc removes the one it made
+    host.iscsiadm("-m", "discovery", "-t", "st", "-p", "127.0.0.1:3299", "-I", "lab")
+    assert host.iscsiadm("-m", "discoverydb").stdout.strip() == "127.0.0.1:3299 via sendtargets"
+    host.iscsiadm("-m", "discoverydb", "-t", "st", "-p", "127.0.0.1:3299", "-o", "delete")
+    assert host.isc("discover", "127.0.0.1:3299", "--iface", "lab").returncode == 5
+    assert host.iscsiadm("-m", "discoverydb").stdout.strip() == ""
+    assert "no discovery records" in host.isc("discover", "--list").stdout
 
 
 @pytest.mark.parametrize("iface", [[], ["--iface", "lab"]])

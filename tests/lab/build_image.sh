@@ -46,7 +46,7 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
-pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk
+pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk,open-isns-server,open-isns-utils
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
@@ -79,7 +79,7 @@ mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook="install -D -m 0644 '$here/guest/lab-targets.json' \"\$1/usr/local/share/isc-lab/lab-targets.json\"" \
   --customize-hook="install -D -m 0600 '$work/targetcli-prefs.bin' \"\$1/root/.targetcli/prefs.bin\"" \
   --customize-hook='chroot "$1" systemctl enable isc-lab-target.service' \
-  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service rtslib-fb-targetctl.service' \
+  --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service rtslib-fb-targetctl.service isnsd.service' \
   --customize-hook='mkdir -p "$1/mnt/host"; passwd -R "$1" -d root' \
   --customize-hook='cp "$1"/boot/vmlinuz-* "$1/../vmlinuz"; cp "$1"/boot/initrd.img-* "$1/../initrd.img"' \
   bookworm "$work/rootfs" "$mirror" >&2

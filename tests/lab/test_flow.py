@@ -350,3 +350,53 @@ def test_config_dump_wipe_restore_then_chap_login_works(guest):
     tmo = guest.run("cat /sys/class/iscsi_session/session*/recovery_tmo").check().stdout.split()
     assert tmo == ["7"]  # the restored setting is what the kernel's session runs with
     assert guest.isc("logout", CHAP).rc == 0
+
+
+ISNS_SETUP = """set -e
+mkdir -p /run/isns
+printf 'Database = /run/isns/db\\nPIDFile = /run/isns/isnsd.pid\\nControlSocket = /run/isns/control\\n\
+Security = 0\\nDefaultDiscoveryDomain = 1\\nSLPRegister = 0\\n' > /run/isns/isnsd.conf
+printf 'ServerAddress = 127.0.0.1\\nSecurity = 0\\nControlSocket = /run/isns/control\\nSourceName = {target}\\n' \
+  > /run/isns/isnsadm.conf
+isnsd --config /run/isns/isnsd.conf
+timeout 30 sh -c 'until ss -lnt | grep -q ":3205 "; do sleep 0.2; done'
+isnsadm --config /run/isns/isnsadm.conf --register target={target} portal=127.0.0.1:3260 portal=127.0.0.2:3260
+"""
+
+
+def test_isns_discovery_records_the_server_then_logs_in_and_forgets(guest):
+    """A real iSNS server (open-isns isnsd) in the guest. LIO has no iSNS client, so isnsadm registers MULTI
+    and its two portals, as a target host's client would; iscsiadm then asks the server over TCP 3205."""
+    guest.run(ISNS_SETUP.format(target=MULTI)).check()
+    try:
+        guest.isc("logout", "--all").check()
+        assert guest.isc("nodes", "delete", MULTI).rc in (0, 3)  # 3: no record (this test alone)
+        r = guest.isc("--json", "discover", "--isns", "127.0.0.1")
+        assert r.rc == 0, r.stderr
+        assert {(t["target"], t["portal"], t["record"]) for t in json.loads(r.stdout)["targets"]} == {
+            (MULTI, "127.0.0.1:3260", "new"), (MULTI, "127.0.0.2:3260", "new")}
+        # iscsiadm's own view: the server has a discovery record, the node records came through it
+        assert "127.0.0.1:3205 via isns" in guest.run("iscsiadm -m discoverydb").check().stdout
+        record = guest.run(f"iscsiadm -m node -T {MULTI} -p 127.0.0.2").check().stdout
+        assert "node.discovery_type = isns" in record and "node.discovery_port = 3205" in record
+        listed = json.loads(guest.isc("--json", "discover", "--list").check().stdout)["discovery_records"]
+        assert {"portal": "127.0.0.1:3205", "type": "isns", "auth": "None", "chap_user": None,
+                "chap_user_in": None} in listed
+        assert guest.isc("login", MULTI).rc == 0
+        assert kernel_sessions(guest) == [(MULTI, "127.0.0.1"), (MULTI, "127.0.0.2")]
+        # forgetting the server is refused while its records are in use
+        busy = guest.isc("discover", "--forget", "--isns", "127.0.0.1")
+        assert busy.rc != 0 and "in use" in busy.stderr
+        assert guest.isc("logout", MULTI).rc == 0
+        # nothing listens on 3299: iscsiadm's rc 25 in plain words, and no record is left for that port
+        bad = guest.isc("discover", "--isns", "127.0.0.1:3299")
+        assert bad.rc == 5 and "iSNS query failed" in bad.stderr and "Traceback" not in bad.stderr
+        assert "3299" not in guest.run("iscsiadm -m discoverydb").stdout
+        gone = guest.isc("--json", "discover", "--forget", "--isns", "127.0.0.1")
+        assert gone.rc == 0, gone.stderr
+        assert sorted(n["portal"] for n in json.loads(gone.stdout)["records_deleted"]) == [
+            "127.0.0.1:3260", "127.0.0.2:3260"]
+        assert guest.run(f"iscsiadm -m node -T {MULTI}").rc != 0
+        assert "isns" not in guest.run("iscsiadm -m discoverydb").stdout
+    finally:
+        guest.run("pkill -x isnsd; iscsiadm -m discovery -t st -p 127.0.0.1 -o new >/dev/null")
