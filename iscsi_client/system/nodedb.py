@@ -185,7 +185,8 @@ def discovery_portals(root: Root) -> dict[str, str]:
             continue
         for p in sorted(d.iterdir()):
             host, _, port = p.name.rpartition(",")
-            if host and port.isdigit():
+            # plain `-m discovery -t isns` leaves links named TARGET,HOST,PORT,TPGT,IFACE here: not records
+            if host and port.isdigit() and (p / name).is_file():
                 out.setdefault(f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
                                "sendtargets" if name == "st_config" else "isns")
     return out

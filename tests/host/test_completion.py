@@ -117,8 +117,10 @@ def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp
         assert "127.0.0.1:3260" in screen
         t.send("C-u")
         # discovery portals asked before, from the discovery records' directory names
-        for d in ("send_targets/192.0.2.10,3260", "send_targets/192.0.2.11,3260", "isns/192.0.2.99,3205"):
-            (snap / "etc/iscsi" / d).mkdir(parents=True, exist_ok=True)
+        for d in ("send_targets/192.0.2.10,3260/st_config", "send_targets/192.0.2.11,3260/st_config",
+                  "isns/192.0.2.99,3205/isns_config"):
+            (snap / "etc/iscsi" / d).parent.mkdir(parents=True, exist_ok=True)
+            (snap / "etc/iscsi" / d).touch()
         t.send(f"isc --root {snap} discover 192.0.2.")
         screen = t.tab_until("192.0.2.99:3205")
         assert "192.0.2.10:3260" in screen and "192.0.2.11:3260" in screen
