@@ -391,6 +391,7 @@ def test_isns_discovery_records_the_server_then_logs_in_and_forgets(guest):
         # nothing listens on 3299: iscsiadm's rc 25 in plain words, and no record is left for that port
         bad = guest.isc("discover", "--isns", "127.0.0.1:3299")
         assert bad.rc == 5 and "iSNS query failed" in bad.stderr and "Traceback" not in bad.stderr
+        assert "hint: check that an iSNS server listens on that address and port (default 3205)" in bad.stderr
         assert "3299" not in guest.run("iscsiadm -m discoverydb").stdout
         gone = guest.isc("--json", "discover", "--forget", "--isns", "127.0.0.1")
         assert gone.rc == 0, gone.stderr
