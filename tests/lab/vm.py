@@ -136,7 +136,7 @@ class Guest:
         """Boot, then wait for the agent and for the lab target. A boot that stalls is killed and made again
         (a fresh overlay unless the disk is the caller's), with a warning that carries the console's last
         lines. A normal boot is ready in about 30 s under TCG; one CI run had a guest whose agent never
-        answered in 240 s (33 boots in a row here were all ready in 26-49 s)."""
+        answered in 240 s (55 boots here, some beside a busy core, were all ready in 26-60 s)."""
         for attempt in range(1, attempts + 1):
             try:
                 return self._boot(timeout)
