@@ -25,7 +25,7 @@ from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import ifacedb, initiator_file, nodedb
-from iscsi_client.system.iscsiadm import Arg, Iscsiadm, update_args
+from iscsi_client.system.iscsiadm import Arg, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 from iscsi_client.system.secret_file import read_private_file
 
@@ -181,7 +181,7 @@ def _restore_discovery(root: Root, adm: Iscsiadm, d: DiscoveryRecord, chap: list
                        report: RestoreReport) -> None:
     """The discovery record (so 'isc discover PORTAL' finds it with its CHAP); no discovery is run."""
     would = "would " if adm.dry_run else ""
-    db = ["-m", "discoverydb", "-t", "st" if d.method == "sendtargets" else "isns", "-p", d.portal.address]
+    db = discoverydb_args(d.method, d.portal.address)
     values = nodedb.discovery_values(root, d.method, d.portal.address)
     if values is None:
         adm.run([*db, "-o", "new"], mutating=True, action=f"adding discovery record for {d.portal.address}")

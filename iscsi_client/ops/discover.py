@@ -15,7 +15,7 @@ from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, 
 from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.system import initiator_file, net, nodedb, sysfs
-from iscsi_client.system.iscsiadm import Completed, Iscsiadm, update_args
+from iscsi_client.system.iscsiadm import Arg, Completed, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 
 
@@ -79,8 +79,7 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
     discovery record, maybe with discovery CHAP: plain `-m discovery` (and `-m discoverydb -o new`) would
     rewrite it with iscsid.conf's defaults, dropping the CHAP with exit 0, so a recorded portal is asked
     with `-m discoverydb --discover`, which uses the record as it is."""
-    kind = "st" if method == "sendtargets" else "isns"
-    db = ["-m", "discoverydb", "-t", kind, "-p", addr]
+    db = discoverydb_args(method, addr)
     iface_args = ["-I", iface] if iface else []
     if chap is not None:
         settings = discovery_chap_settings(method, chap.user, chap.secret, chap.allow_long, chap.mutual_user,
@@ -97,7 +96,7 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
     if chap is not None or stored is not None or method == "isns":
         argv = [*db, *iface_args, "--discover", "-o", "new"]
     else:
-        argv = ["-m", "discovery", "-t", kind, "-p", addr, *iface_args, "-o", "new"]
+        argv = [*discoverydb_args(method, addr, mode="discovery"), *iface_args, "-o", "new"]
     try:
         return adm.run(argv, mutating=True, action=f"discovery at {addr}")
     except IscsiadmError as e:
@@ -115,7 +114,7 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
         raise
 
 
-def _drop_failed_record(adm: Iscsiadm, db: list[str], addr: str) -> None:
+def _drop_failed_record(adm: Iscsiadm, db: list[Arg], addr: str) -> None:
     """iscsiadm keeps the discovery record of a portal whose discovery failed (refused, wrong CHAP, no iSNS
     server): a mistyped portal would stay in --list and in config dump. A portal that had no record before
     is left without one; a failure here is not worth more than the discovery's own error."""
@@ -156,8 +155,8 @@ def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str =
         where = ", ".join(f"{s.target} on {s.portal.address} (session {s.sid})" for s in busy)
         raise InUseError(f"forgetting {addr} deletes the records discovered through it, and these are in use: {where}",
                          hint="log out first (isc logout TARGET)")
-    adm.run(["-m", "discoverydb", "-t", "st" if method == "sendtargets" else "isns", "-p", addr, "-o", "delete"],
-            mutating=True, action=f"deleting the discovery record of {addr}")
+    adm.run([*discoverydb_args(method, addr), "-o", "delete"], mutating=True,
+            action=f"deleting the discovery record of {addr}")
     return linked
 
 

@@ -60,6 +60,12 @@ def node_selector(target: Iqn | None = None, portal: Portal | None = None, iface
     return args
 
 
+def discoverydb_args(method: str, address: str, mode: str = "discoverydb") -> list[Arg]:
+    """``-m discoverydb -t st|isns -p ADDRESS``: the discovery record of one portal (method: sendtargets or
+    isns, as in DiscoveryRecord); mode="discovery" for a discovery without a stored record."""
+    return ["-m", mode, "-t", "st" if method == "sendtargets" else "isns", "-p", address]
+
+
 def update_args(settings: Sequence[tuple[str, Arg]]) -> list[Arg]:
     """``-o update`` with every ``-n NAME -v VALUE`` pair in one command."""
     args: list[Arg] = ["-o", "update"]

@@ -13,7 +13,7 @@ Layouts written by iscsiadm 2.x:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,9 +98,7 @@ def secret_files(root: Root) -> list[SecretFile]:
     base = node_dir(root)
     if base is not None:
         candidates += [path for path, _ in _record_files(base)]
-    for d, name in DISCOVERY_DIRS:
-        if root(d).is_dir():
-            candidates += sorted(p / name for p in root(d).iterdir())
+    candidates += [config for config, _ in _discovery_config_files(root)]
     out: list[SecretFile] = []
     for path in candidates:
         try:
@@ -136,19 +134,29 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
     from iscsi_client.parsers.record import discovery_from_record, parse_record
 
     out: list[tuple[DiscoveryRecord, dict[str, str | None]]] = []
+    for config, _ in _discovery_config_files(root):
+        try:
+            values = parse_record(config.read_text(errors="replace"))
+        except OSError:
+            continue
+        rec = discovery_from_record(values)
+        if rec is not None:
+            out.append((rec, values))
+    return out
+
+
+def _discovery_config_files(root: Root) -> Iterator[tuple[Path, str]]:
+    """(HOST,PORT/st_config or isns_config, sendtargets|isns) for each discovery record directory. Plain
+    `-m discovery -t isns` leaves links named TARGET,HOST,PORT,TPGT,IFACE beside them: no config file, no
+    record."""
     for base, name in DISCOVERY_DIRS:
         d = root(base)
         if not d.is_dir():
             continue
         for portal_dir in sorted(d.iterdir()):
-            try:
-                values = parse_record((portal_dir / name).read_text(errors="replace"))
-            except OSError:
-                continue
-            rec = discovery_from_record(values)
-            if rec is not None:
-                out.append((rec, values))
-    return out
+            config = portal_dir / name
+            if config.is_file():
+                yield config, "sendtargets" if name == "st_config" else "isns"
 
 
 def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[str, str]]) -> list[Path]:
@@ -179,16 +187,10 @@ def discovery_portals(root: Root) -> dict[str, str]:
     """Discovery portal address (host:port, [v6]:port) -> its type, from directory names only (TAB
     completion)."""
     out: dict[str, str] = {}
-    for base, name in DISCOVERY_DIRS:
-        d = root(base)
-        if not d.is_dir():
-            continue
-        for p in sorted(d.iterdir()):
-            host, _, port = p.name.rpartition(",")
-            # plain `-m discovery -t isns` leaves links named TARGET,HOST,PORT,TPGT,IFACE here: not records
-            if host and port.isdigit() and (p / name).is_file():
-                out.setdefault(f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                               "sendtargets" if name == "st_config" else "isns")
+    for config, method in _discovery_config_files(root):
+        host, _, port = config.parent.name.rpartition(",")
+        if host and port.isdigit():
+            out.setdefault(f"[{host}]:{port}" if ":" in host else f"{host}:{port}", method)
     return out
 
 
