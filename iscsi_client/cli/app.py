@@ -4,12 +4,15 @@ messages and exit codes."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import typer
+from click.core import ParameterSource
 
 from iscsi_client import __version__
 from iscsi_client.cli import (
@@ -29,6 +32,7 @@ from iscsi_client.cli import (
     startup,
     status,
 )
+from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
 from iscsi_client.errors import EXIT_USAGE, IscError
 from iscsi_client.system.root import Root
@@ -61,7 +65,8 @@ def root_options(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
-    """Global options come before the command: isc [OPTIONS] COMMAND [ARGS]..."""
+    """Global options: isc [OPTIONS] COMMAND [ARGS]...; --json, --dry-run, --verbose, --timeout and --root
+    are also accepted after the command (isc status --json)."""
     ctx.obj = Ctx(root=Root(root.resolve() if str(root) != "/" else Path("/")), json=json_out,
                   dry_run=dry_run, verbose=verbose, timeout=timeout)
 
@@ -154,7 +159,54 @@ def command(args: list[str] | None = None, *, typing: str | None = None) -> clic
     cmd = typer.main.get_command(source)
     if isinstance(cmd, click.Group):
         _summarise(cmd)
+        for sub in cmd.commands.values():
+            _accept_global_options(sub)
     return cmd
+
+
+GLOBAL_PANEL = "Global options (also before the command)"
+
+
+def _late_global(ctx: click.Context, param: click.Parameter, value: object) -> None:
+    """A global option given after the command word: it overrides what the root callback set."""
+    if param.name is None or ctx.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
+        return
+    top = ctx.find_root()
+    if param.name == "root":
+        top.meta[LATE_ROOT] = value  # for TAB completion, which runs no command callback
+    if not isinstance(top.obj, Ctx):
+        return
+    changes: dict[str, Any] = {param.name: value}
+    if param.name == "root":
+        changes["root"] = Root(Path(str(value)).resolve())
+    top.obj = dataclasses.replace(top.obj, **changes)
+
+
+def _accept_global_options(cmd: click.Command) -> None:
+    """Let a sysadmin write `isc status --json` or `isc login T -n` as well as `isc --json status`, the way
+    systemctl and nvme-cli take their options anywhere. Added to each command and group of the branch
+    built, not declared on each typer function; the man page lists them once, under GLOBAL OPTIONS."""
+    def flag(names: list[str], name: str, text: str) -> click.Option:
+        return click.Option(names, name, is_flag=True, default=False, expose_value=False,
+                            callback=_late_global, help=text)
+
+    added = [
+        flag(["--json"], "json", "Machine-readable output."),
+        flag(["--dry-run", "-n"], "dry_run", "Show commands and file changes; change nothing."),
+        flag(["--verbose", "-v"], "verbose", "Show each command as it runs (secrets masked)."),
+        click.Option(["--timeout"], "timeout", type=float, metavar="SECONDS", expose_value=False,
+                     callback=_late_global, help="Limit for each iscsiadm run."),
+        click.Option(["--root"], "root", type=click.Path(file_okay=False), metavar="DIR", expose_value=False,
+                     callback=_late_global, help="Operate on files under DIR."),
+    ]
+    taken = {opt for p in cmd.params for opt in p.opts}
+    for option in added:
+        if not taken.intersection(option.opts):
+            option.rich_help_panel = GLOBAL_PANEL  # type: ignore[attr-defined]
+            cmd.params.append(option)
+    if isinstance(cmd, click.Group):
+        for sub in cmd.commands.values():
+            _accept_global_options(sub)
 
 
 def _completion_request() -> click.Command:

@@ -9,9 +9,13 @@ import typer
 
 from iscsi_client.system.root import Root
 
+LATE_ROOT = "isc.late_root"
+
 
 def _root(ctx: typer.Context) -> Root:
-    value = ctx.find_root().params.get("root")
+    top = ctx.find_root()
+    # --root after the command word (isc login --root IMG iqn<TAB>) is kept in meta by app._late_global
+    value = top.meta.get(LATE_ROOT) or top.params.get("root")
     return Root(Path(value).resolve()) if value and str(value) != "/" else Root()
 
 

@@ -91,6 +91,8 @@ def render(app: typer.Typer) -> str:
         "systemd. Commands that change nothing print tables (or JSON with \\fB\\-\\-json\\fR); commands that "
         "change something say what they changed; \\fB\\-\\-dry\\-run\\fR shows the exact commands instead.",
         ".SH GLOBAL OPTIONS",
+        "They come before the command or after it: \\fBisc \\-\\-json status\\fR and "
+        "\\fBisc status \\-\\-json\\fR are the same (\\fB\\-\\-version\\fR only before).",
     ]
     for p in root.params:
         names, text = _param(p)

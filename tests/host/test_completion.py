@@ -116,6 +116,13 @@ def test_bash_completes_commands_iqns_with_colons_and_portals(snap, bin_dir, tmp
         screen = t.tab_until("127.0.0.2:3260")
         assert "127.0.0.1:3260" in screen
         t.send("C-u")
+        # global options after the command: offered there, and --root there is where records are read
+        t.send("isc status --js")
+        t.tab_until("isc status --json")
+        t.send("C-u")
+        t.send(f"isc login --root {snap} iqn.2003-01.org.isc.lab:mul")
+        t.tab_until(f"--root {snap} iqn.2003-01.org.isc.lab:multi")
+        t.send("C-u")
         # discovery portals asked before, from the discovery records' directory names
         for d in ("send_targets/192.0.2.10,3260/st_config", "send_targets/192.0.2.11,3260/st_config",
                   "isns/192.0.2.99,3205/isns_config"):

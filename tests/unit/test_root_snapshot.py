@@ -172,3 +172,30 @@ def test_config_dump_as_json_holds_the_same_document():
     toml_doc = tomllib.loads(isc("config", "dump").stdout)
     json_doc = json.loads(isc("--json", "config", "dump").stdout)["config"]
     assert json_doc == toml_doc
+
+
+def _bare(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "iscsi_client", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2])
+
+
+@pytest.mark.parametrize("words", [["status"], ["sessions", "--sid", "2"], ["nodes"], ["config", "dump"]])
+def test_global_options_after_the_command_mean_the_same(words):
+    """`isc status --json` as well as `isc --json status` (as systemctl and nvme-cli take options anywhere)."""
+    before = _bare("--root", str(SNAP), "--json", *words)
+    after = _bare(*words, "--json", "--root", str(SNAP))
+    assert before.returncode == after.returncode == 0, after.stderr
+    assert json.loads(after.stdout) == json.loads(before.stdout)
+
+
+def test_dry_run_after_the_command_changes_nothing(tmp_path):
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    image = tmp_path / "multipath"
+    records = sorted((image / "etc/iscsi/nodes" / MULTI).glob("*/default"))
+    texts = [rec.read_text() for rec in records]
+    r = _bare("--root", str(image), "nodes", "set", MULTI, "node.session.timeo.replacement_timeout=5", "-n")
+    assert r.returncode == 0, r.stderr
+    assert [rec.read_text() for rec in records] == texts
+    r = _bare("--root", str(image), "nodes", "set", MULTI, "node.session.timeo.replacement_timeout=5")
+    assert r.returncode == 0 and [rec.read_text() for rec in records] != texts
