@@ -205,6 +205,16 @@ def _hostname(host: str, raw: str) -> None:
         raise InvalidPortalError(f"portal {raw!r}: no address before the ':'")
     if not _HOSTNAME.match(host):
         raise InvalidPortalError(f"portal {raw!r}: {host!r} is neither an IP address nor a host name")
+    if host.rstrip(".").rpartition(".")[2].isdigit():
+        # A host name's last label is never all digits (RFC 1123 2.1): this is meant as an IPv4 address, and
+        # the resolver would take shorthands (10.1) and leading zeros (010 = octal 8) in ways nobody meant.
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise InvalidPortalError(
+                f"portal {raw!r}: {host!r} is not an IPv4 address",
+                hint="an IPv4 address is four numbers from 0 to 255 without leading zeros, like 192.0.2.10",
+            ) from None
 
 
 class Startup(StrEnum):

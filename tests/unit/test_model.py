@@ -65,6 +65,20 @@ def test_portals(text, host, port, tpgt):
     assert (p.host, p.port, p.tpgt) == (host, port, tpgt)
 
 
+@pytest.mark.parametrize("text", ["999.1.1.1", "10.1", "010.0.0.1:3260", "1.2.3.4.5", "192.0.2.256,1"])
+def test_numeric_hosts_must_be_whole_ipv4_addresses(text):
+    """A name ending in a number is an IPv4 address typed wrong: refused, not handed to the resolver (which
+    would read 10.1 as 10.0.0.1 and 010 as octal)."""
+    with pytest.raises(InvalidPortalError) as e:
+        Portal.parse(text)
+    assert "is not an IPv4 address" in e.value.message and "0 to 255" in (e.value.hint or "")
+
+
+@pytest.mark.parametrize("text", ["3par.example.com", "10.0.0.1.nip.io", "san-1.example.", "localhost"])
+def test_host_names_with_digits_are_still_host_names(text):
+    assert Portal.parse(text).host == text
+
+
 def test_portal_address_forms():
     assert Portal.parse("[2001:db8::1]").address == "[2001:db8::1]:3260"
     assert Portal.parse("10.0.0.1").address == "10.0.0.1:3260"
