@@ -12,8 +12,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
+from iscsi_client.errors import IscError
 from iscsi_client.model import BlockDevice, SessionView
-from iscsi_client.parsers.multipath import has_device_entry
+from iscsi_client.parsers.multipath import conf_problems, ere_literal, has_device_entry
 from iscsi_client.system import blockdev, multipath, nodedb
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
@@ -93,12 +94,14 @@ def render(views: list[SessionView], local: list[BlockDevice], builtin_table: st
              "# iSCSI LUNs are made maps by registering their WWIDs (multipath -a), so find_multipaths",
              "# can stay strict for every other disk.", "", "defaults {",
              "\tuser_friendly_names no", "}", ""]
-    black = [d for d in local if d.wwid]
+    # A WWID with a '"' or a line break cannot be written in multipath.conf (no escapes in quotes); real
+    # ones never have them, and such a disk is left to multipath's own defaults.
+    black = [d for d in local if d.wwid and not set('"\n\r') & set(d.wwid)]
     if black:
         lines.append("blacklist {")
         for d in black:
-            lines.append(f'\t# {d.name}: {d.vendor or ""} {d.model or ""}'.rstrip())
-            lines.append(f'\twwid "{d.wwid}"')
+            lines.append(f'\t# {d.name}: {d.vendor or ""} {d.model or ""}'.rstrip().replace("\n", " "))
+            lines.append(f'\twwid "{ere_literal(d.wwid or "")}"')
         lines += ["}", ""]
     entries = []
     for key, (vendor, product) in sorted(seen.items()):
@@ -151,6 +154,10 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
 
 
 def apply(*, root: Root, cmd: Commands, p: MultipathPlan) -> MultipathPlan:
+    problems = conf_problems(p.new)
+    if problems:  # isc wrote the text, from values read on this host: never write what multipathd cannot read
+        raise IscError(f"refusing to write {p.path}: {'; '.join(problems)}",
+                       hint="this is a bug in isc; please report it with 'isc --json multipath config'")
     if p.changed and not cmd.dry_run:
         p.backup = multipath.write_dropin(root, p.new)
         p.written = True

@@ -91,3 +91,52 @@ def has_device_entry(table: str, vendor: str, product: str) -> bool:
 def parse_wwids(text: str) -> set[str]:
     """/etc/multipath/wwids: lines like /3600140.../"""
     return {ln.strip().strip("/") for ln in text.splitlines() if ln.strip().startswith("/")}
+
+
+_ERE_SPECIAL = frozenset(".[()*+?{|^$\\")  # "]" and "}" are literal on their own in ERE
+
+
+def ere_literal(text: str) -> str:
+    """``text`` as a POSIX extended regular expression that matches it exactly (multipath.conf's blacklist
+    ``wwid`` is a regular expression: a WWID with '.' or '+' in it would otherwise match other disks)."""
+    return "^" + "".join("\\" + c if c in _ERE_SPECIAL else c for c in text) + "$"
+
+
+def conf_problems(text: str) -> list[str]:
+    """What multipath's configuration parser would trip on: unbalanced braces, an unterminated quoted
+    value, a section opened without a name. [] for text it reads. Quoted values are taken verbatim up to
+    the next '"' (multipath has no escapes inside quotes); '#' and '!' start comments outside quotes."""
+    problems: list[str] = []
+    depth = 0
+    for number, line in enumerate(text.split("\n"), 1):  # not splitlines(): multipath splits on \n only
+        words: list[str] = []
+        rest = line
+        while rest:
+            rest = rest.lstrip()
+            if not rest or rest[0] in "#!":
+                break
+            if rest[0] == '"':
+                end = rest.find('"', 1)
+                if end < 0:
+                    problems.append(f"line {number}: unterminated quoted value")
+                    break
+                words.append(rest[1:end])
+                rest = rest[end + 1:]
+            else:
+                word = re.match(r'[^\s"]+', rest)
+                assert word is not None
+                words.append(word.group())
+                rest = rest[word.end():]
+        for i, w in enumerate(words):
+            if w == "{":
+                if i == 0:
+                    problems.append(f"line {number}: '{{' without a section name")
+                depth += 1
+            elif w == "}":
+                depth -= 1
+                if depth < 0:
+                    problems.append(f"line {number}: '}}' closes nothing")
+                    depth = 0
+    if depth:
+        problems.append(f"{depth} section(s) not closed")
+    return problems

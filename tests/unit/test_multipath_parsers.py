@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 from refdata import FIXTURES
 
-from iscsi_client.parsers.multipath import builtin_devices, has_device_entry, parse_maps_json, parse_wwids
+from iscsi_client.parsers.multipath import (
+    builtin_devices,
+    conf_problems,
+    has_device_entry,
+    parse_maps_json,
+    parse_wwids,
+)
 
 LAB = FIXTURES / "lab"
 
@@ -45,5 +53,32 @@ def test_render_registers_instead_of_relaxing_find_multipaths():
     local = [BlockDevice("sda", "8:0", 1 << 30, "ATA", "SSD", wwid="35000c500a1b2c3d4"),
              BlockDevice("vda", "254:0", 1 << 30)]
     text, written, builtin = render([], local, (LAB / "multipath_t.txt").read_text())
-    assert 'wwid "35000c500a1b2c3d4"' in text and "vda" not in text
+    assert 'wwid "^35000c500a1b2c3d4$"' in text and "vda" not in text
     assert "find_multipaths" not in text.split("#")[-1] and written == [] and builtin == []
+
+
+def test_the_real_multipath_t_output_reads_clean_and_broken_text_does_not():
+    assert conf_problems((LAB / "multipath_t.txt").read_text()) == []
+    assert conf_problems('blacklist {\n\twwid "abc\n}\n') == ["line 2: unterminated quoted value"]
+    assert conf_problems("blacklist {\n\twwid x\n") == ["1 section(s) not closed"]
+    assert conf_problems("defaults {\n}\n}\n") == ["line 3: '}' closes nothing"]
+    assert conf_problems("{\n}\n") == ["line 1: '{' without a section name"]
+    assert conf_problems('devices {\n\tdevice {\n\t\tvendor "A}B" # }\n\t}\n}\n') == []
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_any_local_wwid_is_blacklisted_exactly_or_left_out(wwid):
+    """Whatever a local disk's WWID holds, the rendered file reads clean, and its blacklist entry matches that
+    WWID and no other (the entry is a regular expression to multipath)."""
+    from iscsi_client.model import BlockDevice
+    from iscsi_client.ops.multipath_config import render
+
+    text, _, _ = render([], [BlockDevice("sdz", "65:144", 1 << 30, "ATA", "X", wwid=wwid)], "")
+    assert conf_problems(text) == []
+    entries = re.findall(r'^\twwid "(.*)"$', text, re.M)
+    if '"' in wwid or "\n" in wwid or "\r" in wwid:
+        assert entries == []
+    else:
+        (pattern,) = entries
+        assert re.fullmatch(pattern, wwid) and not re.fullmatch(pattern, wwid + "0")
+        assert not re.fullmatch(pattern, "x" + wwid)
