@@ -27,9 +27,11 @@ class Ctx:
             note(f"+ {line}")
 
     def iscsiadm(self):  # noqa: ANN201 - returns system.iscsiadm.Iscsiadm, imported lazily
+        from iscsi_client.output import note
         from iscsi_client.system.iscsiadm import Iscsiadm
 
-        return Iscsiadm(self.root, dry_run=self.dry_run, observer=self.observer, timeout=self.timeout)
+        return Iscsiadm(self.root, dry_run=self.dry_run, observer=self.observer, timeout=self.timeout,
+                        on_wait=note)
 
     def commands(self):  # noqa: ANN201 - returns system.commands.Commands, imported lazily
         from iscsi_client.system.commands import Commands

@@ -2,7 +2,7 @@
 
 - Runs it through ``sh`` with ``LC_ALL=C`` and a timeout.
 - Holds a host-wide lock (flock on /run/lock/isc.lock) around commands that change state: concurrent
-  iscsiadm runs race (duplicate sessions, lost record updates).
+  iscsiadm runs race (duplicate sessions, lost record updates). A process that must wait says for whom.
 - Reports each command to an observer before it runs (``-v``) or instead of running it (``--dry-run``),
   with CHAP secrets masked. Secrets reach iscsiadm's argv (it has no other way to take them) and nothing else.
 """
@@ -78,13 +78,15 @@ class Iscsiadm:
     """Runs iscsiadm for one isc invocation. ``count`` records how many times it was executed."""
 
     def __init__(self, root: Root, *, dry_run: bool = False, observer: Observer | None = None,
-                 timeout: float = DEFAULT_TIMEOUT, binary: str | None = None) -> None:
+                 timeout: float = DEFAULT_TIMEOUT, binary: str | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.root = root
         self.dry_run = dry_run
         self.observer = observer
         self.timeout = timeout
         self.binary = binary or os.environ.get("ISC_ISCSIADM", "iscsiadm")
         self.count = 0
+        self.on_wait = on_wait
         self._lock_depth = 0
         self._lock_fd: int | None = None
 
@@ -151,8 +153,22 @@ class Iscsiadm:
         if self._lock_depth == 0:
             path = self.root(LOCK_PATH)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                # Another isc is changing state (a login to a slow portal can take minutes): say whom we wait
+                # for, the way apt names the process holding its lock, then wait (Ctrl-C interrupts).
+                if self.on_wait is not None:
+                    self.on_wait(f"waiting for {_holder(fd)} to finish (it holds {LOCK_PATH})")
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                except BaseException:
+                    os.close(fd)
+                    raise
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            self._lock_fd = fd
         self._lock_depth += 1
         try:
             yield
@@ -161,6 +177,19 @@ class Iscsiadm:
             if self._lock_depth == 0 and self._lock_fd is not None:
                 os.close(self._lock_fd)
                 self._lock_fd = None
+
+
+def _holder(fd: int) -> str:
+    """The process holding the lock, from the pid its holder wrote into the file: 'process 1234 (isc)'."""
+    try:
+        pid = int(os.pread(fd, 32, 0).split()[0])
+    except (OSError, ValueError, IndexError):
+        return "another process"
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return f"process {pid} ({fh.read().strip()})"
+    except OSError:
+        return f"process {pid}"
 
 
 @contextmanager

@@ -4,6 +4,9 @@ isc never shows."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import time
 
 import pytest
 from hostenv import CHAP, NOAUTH
@@ -250,3 +253,36 @@ def test_doctor_finds_chap_secrets_readable_by_others(static, tmp_path):
     assert found["ISC051"]["level"] == "failure"
     assert f"/etc/iscsi/nodes/{NOAUTH}/127.0.0.1,3260" in found["ISC051"]["summary"]
     assert found["ISC052"]["level"] == "warning" and "/etc/iscsi/iscsid.conf" in found["ISC052"]["summary"]
+
+
+# Holds isc's host-wide lock the way an isc process does (flock, its pid in the file) for 3 seconds.
+HOLD_LOCK = """
+import fcntl, os, sys, time
+fd = os.open("/run/lock/isc.lock", os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0); os.pwrite(fd, f"{os.getpid()}\\n".encode(), 0)
+print("locked", flush=True)
+time.sleep(3)
+"""
+
+
+def test_a_change_waits_for_the_lock_and_names_its_holder_while_reading_does_not(host):
+    """Concurrent iscsiadm changes race (lost record updates, duplicate sessions): isc serialises its
+    changes with a host-wide lock, and says whom it waits for instead of hanging silently."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        t0 = time.monotonic()
+        listing = host.isc("nodes")  # reads the record files: no lock
+        assert listing.returncode == 0 and holder.poll() is None and "waiting" not in listing.stderr
+        r = host.isc("nodes", "add", NOAUTH, "127.0.0.1")
+        assert holder.poll() == 0  # it could only finish once the holder had let go
+        assert time.monotonic() - t0 >= 2.5
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 0, r.stderr
+    assert f"waiting for process {holder.pid} (" in r.stderr and "/run/lock/isc.lock" in r.stderr
+    assert NOAUTH in host.iscsiadm("-m", "node").stdout
+    again = host.isc("nodes", "add", NOAUTH, "127.0.0.1")  # the lock is free again: no waiting
+    assert again.returncode == 0 and "waiting" not in again.stderr
