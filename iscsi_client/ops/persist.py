@@ -152,11 +152,13 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     entry = fstab_text.FstabEntry(spec, mp, want_type, options_text)
     result = PersistResult(str(chosen.target), chosen.lun, chosen.device, spec, mp, want_type, options_text,
                            formatted=formatted, dry_run=cmd.dry_run)
-    new, changed = fstab_text.add_entry(old, entry, comment=f"{chosen.target} lun {chosen.lun}")
+    comment = f"{chosen.target} lun {chosen.lun}"
+    _, changed = fstab_text.add_entry(old, entry, comment=comment)
     result.fstab_changed = changed
     if changed and not cmd.dry_run:
         filesystems.make_mountpoint(root, mp)
-        result.fstab_backup = fstab_file.write_fstab(root, new)
+        result.fstab_backup = fstab_file.update_fstab(
+            root, lambda now: fstab_text.add_entry(now, entry, comment=comment)[0])
     # 3. log in at boot on every portal (only the one in use with --single-path); the services that do it
     changed_nodes, _ = set_startup(root=root, adm=adm, target=chosen.target, portal=boot_portal,
                                    mode=Startup.AUTOMATIC)
@@ -195,7 +197,7 @@ def unpersist(*, root: Root, adm: Iscsiadm, cmd: Commands, mountpoint: str) -> U
     if root.is_live and filesystems.mounted_source(cmd, mp) is not None:
         filesystems.umount(cmd, mp)
         unmounted = True
-    backup = None if cmd.dry_run else fstab_file.write_fstab(root, new)
+    backup = None if cmd.dry_run else fstab_file.update_fstab(root, lambda now: fstab_text.remove_entry(now, mp)[0])
     if root.is_live and not cmd.dry_run:
         filesystems.daemon_reload(cmd)
     target = comment.split()[0] if comment else None

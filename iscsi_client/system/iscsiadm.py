@@ -9,23 +9,22 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shlex
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
 from iscsi_client.model import Iqn, Portal, Secret
 from iscsi_client.system.commands import child_env
+from iscsi_client.system.lock import host_lock
 from iscsi_client.system.root import Root
 
 Arg = str | Secret
 Observer = Callable[[str, bool], None]  # (masked command line, dry_run)
 
 DEFAULT_TIMEOUT = 120.0
-LOCK_PATH = "/run/lock/isc.lock"
 
 
 @dataclass(frozen=True)
@@ -87,8 +86,6 @@ class Iscsiadm:
         self.binary = binary or os.environ.get("ISC_ISCSIADM", "iscsiadm")
         self.count = 0
         self.on_wait = on_wait
-        self._lock_depth = 0
-        self._lock_fd: int | None = None
 
     def run(self, args: Sequence[Arg], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
             stdin: str | None = None) -> Completed:
@@ -147,49 +144,9 @@ class Iscsiadm:
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
         return Completed(argv_masked, proc.exit_code, _text(proc.stdout), _text(proc.stderr))
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """Host-wide, re-entrant within this process."""
-        if self._lock_depth == 0:
-            path = self.root(LOCK_PATH)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                # Another isc is changing state (a login to a slow portal can take minutes): say whom we wait
-                # for, the way apt names the process holding its lock, then wait (Ctrl-C interrupts).
-                if self.on_wait is not None:
-                    self.on_wait(f"waiting for {_holder(fd)} to finish (it holds {LOCK_PATH})")
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                except BaseException:
-                    os.close(fd)
-                    raise
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            self._lock_fd = fd
-        self._lock_depth += 1
-        try:
-            yield
-        finally:
-            self._lock_depth -= 1
-            if self._lock_depth == 0 and self._lock_fd is not None:
-                os.close(self._lock_fd)
-                self._lock_fd = None
-
-
-def _holder(fd: int) -> str:
-    """The process holding the lock, from the pid its holder wrote into the file: 'process 1234 (isc)'."""
-    try:
-        pid = int(os.pread(fd, 32, 0).split()[0])
-    except (OSError, ValueError, IndexError):
-        return "another process"
-    try:
-        with open(f"/proc/{pid}/comm") as fh:
-            return f"process {pid} ({fh.read().strip()})"
-    except OSError:
-        return f"process {pid}"
+    def lock(self) -> AbstractContextManager[None]:
+        """The host-wide lock (system/lock.py), re-entrant within this process."""
+        return host_lock(self.root, self.on_wait)
 
 
 @contextmanager

@@ -113,3 +113,37 @@ def test_the_entry_isc_added_is_found_as_its_own(body):
     if changed:
         assert ("iqn.2003-01.org.x:d", 3, ENTRY) in owned
     assert len(owned) <= new.count(MARKER)
+
+
+def _persist_many(image: str, worker: int, count: int) -> None:
+    from pathlib import Path
+
+    from iscsi_client.system.fstab import update_fstab
+    from iscsi_client.system.root import Root
+
+    root = Root(Path(image))
+    for i in range(count):
+        entry = FstabEntry(f"UUID=00000000-0000-4000-8000-{worker:06d}{i:06d}", f"/srv/w{worker}/{i}", "xfs",
+                           "_netdev,nofail")
+        update_fstab(root, lambda now, e=entry: add_entry(now, e, comment=f"iqn.2003-01.org.example:w{worker}")[0])
+
+
+def test_two_processes_editing_fstab_at_once_both_land(tmp_path):
+    """Two isc persists at the same moment: each edit is applied to the file as it is, under the host lock,
+    so neither overwrites the other's line (without the lock most of one side's lines are lost)."""
+    import multiprocessing
+
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc/fstab").write_text(DEBIAN)
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_persist_many, args=(str(tmp_path), w, 25)) for w in (1, 2)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(60)
+        assert p.exitcode == 0
+    text = (tmp_path / "etc/fstab").read_text()
+    assert text.startswith(DEBIAN)
+    assert sorted(e.mountpoint for e in entries(text) if e.mountpoint.startswith("/srv/")) == sorted(
+        f"/srv/w{w}/{i}" for w in (1, 2) for i in range(25))
+    assert (tmp_path / "run/lock/isc.lock").exists()  # the lock lives under the root, like every path

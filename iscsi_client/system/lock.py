@@ -1,0 +1,73 @@
+"""isc's host-wide lock: /run/lock/isc.lock (under --root, inside the root), taken around every change to
+shared state (iscsiadm commands that change records or sessions, read-modify-write of /etc/fstab).
+
+flock(2) locks belong to an open file, so a second open in the same process would wait for itself: the lock
+is re-entrant through one descriptor per lock file. Its holder writes its pid into the file, so a process
+that must wait can say for whom (the way apt names the process holding its lock)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from iscsi_client.system.root import Root
+
+LOCK_PATH = "/run/lock/isc.lock"
+
+_held: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, depth)
+
+
+@contextmanager
+def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Hold the lock for the block; ``on_wait`` hears one line when another process holds it."""
+    path = root.str(LOCK_PATH)
+    if path in _held:
+        fd, depth = _held[path]
+        _held[path] = (fd, depth + 1)
+    else:
+        fd = _acquire(path, on_wait)
+        _held[path] = (fd, 1)
+    try:
+        yield
+    finally:
+        fd, depth = _held[path]
+        if depth > 1:
+            _held[path] = (fd, depth - 1)
+        else:
+            del _held[path]
+            os.close(fd)
+
+
+def _acquire(path: str, on_wait: Callable[[str], None] | None) -> int:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another isc is changing state (a login to a slow portal can take minutes): say whom we wait for,
+            # then wait (Ctrl-C interrupts).
+            if on_wait is not None:
+                on_wait(f"waiting for {_holder(fd)} to finish (it holds {LOCK_PATH})")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _holder(fd: int) -> str:
+    """The process holding the lock, from the pid its holder wrote into the file: 'process 1234 (isc)'."""
+    try:
+        pid = int(os.pread(fd, 32, 0).split()[0])
+    except (OSError, ValueError, IndexError):
+        return "another process"
+    try:
+        with open(f"/proc/{pid}/comm") as fh:
+            return f"process {pid} ({fh.read().strip()})"
+    except OSError:
+        return f"process {pid}"
