@@ -326,7 +326,33 @@ def fstab(f: Facts) -> list[Finding]:
                           "session comes up at boot without the disk, and the mount finds no device",
                           f"isc nodes set {target} -p {portal} node.session.scan=auto",
                           e.mountpoint))
+    out += _mounted_not_persistent(f)
     return out or [_f("ISC040", OK, "fstab: iSCSI filesystems use _netdev, stable names and boot logins")]
+
+
+def _mounted_not_persistent(f: Facts) -> list[Finding]:
+    """iSCSI filesystems mounted by hand: neither fstab nor a mount unit brings them back after a reboot."""
+    from iscsi_client.system.services import mount_unit_name
+
+    in_fstab = {line.entry.mountpoint for line in f.fstab}
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for v in f.views:
+        for lun in v.luns:
+            whole = lun.map or lun.disk
+            devices = [whole] if whole is not None else []
+            if lun.map is None and lun.disk is not None:
+                devices += lun.disk.partitions
+            for dev in devices:
+                for mp in dev.mountpoints:
+                    if mp in seen or mp in in_fstab or mount_unit_name(mp) in f.mount_units:
+                        continue
+                    seen.add(mp)
+                    fix = (f"isc persist {v.session.target}/{lun.lun} {mp}" if dev is whole else
+                           f"add {mp} to /etc/fstab by UUID={dev.fs_uuid or '...'} with _netdev,nofail")
+                    out.append(_f("ISC044", WARNING, f"{mp} is mounted from {v.session.target} ({dev.devnode}) but "
+                                  "is not in /etc/fstab: after a reboot it is not mounted again", fix, mp))
+    return out
 
 
 # --- security -------------------------------------------------------------------------------------------
@@ -408,6 +434,8 @@ CHECKS: list[Check] = [
           "manual is not there after a reboot.", fstab),
     Check("ISC043", "fstab target without LUN scan", "A record with node.session.scan manual logs in at boot "
           "but the kernel does not scan its LUNs, so a filesystem on them is not there to mount.", fstab),
+    Check("ISC044", "mounted, not persistent", "A filesystem mounted by hand from an iSCSI LUN (no fstab line, "
+          "no mount unit) is gone after the next reboot, although its session may come back.", fstab),
     Check("ISC050", "CHAP", "Without CHAP, the only protection is the initiator name in the target's ACL, "
           "which is sent in clear and easy to copy.", security),
     Check("ISC051", "CHAP secrets on disk", "open-iscsi keeps CHAP secrets in clear text in its node and "

@@ -47,6 +47,7 @@ class Facts:
     mtus: list[PortalMtu]
     egress: dict[int, str] = field(default_factory=dict)  # session id -> the NIC its packets leave through
     secret_files: list[nodedb.SecretFile] = field(default_factory=list)  # which keys and modes, never values
+    mount_units: frozenset[str] = frozenset()  # *.mount unit files installed (mounts made persistent by systemd)
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -106,6 +107,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         mtus=mtus,
         egress=egress,
         secret_files=nodedb.secret_files(root),
+        mount_units=services.mount_units(root),
     )
 
 

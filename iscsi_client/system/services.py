@@ -3,6 +3,7 @@ also works offline with --root)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from iscsi_client.system.commands import Commands
@@ -17,6 +18,33 @@ MULTIPATH_UNIT = "multipathd.service"
 
 def unit_exists(root: Root, unit: str) -> bool:
     return any(root(f"{d}/{unit}").exists() for d in UNIT_DIRS)
+
+
+def mount_unit_name(mountpoint: str) -> str:
+    """The mount unit systemd names after a path (systemd-escape --path --suffix=mount): /srv/my-data ->
+    srv-my\\x2ddata.mount."""
+    parts = [p for p in mountpoint.split("/") if p]
+    if not parts:
+        return "-.mount"
+    out = []
+    for n, part in enumerate(parts):
+        chars = []
+        for i, c in enumerate(part):
+            keep = c.isascii() and (c.isalnum() or c in ":_" or (c == "." and (n, i) != (0, 0)))
+            chars.append(c if keep else "".join(f"\\x{b:02x}" for b in c.encode()))
+        out.append("".join(chars))
+    return "-".join(out) + ".mount"
+
+
+def mount_units(root: Root) -> frozenset[str]:
+    """Mount units an administrator or a package installed (fstab's generated ones live in /run: not here)."""
+    found: set[str] = set()
+    for d in UNIT_DIRS:
+        try:
+            found.update(n for n in os.listdir(root(d)) if n.endswith(".mount"))
+        except OSError:
+            continue
+    return frozenset(found)
 
 
 def iscsi_units(root: Root, *, multipath: bool) -> list[str]:

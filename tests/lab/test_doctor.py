@@ -26,6 +26,18 @@ def test_fstab_and_startup_mistakes_are_reported_with_the_fix(guest):
     r = guest.isc("--json", "login", CHAP)
     (dev,) = json.loads(r.stdout)["logins"][0]["devices"]
     guest.run(f"mkfs.xfs -q -f {dev} && mkdir -p /srv/d && udevadm settle").check()
+
+    # mounted by hand, in no fstab line: gone after a reboot; doctor's fix, run as written, makes it persistent
+    guest.run(f"mount {dev} /srv/d").check()
+    rc, found = findings(guest, "--no-mtu")
+    (hand,) = [f for f in found if f["code"] == "ISC044"]
+    assert hand["level"] == "warning" and hand["subject"] == "/srv/d" and dev in hand["summary"]
+    assert hand["fix"] == f"isc persist {CHAP}/0 /srv/d"
+    guest.run(hand["fix"]).check()
+    assert "/srv/d xfs _netdev,nofail" in guest.run("cat /etc/fstab").stdout
+    assert not [f for f in findings(guest, "--no-mtu")[1] if f["code"] == "ISC044"]
+    guest.isc("unpersist", "/srv/d").check()  # back to an unmounted LUN and a manual boot login
+
     guest.run(f"echo '{dev} /srv/d xfs defaults 0 0' >> /etc/fstab && mount /srv/d").check()
 
     rc, found = findings(guest, "--no-mtu")

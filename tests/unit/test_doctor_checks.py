@@ -176,3 +176,16 @@ def test_a_portal_through_default_beside_a_bound_iface():
     for nodes in ([Node(T, P1)], [Node(T, P1, "iface-eth1"), Node(T, P2, "iface-eth2")],
                   [Node(T, P1), Node(T, P1, "iser")]):
         assert [x.level for x in run_checks(facts(nodes=nodes)) if x.code == "ISC025"] == ["ok"]
+
+
+def test_a_filesystem_mounted_by_hand_is_not_persistent():
+    """Mounted from an iSCSI LUN with neither an fstab line nor a mount unit: gone after a reboot."""
+    lun = Lun("2:0:0:0", 0, "running", disk("sda", mounts=("/srv/x",)))
+    views = [View(Session(1, T, P1, recovery_tmo=120), (lun,))]
+    (w,) = [x for x in run_checks(facts(views=views)) if x.code == "ISC044"]
+    assert w.level == "warning" and "/srv/x" in w.summary and "/dev/sda" in w.summary
+    assert w.fix == f"isc persist {T}/0 /srv/x"
+    in_fstab = [FstabLine(FstabEntry("UUID=u-1", "/srv/x", "xfs", "_netdev,nofail"), None)]
+    assert not [x for x in run_checks(facts(views=views, fstab=in_fstab)) if x.code == "ISC044"]
+    as_unit = facts(views=views, mount_units=frozenset({"srv-x.mount"}))
+    assert not [x for x in run_checks(as_unit) if x.code == "ISC044"]
