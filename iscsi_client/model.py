@@ -356,6 +356,24 @@ class Session:
     devices: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Negotiated:
+    """Where a session runs from and what its login negotiated (iscsiadm -m session -P 2), from sysfs."""
+
+    local_address: str | None = None
+    local_port: int | None = None
+    chap_user: str | None = None  # the user name the session logged in with (never a secret)
+    header_digest: str | None = None  # "None" or "CRC32C"
+    data_digest: str | None = None
+    max_recv_data_segment_length: int | None = None
+    max_xmit_data_segment_length: int | None = None
+    first_burst_length: int | None = None
+    max_burst_length: int | None = None
+    immediate_data: bool | None = None
+    initial_r2t: bool | None = None
+    max_outstanding_r2t: int | None = None
+
+
 def human_size(n: int) -> str:
     """Bytes as lsblk shows them: 768M, 1.5G (binary units)."""
     size = float(n)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iscsi_client.errors import NotFoundError
-from iscsi_client.model import BlockDevice, Iqn, Portal, Session, SessionView
-from iscsi_client.system import blockdev
+from iscsi_client.model import BlockDevice, Iqn, Negotiated, Portal, Session, SessionView
+from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.root import Root
 
 
@@ -20,6 +20,12 @@ def status(*, root: Root, sids: Sequence[int] = ()) -> list[SessionView]:
         raise NotFoundError(f"no session with id {', '.join(map(str, missing))}",
                             hint="'isc sessions' lists the active sessions and their ids")
     return [v for v in views if v.session.sid in set(sids)]
+
+
+def negotiated(*, root: Root, sessions: Sequence[Session]) -> dict[int, Negotiated]:
+    """Each session's local address and negotiated login parameters, by session id (read on demand: isc
+    status walks hundreds of sessions and does not show them)."""
+    return {s.sid: sysfs.negotiated(root, s) for s in sessions}
 
 
 def select_sessions(sessions: Sequence[Session], *, sids: Sequence[int] = (), target: Iqn | None = None,

@@ -3,6 +3,8 @@
 /sys/class/iscsi_session/sessionN/{targetname,tpgt,state,recovery_tmo,ifacename,initiatorname}
 /sys/class/iscsi_connection/connectionN:0/{persistent_address,persistent_port,address,port,state}
 The session's device path (.../hostH/sessionN/iscsi_session/sessionN) gives the SCSI host.
+negotiated(): the login's parameters (connection and session attributes) and the local address
+(/sys/class/iscsi_host/hostH/ipaddress, which iscsi_tcp fills from the connection's socket).
 Never reads the password attributes the kernel also exposes there.
 """
 
@@ -12,11 +14,12 @@ import os
 import re
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iqn, Portal, Session
+from iscsi_client.model import Iqn, Negotiated, Portal, Session
 from iscsi_client.system.root import Root
 
 SESSION_CLASS = "/sys/class/iscsi_session"
 CONNECTION_CLASS = "/sys/class/iscsi_connection"
+HOST_CLASS = "/sys/class/iscsi_host"
 
 
 def _attr(path: str) -> str | None:
@@ -77,4 +80,31 @@ def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
         initiator=_attr(f"{entry}/initiatorname"),
         recovery_tmo=_int(_attr(f"{entry}/recovery_tmo")),
         host=int(hm.group(1)) if hm else None,
+    )
+
+
+_DIGEST = {"0": "None", "1": "CRC32C"}
+_YES_NO = {"1": True, "0": False}
+
+
+def negotiated(root: Root, session: Session) -> Negotiated:
+    """What ``iscsiadm -m session -P 2`` calls the negotiated iSCSI params, and the local end of the
+    connection; missing attributes (an older kernel, a session going away) stay None."""
+    entry = root.str(f"{SESSION_CLASS}/session{session.sid}")
+    conn = root.str(f"{CONNECTION_CLASS}/connection{session.sid}:0")
+    host = _attr(root.str(f"{HOST_CLASS}/host{session.host}/ipaddress")) if session.host is not None else None
+    header, data = _attr(f"{conn}/header_digest"), _attr(f"{conn}/data_digest")
+    return Negotiated(
+        local_address=host,
+        local_port=_int(_attr(f"{conn}/local_port")),
+        chap_user=_attr(f"{entry}/username"),
+        header_digest=_DIGEST.get(header or "", header),
+        data_digest=_DIGEST.get(data or "", data),
+        max_recv_data_segment_length=_int(_attr(f"{conn}/max_recv_dlength")),
+        max_xmit_data_segment_length=_int(_attr(f"{conn}/max_xmit_dlength")),
+        first_burst_length=_int(_attr(f"{entry}/first_burst_len")),
+        max_burst_length=_int(_attr(f"{entry}/max_burst_len")),
+        immediate_data=_YES_NO.get(_attr(f"{entry}/immediate_data") or ""),
+        initial_r2t=_YES_NO.get(_attr(f"{entry}/initial_r2t") or ""),
+        max_outstanding_r2t=_int(_attr(f"{entry}/max_outstanding_r2t")),
     )

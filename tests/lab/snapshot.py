@@ -70,8 +70,13 @@ for s in sorted(os.listdir("/sys/class/iscsi_session")):
     link = "/sys/class/iscsi_session/" + s
     add(link)
     real = os.path.realpath(link)
-    attrs(real, ["targetname", "tpgt", "state", "recovery_tmo", "ifacename", "initiatorname"])
+    # never password or password_in
+    attrs(real, ["targetname", "tpgt", "state", "recovery_tmo", "ifacename", "initiatorname", "username",
+                 "first_burst_len", "max_burst_len", "immediate_data", "initial_r2t", "max_outstanding_r2t"])
     sdir = os.path.dirname(os.path.dirname(real))
+    h = os.path.basename(os.path.dirname(sdir))
+    add("/sys/class/iscsi_host/" + h)
+    attrs(os.path.realpath("/sys/class/iscsi_host/" + h), ["ipaddress"])
     for t in os.listdir(sdir):
         if not t.startswith("target"):
             continue
@@ -88,7 +93,8 @@ for s in sorted(os.listdir("/sys/class/iscsi_session")):
     n = s[len("session"):]
     c = "/sys/class/iscsi_connection/connection%s:0" % n
     add(c)
-    attrs(os.path.realpath(c), ["persistent_address", "persistent_port", "address", "port", "state"])
+    attrs(os.path.realpath(c), ["persistent_address", "persistent_port", "address", "port", "state", "local_port",
+                                "header_digest", "data_digest", "max_recv_dlength", "max_xmit_dlength"])
 add("/proc/self/mountinfo")
 for base in ("/etc/fstab", "/etc/iscsi/initiatorname.iscsi", "/etc/iscsi/iscsid.conf"):
     add(base)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from labtargets import MULTI, NOLUN
@@ -33,6 +34,21 @@ def test_status_shows_the_kernels_disks(guest):
 
     sessions = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
     assert sessions[0]["devices"] == [f"/dev/{disk['name']}"]
+    # the local address and the negotiated parameters, as iscsiadm -P 2 reports them for the same session
+    p2 = guest.run(f"iscsiadm -m session -r {sessions[0]['sid']} -P 2").check().stdout
+    theirs = dict(re.findall(r"^\s+(\w[\w ]*?): (\S+)$", p2, re.M))
+    neg = sessions[0]["negotiated"]
+    assert sessions[0]["local_address"] == theirs["Iface IPaddress"] == "127.0.0.1"
+    assert [neg["header_digest"], neg["data_digest"]] == [theirs["HeaderDigest"], theirs["DataDigest"]]
+    for key, name in [("max_recv_data_segment_length", "MaxRecvDataSegmentLength"),
+                      ("max_xmit_data_segment_length", "MaxXmitDataSegmentLength"),
+                      ("first_burst_length", "FirstBurstLength"), ("max_burst_length", "MaxBurstLength"),
+                      ("max_outstanding_r2t", "MaxOutstandingR2T")]:
+        assert neg[key] == int(theirs[name]), key
+    assert [neg["immediate_data"], neg["initial_r2t"]] == [theirs["ImmediateData"] == "Yes",
+                                                          theirs["InitialR2T"] == "Yes"]
+    shown = guest.isc("sessions", "--details").check().stdout
+    assert f"MaxRecvDataSegmentLength: {theirs['MaxRecvDataSegmentLength']}" in shown
     tree = guest.isc("status").check().stdout
     assert f"/dev/{disk['name']}" in tree and "768M" in tree
     guest.isc("logout", MULTI).check()

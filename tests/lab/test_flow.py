@@ -110,6 +110,8 @@ def test_chap_missing_wrong_then_right(guest):
     ok = guest.isc("login", CHAP)
     assert ok.rc == 0, ok.stdout + ok.stderr
     assert kernel_sessions(guest) == [(CHAP, "127.0.0.1")]
+    (live,) = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
+    assert live["chap_user"] == CHAP_USER  # the user the kernel's session logged in with
     assert guest.isc("logout", CHAP).rc == 0
     assert kernel_sessions(guest) == []
 

@@ -56,6 +56,22 @@ def test_sessions_show_devices():
     assert [(s["sid"], s["devices"]) for s in doc["sessions"]] == [(1, ["/dev/sda"]), (2, ["/dev/sdb"])]
 
 
+def test_sessions_show_the_local_address_and_what_the_login_negotiated():
+    """From the connection, session and host attributes the snapshot's kernel exposed (LIO's defaults)."""
+    doc = json.loads(isc("--json", "sessions", "--sid", "2").stdout)
+    (s,) = doc["sessions"]
+    assert s["local_address"] == "127.0.0.1" and isinstance(s["local_port"], int) and s["chap_user"] is None
+    assert s["negotiated"] == {
+        "header_digest": "None", "data_digest": "None", "max_recv_data_segment_length": 262144,
+        "max_xmit_data_segment_length": 262144, "first_burst_length": 65536, "max_burst_length": 262144,
+        "immediate_data": True, "initial_r2t": True, "max_outstanding_r2t": 1}
+    table = isc("sessions").stdout.splitlines()
+    assert table[0].split()[:5] == ["SID", "TARGET", "PORTAL", "IFACE", "LOCAL"]
+    details = isc("sessions", "-d", "-r", "1").stdout
+    assert details.startswith(f"session 1: {MULTI} on 127.0.0.1:3260,1\n")
+    assert "  HeaderDigest: None\n" in details and "  ImmediateData: Yes\n" in details
+
+
 def test_logout_of_a_mounted_map_is_refused_before_anything_runs():
     r = isc("logout", MULTI)
     assert r.returncode == 7
