@@ -34,7 +34,7 @@ from iscsi_client.cli import (
 )
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
-from iscsi_client.errors import EXIT_USAGE, IscError
+from iscsi_client.errors import EXIT_ENVIRONMENT, EXIT_USAGE, IscError
 from iscsi_client.system.root import Root
 
 app = typer.Typer(
@@ -239,6 +239,17 @@ def _shell_completes_paths(cmd: click.Command) -> click.Command:
     return cmd
 
 
+def os_error(e: OSError) -> IscError:
+    """A file or a tool isc could not use, in one line: permission (isc needs root for /etc/iscsi, /etc/fstab,
+    iscsiadm and the lock) gets exit 6 and says so; anything else (a full disk, a read-only /etc) exit 1."""
+    where = f": {e.filename}" if e.filename else ""
+    if isinstance(e, PermissionError):
+        hint = ("isc reads and changes root-owned files and runs iscsiadm: run it as root (sudo isc ...)"
+                if os.geteuid() != 0 else "check the file's permissions and any security module (SELinux, AppArmor)")
+        return IscError(f"permission denied{where}", hint=hint, exit_code=EXIT_ENVIRONMENT)
+    return IscError(f"{e.strerror or e}{where}")
+
+
 def _once(message: str) -> str:
     """A message with each sentence once (click and typer both add "Did you mean ...?")."""
     import re
@@ -256,7 +267,10 @@ def main(argv: list[str] | None = None) -> None:
         # scripts in completions/ (generated with bash_source, zsh_source, fish_source).
         from click.shell_completion import shell_complete
 
-        sys.exit(shell_complete(_completion_request(), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
+        try:
+            sys.exit(shell_complete(_completion_request(), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
+        except (OSError, IscError):  # TAB stays quiet (a user who may not read /etc/iscsi gets no IQNs)
+            sys.exit(1)
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         rv = command(args).main(args=args, prog_name="isc", standalone_mode=False)
@@ -265,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.UsageError as e:
         sys.exit(report_error(IscError(_once(e.format_message()), hint="see 'isc --help' or 'isc COMMAND --help'",
                                        exit_code=EXIT_USAGE), args))
+    except OSError as e:
+        sys.exit(report_error(os_error(e), args))
     except click.exceptions.Abort:
         sys.stderr.write("isc: aborted\n")
         sys.exit(130)

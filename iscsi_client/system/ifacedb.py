@@ -5,6 +5,7 @@ table) and "iser" are built into iscsiadm and have no file."""
 from __future__ import annotations
 
 from iscsi_client.model import Iface
+from iscsi_client.system.files import dir_exists
 from iscsi_client.system.root import Root
 
 IFACE_DIRS = ("/etc/iscsi/ifaces", "/var/lib/iscsi/ifaces")
@@ -19,14 +20,14 @@ def read_ifaces(root: Root) -> list[Iface]:
     found: dict[str, Iface] = {}
     for d in IFACE_DIRS:
         base = root(d)
-        if not base.is_dir():
+        if not dir_exists(base):
             continue
         for path in sorted(base.iterdir()):
             if not path.is_file() or path.name.startswith("."):
                 continue
             try:
                 rec = parse_record(path.read_text(errors="replace"))
-            except OSError:
+            except FileNotFoundError:  # deleted since the listing
                 continue
             name = rec.get("iface.iscsi_ifacename") or path.name
             found.setdefault(name, Iface(name, rec.get("iface.transport_name") or "tcp",

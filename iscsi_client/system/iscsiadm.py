@@ -124,8 +124,9 @@ class Iscsiadm:
             cmd = sh.Command(self.binary)
         except sh.CommandNotFound:
             raise EnvironmentProblem(
-                "iscsiadm is not installed",
-                hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)",
+                "iscsiadm is not installed" + ("" if os.geteuid() == 0 else " or not on this user's PATH"),
+                hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)"
+                     + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
         self.count += 1
         try:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iscsi_client.system.files import dir_exists
 from iscsi_client.system.root import Root
 
 if TYPE_CHECKING:  # the model and parsers load on first use: completion only lists directory names
@@ -32,7 +33,7 @@ DISCOVERY_DIRS = (("/etc/iscsi/send_targets", "st_config"), ("/var/lib/iscsi/sen
 def node_dir(root: Root) -> Path | None:
     for d in NODE_DIRS:
         p = root(d)
-        if p.is_dir():
+        if dir_exists(p):
             return p
     return None
 
@@ -66,7 +67,7 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
             continue
         try:
             text = path.read_text(errors="replace")
-        except OSError:
+        except FileNotFoundError:  # deleted since the listing
             continue
         rec = parse_record(text)
         node = node_from_record(rec, iface=iface)
@@ -137,7 +138,7 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
     for config, _ in _discovery_config_files(root):
         try:
             values = parse_record(config.read_text(errors="replace"))
-        except OSError:
+        except FileNotFoundError:  # deleted since the listing
             continue
         rec = discovery_from_record(values)
         if rec is not None:
@@ -151,7 +152,7 @@ def _discovery_config_files(root: Root) -> Iterator[tuple[Path, str]]:
     record."""
     for base, name in DISCOVERY_DIRS:
         d = root(base)
-        if not d.is_dir():
+        if not dir_exists(d):
             continue
         for portal_dir in sorted(d.iterdir()):
             config = portal_dir / name
