@@ -365,7 +365,33 @@ def security(f: Facts) -> list[Finding]:
             out.append(_f("ISC050", WARNING, f"{s.target} on {s.portal.address} is used without CHAP: anyone who "
                           "reaches the portal and knows (or guesses) an allowed initiator name can connect",
                           f"isc chap {s.target} --user NAME  (and enable CHAP on the target)", str(s.sid)))
+    out += _chap_changed_since_login(f)
     return out or [_f("ISC050", OK, "sessions on network portals use CHAP")]
+
+
+def _chap_changed_since_login(f: Facts) -> list[Finding]:
+    """The kernel keeps the CHAP user a session logged in with; a record changed since (isc chap, --clear)
+    applies only at the next login."""
+    out = []
+    for v in f.views:
+        s = v.session
+        if s.sid not in f.session_chap_users:
+            continue
+        live = f.session_chap_users[s.sid]
+        rec = [n for n in f.nodes if n.target == s.target and n.portal.address == s.portal.address
+               and n.iface == s.iface]
+        if not rec:
+            continue
+        want = rec[0].chap.username if rec[0].chap.method == "CHAP" else None
+        if want == live:
+            continue
+        now = f"CHAP user {want}" if want else "no CHAP"
+        was = f"as CHAP user {live}" if live else "without CHAP"
+        out.append(_f("ISC053", WARNING, f"session {s.sid} ({s.target} on {s.portal.address}) logged in {was}, but "
+                      f"its record now has {now}; that applies only at the next login",
+                      f"log out and in again when the LUN is free: isc logout {s.target} -p {s.portal.address} && "
+                      f"isc login {s.target} -p {s.portal.address}", str(s.sid)))
+    return out
 
 
 def secrets_on_disk(f: Facts) -> list[Finding]:
@@ -445,6 +471,10 @@ CHECKS: list[Check] = [
     Check("ISC052", "CHAP defaults in iscsid.conf", "Guides often set node.session.auth.* in iscsid.conf; those "
           "are defaults copied into every record created afterwards, so every target discovered later is sent "
           "the same credentials, and the file is world-readable on Debian.", secrets_on_disk),
+    Check("ISC053", "CHAP changed since login", "A session keeps the CHAP settings it logged in with; isc chap "
+          "(or --clear) changes the node record, which the kernel uses at the next login. Until then the "
+          "session runs as before, and a wrong new secret shows only at the next reconnect or reboot.",
+          security),
 ]
 
 

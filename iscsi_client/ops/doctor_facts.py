@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from iscsi_client.model import MultipathMap, Node, SessionView
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text
-from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services
+from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import multipath as mp
 from iscsi_client.system.commands import Commands
@@ -48,6 +48,7 @@ class Facts:
     egress: dict[int, str] = field(default_factory=dict)  # session id -> the NIC its packets leave through
     secret_files: list[nodedb.SecretFile] = field(default_factory=list)  # which keys and modes, never values
     mount_units: frozenset[str] = frozenset()  # *.mount unit files installed (mounts made persistent by systemd)
+    session_chap_users: dict[int, str | None] = field(default_factory=dict)  # sid -> the user it logged in with
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -108,6 +109,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         egress=egress,
         secret_files=nodedb.secret_files(root),
         mount_units=services.mount_units(root),
+        session_chap_users={v.session.sid: sysfs.negotiated(root, v.session).chap_user for v in views},
     )
 
 

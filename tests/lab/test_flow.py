@@ -112,6 +112,14 @@ def test_chap_missing_wrong_then_right(guest):
     assert kernel_sessions(guest) == [(CHAP, "127.0.0.1")]
     (live,) = json.loads(guest.isc("--json", "sessions").stdout)["sessions"]
     assert live["chap_user"] == CHAP_USER  # the user the kernel's session logged in with
+    # the record changed under the live session: doctor says the session still runs as before
+    guest.isc("chap", CHAP, "--user", "someoneelse", env={"ISC_CHAP_PASSWORD": "anotherSecret12"}).check()
+    found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+    (changed,) = [f for f in found if f["code"] == "ISC053"]
+    assert f"as CHAP user {CHAP_USER}" in changed["summary"] and "CHAP user someoneelse" in changed["summary"]
+    guest.isc("chap", CHAP, "--user", CHAP_USER, env={"ISC_CHAP_PASSWORD": CHAP_SECRET}).check()
+    found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+    assert not [f for f in found if f["code"] == "ISC053"]
     assert guest.isc("logout", CHAP).rc == 0
     assert kernel_sessions(guest) == []
 

@@ -189,3 +189,20 @@ def test_a_filesystem_mounted_by_hand_is_not_persistent():
     assert not [x for x in run_checks(facts(views=views, fstab=in_fstab)) if x.code == "ISC044"]
     as_unit = facts(views=views, mount_units=frozenset({"srv-x.mount"}))
     assert not [x for x in run_checks(as_unit) if x.code == "ISC044"]
+
+
+def test_chap_changed_on_the_record_after_the_login():
+    """The kernel's session keeps the CHAP user it logged in with; the record's new one waits for a login."""
+    views = [View(Session(1, T, P1, recovery_tmo=120), ())]
+    now_chap = [Node(T, P1, startup="automatic", chap=Chap("CHAP", "alice", True)), Node(T, P2, startup="automatic")]
+    (w,) = [x for x in run_checks(facts(views=views, nodes=now_chap, session_chap_users={1: None}))
+            if x.code == "ISC053"]
+    assert w.level == "warning" and "logged in without CHAP" in w.summary and "CHAP user alice" in w.summary
+    assert w.fix is not None and f"isc logout {T} -p {P1.address} && isc login {T} -p {P1.address}" in w.fix
+    same = facts(views=views, nodes=now_chap, session_chap_users={1: "alice"})
+    assert not [x for x in run_checks(same) if x.code == "ISC053"]
+    cleared = facts(views=views, session_chap_users={1: "alice"})  # records without CHAP
+    (c,) = [x for x in run_checks(cleared) if x.code == "ISC053"]
+    assert "as CHAP user alice" in c.summary and "no CHAP" in c.summary
+    unknown = facts(views=views, nodes=now_chap)  # no live value read (an older snapshot): nothing claimed
+    assert not [x for x in run_checks(unknown) if x.code == "ISC053"]
