@@ -115,5 +115,10 @@ def test_all_paths_of_a_map_through_one_nic(guest):
         assert nic["level"] == "warning", nic
         assert "all 2 paths (10.99.0.1:3260, 10.99.0.2:3260) leave through nic9" in nic["summary"]
         assert "isc iface add iface-NIC --netdev NIC" in nic["fix"]
+        # network portals without CHAP (lo is exempt; these are not)
+        open_ = sorted(f["subject"] for f in found if f["code"] == "ISC050" and f["level"] == "warning")
+        assert open_ == sorted(str(s["sid"]) for s in sessions if s["target"] == MULTI)
+        # the local end of each path is an address of nic9, as the kernel reports it
+        assert {s["local_address"] for s in sessions if s["target"] == MULTI} <= {"10.99.0.1", "10.99.0.2"}
     finally:
         guest.isc("logout", MULTI, "--teardown")
