@@ -154,6 +154,12 @@ def paths(f: Facts) -> list[Finding]:
             out.append(_f("ISC021", WARNING, f"map {wwid} has {len(ps)} path(s) but {target} has records on "
                           f"{offered} portals", f"isc login {target}", wwid))
     for m in f.maps or []:
+        if m.queueing == "on":
+            out.append(_f("ISC026", WARNING, f"map {m.name} queues I/O forever once every path has failed "
+                          "(no_path_retry queue): processes hang in D state and shutdown waits for a target "
+                          "that may never come back",
+                          "set no_path_retry to a number of checker intervals (12 is LIO's built-in value) where it "
+                          "is set to queue in multipath.conf, then: multipathd reconfigure", m.name))
         for p in m.paths:
             if not p.healthy:
                 out.append(_f("ISC022", FAILURE, f"map {m.name}: path {p.dev} is {p.dm_state}/{p.checker_state}",
@@ -444,6 +450,9 @@ CHECKS: list[Check] = [
           "through the default iface adds a session that ignores the binding (it leaves through the NIC the "
           "routing table picks). Records discovered before the ifaces existed stay on default.",
           default_beside_bound),
+    Check("ISC026", "queueing forever", "no_path_retry queue (queue_if_no_path with no limit) holds I/O "
+          "for as long as all paths are down: nothing fails, so applications, umount and shutdown hang. A number "
+          "of checker intervals queues through a short outage and then fails the I/O.", paths),
     Check("ISC030", "failover timeouts", "With multipath, replacement_timeout (the session's recovery_tmo) "
           "should be short (5 s) so I/O moves to another path quickly; without multipath it should be long (120 "
           "s) so a network blip does not become an I/O error.", timeouts),

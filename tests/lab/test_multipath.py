@@ -45,6 +45,18 @@ def test_two_paths_become_one_map(guest):
     again = json.loads(guest.isc("--json", "multipath", "config").stdout)["multipath_config"]
     assert not again["changed"] and again["luns"][0]["registered"]  # converged
 
+    # an override that queues forever once every path is gone: doctor names the map and the setting
+    guest.run("printf 'overrides {\\n\\tno_path_retry queue\\n}\\n' > /etc/multipath/conf.d/zz-queue.conf && "
+              "multipathd reconfigure && timeout 30 sh -c 'until multipathd show maps format %Q | grep -qw on; "
+              "do sleep 1; done'").check()
+    found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+    (q,) = [f for f in found if f["code"] == "ISC026"]
+    assert q["level"] == "warning" and q["subject"] == lun["wwid"] and "no_path_retry" in q["fix"]
+    guest.run("rm /etc/multipath/conf.d/zz-queue.conf && multipathd reconfigure && "
+              "timeout 30 sh -c 'until multipathd show maps format %Q | grep -q chk; do sleep 1; done'").check()
+    found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+    assert not [f for f in found if f["code"] == "ISC026"]
+
 
 def test_failed_path_keeps_io_and_shows_in_status(guest):
     (wwid,) = maps(guest)

@@ -206,3 +206,14 @@ def test_chap_changed_on_the_record_after_the_login():
     assert "as CHAP user alice" in c.summary and "no CHAP" in c.summary
     unknown = facts(views=views, nodes=now_chap)  # no live value read (an older snapshot): nothing claimed
     assert not [x for x in run_checks(unknown) if x.code == "ISC053"]
+
+
+def test_a_map_that_queues_forever():
+    def mpmap(queueing: str) -> MultipathMap:
+        return MultipathMap("36001405abc", "36001405abc", "dm-0", "LIO-ORG", "disk", "1 queue_if_no_path", "1 alua",
+                            queueing, (PathGroup(1, "service-time 0", 50, "active",
+                                                 (MpPath("sda", "8:0", "active", "ready", "running"),)),))
+    (w,) = [x for x in run_checks(facts(maps=[mpmap("on")])) if x.code == "ISC026"]
+    assert w.level == "warning" and "forever" in w.summary and w.fix is not None and "no_path_retry" in w.fix
+    for bounded in ("12 chk", "60 sec", "off", "-"):
+        assert not [x for x in run_checks(facts(maps=[mpmap(bounded)])) if x.code == "ISC026"]
