@@ -39,11 +39,15 @@ def persist_cmd(
     say(f"fstab: {would}add  {line}" if r.fstab_changed else f"fstab: already has  {line}")
     if r.fstab_backup:
         say(f"fstab backup: {r.fstab_backup}")
+    if r.mountpoint_created:
+        say(f"{would}create mount point {r.mountpoint}")
     if r.startup_changed:
         say(f"{would}log in at boot on {', '.join(r.startup_changed)}")
     if r.services_enabled:
         say(f"{would}enable {', '.join(r.services_enabled)}")
-    if r.mounted:
+    if r.dry_run:
+        say(f"{r.mountpoint} is mounted already" if r.mounted else f"would mount {r.mountpoint}")
+    elif r.mounted:
         say(f"mounted {r.device} on {r.mountpoint}")
     if r.verify_ok is False:
         note(f"warning: findmnt --verify reports problems:\n{r.verify_report}")

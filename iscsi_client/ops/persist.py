@@ -41,6 +41,7 @@ class PersistResult:
     fstab_backup: str | None = None
     startup_changed: list[str] = field(default_factory=list)
     services_enabled: list[str] = field(default_factory=list)
+    mountpoint_created: bool = False
     mounted: bool = False
     verify_ok: bool | None = None
     verify_report: str = ""
@@ -155,8 +156,10 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     comment = f"{chosen.target} lun {chosen.lun}"
     _, changed = fstab_text.add_entry(old, entry, comment=comment)
     result.fstab_changed = changed
-    if changed and not cmd.dry_run:
+    result.mountpoint_created = not filesystems.mountpoint_exists(root, mp)
+    if result.mountpoint_created and not cmd.dry_run:
         filesystems.make_mountpoint(root, mp)
+    if changed and not cmd.dry_run:
         result.fstab_backup = fstab_file.update_fstab(
             root, lambda now: fstab_text.add_entry(now, entry, comment=comment)[0])
     # 3. log in at boot on every portal (only the one in use with --single-path); the services that do it
@@ -165,12 +168,14 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     result.startup_changed = [n.portal.address for n in changed_nodes]
     result.services_enabled = services.enable(cmd, root, services.iscsi_units(root, multipath=bool(
         chosen.multipath_wwid)))
-    # 4. mount now and verify
-    if root.is_live and not cmd.dry_run:
+    # 4. mount now and verify (a dry run shows the commands: systemd learns of the new fstab line, then mount)
+    if root.is_live:
         filesystems.daemon_reload(cmd)
-        if filesystems.mounted_source(cmd, mp) is None:
+        already = filesystems.mounted_source(cmd, mp) is not None
+        if not already:
             filesystems.mount(cmd, mp)
-        result.mounted = filesystems.mounted_source(cmd, mp) is not None
+        # a dry run: mounted means mounted already
+        result.mounted = already if cmd.dry_run else filesystems.mounted_source(cmd, mp) is not None
     if not cmd.dry_run:
         result.verify_ok, result.verify_report = filesystems.verify_fstab(cmd, str(root(fstab_file.PATH)))
     return result

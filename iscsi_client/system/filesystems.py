@@ -57,5 +57,9 @@ def daemon_reload(cmd: Commands) -> None:
     cmd.run(["systemctl", "daemon-reload"], mutating=True, action="reloading systemd", ok=range(256))
 
 
+def mountpoint_exists(root: Root, mountpoint: str) -> bool:
+    return root(mountpoint).is_dir()
+
+
 def make_mountpoint(root: Root, mountpoint: str) -> None:
     root(mountpoint).mkdir(parents=True, exist_ok=True)

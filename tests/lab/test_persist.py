@@ -27,6 +27,22 @@ def test_persist_mkfs_mount_and_boot_config(guest, fstab_before):
     no_fs = guest.isc("persist", CHAP, "/srv/data")
     assert no_fs.rc == 2 and "has no filesystem" in no_fs.stderr and "--mkfs" in no_fs.stderr
 
+    # the dry run says every step (the commands on stderr, the changes on stdout) and changes nothing
+    dry = guest.isc("persist", CHAP, "/srv/data", "--mkfs", "--dry-run")
+    assert dry.rc == 0, dry.stdout + dry.stderr
+    (disk,) = iscsi_disks(guest)
+    for step in (f"would run: mkfs.xfs -q /dev/{disk}", "would run: iscsiadm -m node", "-v automatic",
+                 "would run: systemctl daemon-reload", "would run: mount /srv/data"):
+        assert step in dry.stderr, step
+    for step in ("would create xfs on", "fstab: would add  UUID=<new filesystem UUID> /srv/data xfs _netdev,nofail",
+                 "would create mount point /srv/data", "would log in at boot on 127.0.0.1:3260",
+                 "would mount /srv/data"):
+        assert step in dry.stdout, step
+    assert guest.run("cat /etc/fstab").stdout == fstab_before
+    assert guest.run(f"blkid -p /dev/{disk}").rc == 2  # no filesystem was made
+    assert guest.run("test -e /srv/data").rc == 1
+    assert "node.startup = manual" in guest.run(f"iscsiadm -m node -T {CHAP} -p 127.0.0.1").stdout
+
     r = guest.isc("--json", "persist", CHAP, "/srv/data", "--mkfs")
     assert r.rc == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)["persist"]
@@ -83,6 +99,11 @@ def test_unpersist_restores_fstab_and_keeps_the_data(guest, fstab_before):
 
 def test_teardown_unmounts_flushes_deletes_and_logs_out(guest):
     assert guest.run("findmnt /srv/manual").rc == 0
+    disks = iscsi_disks(guest)
+    dry = guest.isc("logout", CHAP, "--teardown", "--unmount", "-n")
+    assert dry.rc == 0, dry.stdout + dry.stderr
+    assert "would run: umount /srv/manual" in dry.stderr and "--logout" in dry.stderr, dry.stderr
+    assert guest.run("findmnt /srv/manual").rc == 0 and iscsi_disks(guest) == disks  # nothing was done
     r = guest.isc("logout", CHAP, "--teardown", "--unmount")
     assert r.rc == 0, r.stdout + r.stderr
     assert "unmounted /srv/manual" in r.stderr and "flushed and deleted /dev/sd" in r.stderr
