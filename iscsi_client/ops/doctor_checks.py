@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from iscsi_client.model import BlockDevice
 from iscsi_client.ops.doctor_facts import Facts
+from iscsi_client.parsers.fstab import FstabEntry
 from iscsi_client.system.ifacedb import BUILTIN_NAMES
 
 OK, WARNING, FAILURE, SKIPPED = "ok", "warning", "failure", "skipped"
@@ -298,6 +299,7 @@ def fstab(f: Facts) -> list[Finding]:
     known = _iscsi_fs(f)
     startup: dict[str, set[str]] = {}
     unscanned: dict[str, list[str]] = {}
+    iscsi_entries: list[FstabEntry] = []
     for n in f.nodes:
         startup.setdefault(str(n.target), set()).add(n.startup)
         if n.scan == "manual" and n.startup == "automatic":
@@ -309,6 +311,7 @@ def fstab(f: Facts) -> list[Finding]:
         iscsi = hit is not None or line.isc_comment is not None or "-iscsi-" in e.spec
         if not iscsi:
             continue
+        iscsi_entries.append(e)
         opts = e.option_list
         if "_netdev" not in opts:
             out.append(_f("ISC040", FAILURE, f"{e.mountpoint}: iSCSI filesystem without _netdev; boot waits for it "
@@ -333,7 +336,25 @@ def fstab(f: Facts) -> list[Finding]:
                           f"isc nodes set {target} -p {portal} node.session.scan=auto",
                           e.mountpoint))
     out += _mounted_not_persistent(f)
+    out += _boot_mount_units(f, iscsi_entries)
     return out or [_f("ISC040", OK, "fstab: iSCSI filesystems use _netdev, stable names and boot logins")]
+
+
+def _boot_mount_units(f: Facts, iscsi_entries: list[FstabEntry]) -> list[Finding]:
+    """What must be enabled for iSCSI fstab lines to mount at boot: remote-fs.target (systemd starts every
+    _netdev mount from it), and multipathd when a line names a multipath map."""
+    out = []
+    netdev = [e for e in iscsi_entries if "_netdev" in e.option_list]
+    if netdev and f.units.get("remote-fs.target") is False:
+        out.append(_f("ISC045", FAILURE, f"remote-fs.target is not enabled: systemd starts _netdev mounts from it, so "
+                      f"{', '.join(e.mountpoint for e in netdev)} stay unmounted after a reboot",
+                      "systemctl enable remote-fs.target", "remote-fs.target"))
+    mapped = [e for e in iscsi_entries if "dm-uuid-mpath-" in e.spec or e.spec.startswith("/dev/mapper/")]
+    if mapped and f.units.get("multipathd.service") is False:
+        out.append(_f("ISC046", FAILURE, f"{', '.join(e.mountpoint for e in mapped)} need a multipath map, but "
+                      "multipathd.service is not enabled: at boot no map is made and the mount has no device",
+                      "systemctl enable multipathd.service", "multipathd.service"))
+    return out
 
 
 def _mounted_not_persistent(f: Facts) -> list[Finding]:
@@ -471,6 +492,10 @@ CHECKS: list[Check] = [
           "but the kernel does not scan its LUNs, so a filesystem on them is not there to mount.", fstab),
     Check("ISC044", "mounted, not persistent", "A filesystem mounted by hand from an iSCSI LUN (no fstab line, "
           "no mount unit) is gone after the next reboot, although its session may come back.", fstab),
+    Check("ISC045", "remote-fs.target", "systemd's fstab generator hangs every _netdev mount under "
+          "remote-fs.target; with that target disabled, no iSCSI filesystem is mounted at boot.", fstab),
+    Check("ISC046", "multipathd at boot", "A filesystem mounted through a multipath map needs multipathd at "
+          "boot to assemble the map from its paths.", fstab),
     Check("ISC050", "CHAP", "Without CHAP, the only protection is the initiator name in the target's ACL, "
           "which is sent in clear and easy to copy.", security),
     Check("ISC051", "CHAP secrets on disk", "open-iscsi keeps CHAP secrets in clear text in its node and "

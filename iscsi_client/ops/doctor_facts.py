@@ -75,7 +75,8 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
     nodes = nodedb.read_nodes(root)
     views = blockdev.session_views(root)
     units = {u: services.is_enabled(root, u) for u in (*services.LOGIN_UNITS, *services.DAEMON_UNITS,
-                                                       services.MULTIPATH_UNIT) if services.unit_exists(root, u)}
+                                                       services.MULTIPATH_UNIT, services.REMOTE_FS_UNIT)
+             if services.unit_exists(root, u)}
     maps = None
     if live and services.tool_installed("multipathd"):
         try:

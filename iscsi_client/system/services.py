@@ -14,6 +14,7 @@ UNIT_DIRS = ("/etc/systemd/system", "/usr/lib/systemd/system", "/lib/systemd/sys
 LOGIN_UNITS = ("open-iscsi.service", "iscsi.service")
 DAEMON_UNITS = ("iscsid.socket", "iscsid.service")
 MULTIPATH_UNIT = "multipathd.service"
+REMOTE_FS_UNIT = "remote-fs.target"  # what pulls _netdev mounts in at boot
 
 
 def unit_exists(root: Root, unit: str) -> bool:
@@ -56,9 +57,14 @@ def iscsi_units(root: Root, *, multipath: bool) -> list[str]:
 
 
 def is_enabled(root: Root, unit: str) -> bool:
-    """True when some *.wants directory links the unit (what 'systemctl is-enabled' checks, file-based)."""
-    base = root("/etc/systemd/system")
-    return base.is_dir() and any(p.name == unit for p in base.glob("*.wants/*"))
+    """True when some *.wants directory links the unit: the administrator's (/etc, what 'systemctl enable'
+    writes) or the distribution's own (a unit the vendor wants statically), file-based like
+    'systemctl is-enabled'."""
+    for d in ("/etc/systemd/system", *UNIT_DIRS[1:]):
+        base = root(d)
+        if base.is_dir() and any(p.name == unit for p in base.glob("*.wants/*")):
+            return True
+    return False
 
 
 def enable(cmd: Commands, root: Root, units: list[str]) -> list[str]:

@@ -57,6 +57,21 @@ def test_two_paths_become_one_map(guest):
     found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
     assert not [f for f in found if f["code"] == "ISC026"]
 
+    # an fstab line through the map while multipathd is not enabled at boot: no map, no device after a reboot
+    line = f"/dev/disk/by-id/dm-uuid-mpath-{lun['wwid']} /srv/m xfs _netdev,nofail 0 0"
+    guest.run(f"cp /etc/fstab /root/fstab.keep && echo '{line}' >> /etc/fstab && "
+              "systemctl disable --quiet multipathd.service").check()
+    try:
+        found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+        (boot,) = [f for f in found if f["code"] == "ISC046"]
+        assert boot["level"] == "failure" and "/srv/m" in boot["summary"]
+        assert boot["fix"] == "systemctl enable multipathd.service"
+        guest.run(boot["fix"]).check()
+        found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+        assert not [f for f in found if f["code"] == "ISC046"]
+    finally:
+        guest.run("systemctl enable --quiet multipathd.service; cp /root/fstab.keep /etc/fstab").check()
+
 
 def test_failed_path_keeps_io_and_shows_in_status(guest):
     (wwid,) = maps(guest)

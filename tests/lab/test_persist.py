@@ -62,6 +62,16 @@ def test_persist_mkfs_mount_and_boot_config(guest, fstab_before):
     assert guest.run("cat /etc/fstab").stdout == fstab
     refuse = guest.isc("persist", CHAP, "/srv/data", "--mkfs")
     assert refuse.rc == 7 and "already holds a xfs filesystem" in refuse.stderr
+
+    # without remote-fs.target no _netdev mount happens at boot: doctor says so, and its fix is the cure
+    guest.run("systemctl disable --quiet remote-fs.target").check()
+    bad = guest.isc("--json", "doctor", "--no-mtu")
+    assert bad.rc == 1
+    (unit,) = [f for f in json.loads(bad.stdout)["findings"] if f["code"] == "ISC045"]
+    assert unit["level"] == "failure" and "/srv/data" in unit["summary"]
+    guest.run(unit["fix"]).check()
+    assert guest.run("systemctl is-enabled remote-fs.target").stdout.strip() == "enabled"
+    assert guest.isc("doctor", "--no-mtu").rc == 0
     guest.run("echo isc-was-here > /srv/data/proof && sync").check()
 
 

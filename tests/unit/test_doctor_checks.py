@@ -217,3 +217,20 @@ def test_a_map_that_queues_forever():
     assert w.level == "warning" and "forever" in w.summary and w.fix is not None and "no_path_retry" in w.fix
     for bounded in ("12 chk", "60 sec", "off", "-"):
         assert not [x for x in run_checks(facts(maps=[mpmap(bounded)])) if x.code == "ISC026"]
+
+
+def test_the_units_that_mount_iscsi_filesystems_at_boot():
+    by_uuid = FstabLine(FstabEntry("UUID=u-1", "/srv/a", "xfs", "_netdev,nofail"), f"{T} lun 0")
+    by_map = FstabLine(FstabEntry("/dev/disk/by-id/dm-uuid-mpath-36001405abc", "/srv/b", "xfs", "_netdev,nofail"),
+                       f"{T} lun 1")
+    units = {"open-iscsi.service": True, "iscsid.socket": True, "remote-fs.target": False,
+             "multipathd.service": False}
+    found = {x.code: x for x in run_checks(facts(fstab=[by_uuid, by_map], units=units)) if x.level == "failure"}
+    assert "/srv/a, /srv/b stay unmounted" in found["ISC045"].summary
+    assert found["ISC045"].fix == "systemctl enable remote-fs.target"
+    assert "/srv/b need a multipath map" in found["ISC046"].summary
+    assert found["ISC046"].fix == "systemctl enable multipathd.service"
+    enabled = dict(units, **{"remote-fs.target": True, "multipathd.service": True})
+    assert not {"ISC045", "ISC046"} & {x.code for x in run_checks(facts(fstab=[by_uuid, by_map], units=enabled))}
+    # no iSCSI line in fstab: what those units do is not doctor's business
+    assert not {"ISC045", "ISC046"} & {x.code for x in run_checks(facts(units=units))}
