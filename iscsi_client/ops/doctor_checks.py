@@ -75,6 +75,24 @@ KNOWN_DEFAULTS = ("iqn.1993-08.org.debian:01:", "iqn.2004-10.com.ubuntu:01:", "i
 
 
 def initiator_name(f: Facts) -> list[Finding]:
+    found = _initiator_name_itself(f)
+    name = f.initiator.name
+    if name is None or not f.initiator.valid:
+        return found
+    stale: dict[str, list[str]] = {}
+    for v in f.views:
+        if v.session.initiator and v.session.initiator != name:
+            stale.setdefault(v.session.initiator, []).append(str(v.session.sid))
+    for old, sids in sorted(stale.items()):
+        found.append(_f("ISC004", WARNING, f"session(s) {', '.join(sids)} logged in as {old}, but "
+                        f"initiatorname.iscsi now names {name}: the name changed and iscsid or the sessions were not "
+                        "restarted (targets see the old name until they are)",
+                        "systemctl restart iscsid, then log out and in again; the targets' ACLs must name "
+                        f"{name}", ",".join(sids)))
+    return found
+
+
+def _initiator_name_itself(f: Facts) -> list[Finding]:
     i = f.initiator
     if i.name is None:
         return [_f("ISC003", FAILURE, f"no initiator name in {i.path}", "isc initiator set --generate")]
@@ -450,6 +468,10 @@ CHECKS: list[Check] = [
           "iscsid are enabled.", boot_services),
     Check("ISC003", "initiator name", "Targets grant access by initiator name (ACL). Two hosts with the same "
           "name (a cloned image) kick each other's sessions out and see each other's LUNs.", initiator_name),
+    Check("ISC004", "initiator name changed under sessions", "iscsid reads the initiator name when it starts, "
+          "and a session keeps the name it logged in with. After initiatorname.iscsi changes, targets go on "
+          "seeing the old name until iscsid restarts and the sessions log in again, and an ACL made for the new "
+          "name seems not to work.", initiator_name),
     Check("ISC010", "MTU end to end", "Jumbo frames help only when every hop has the same MTU; a smaller MTU "
           "on the way makes large iSCSI PDUs vanish (logins work, I/O stalls). isc pings each portal with the "
           "don't-fragment bit at the largest payload the interface MTU allows (IPv4: MTU-28, IPv6: MTU-48).", mtu),

@@ -62,6 +62,19 @@ def test_login_both_portals_then_logout(guest):
     assert {o["status"] for o in json.loads(again.stdout)["logins"]} == {"already"}
     assert len(kernel_sessions(guest)) == 2  # no duplicate sessions
 
+    # the initiator name changed under the live sessions (iscsid not restarted): doctor names both sessions
+    guest.run("cp /etc/iscsi/initiatorname.iscsi /root/initiatorname.keep").check()
+    try:
+        guest.isc("initiator", "set", "iqn.2005-03.org.isc.lab:renamed").check()
+        found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+        (renamed,) = [f for f in found if f["code"] == "ISC004"]
+        assert sorted(renamed["subject"].split(",")) == sorted(str(s["sid"]) for s in listed)
+        assert f"logged in as {INITIATOR}" in renamed["summary"]
+    finally:
+        guest.run("cp /root/initiatorname.keep /etc/iscsi/initiatorname.iscsi").check()
+    found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+    assert not [f for f in found if f["code"] == "ISC004"]
+
     out = guest.isc("logout", MULTI)
     assert out.rc == 0, out.stderr
     assert kernel_sessions(guest) == []

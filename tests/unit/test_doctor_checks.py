@@ -234,3 +234,14 @@ def test_the_units_that_mount_iscsi_filesystems_at_boot():
     assert not {"ISC045", "ISC046"} & {x.code for x in run_checks(facts(fstab=[by_uuid, by_map], units=enabled))}
     # no iSCSI line in fstab: what those units do is not doctor's business
     assert not {"ISC045", "ISC046"} & {x.code for x in run_checks(facts(units=units))}
+
+
+def test_initiator_name_changed_under_live_sessions():
+    name = "iqn.1993-08.org.debian:01:0123456789ab"  # the name facts() puts in initiatorname.iscsi
+    views = [View(Session(1, T, P1, recovery_tmo=120, initiator="iqn.2005-03.org.example:old"), ()),
+             View(Session(2, T, P2, recovery_tmo=120, initiator="iqn.2005-03.org.example:old"), ())]
+    (w,) = [x for x in run_checks(facts(views=views)) if x.code == "ISC004"]
+    assert w.level == "warning" and w.subject == "1,2" and "logged in as iqn.2005-03.org.example:old" in w.summary
+    assert w.fix is not None and "systemctl restart iscsid" in w.fix and name in w.fix
+    same = [View(Session(1, T, P1, recovery_tmo=120, initiator=name), ())]
+    assert not [x for x in run_checks(facts(views=same)) if x.code == "ISC004"]
