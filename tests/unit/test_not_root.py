@@ -3,6 +3,7 @@ traceback and never an empty answer that hides the problem ('no node records')."
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -75,3 +76,18 @@ def test_a_directory_that_may_not_even_be_looked_into_is_not_taken_for_absent(im
     (image / "etc" / "iscsi").chmod(0o700)
     r = _as_nobody(image, "nodes")
     assert r.returncode == 6 and f"permission denied: {image}/etc/iscsi/nodes" in r.stderr, r.stdout + r.stderr
+
+
+def test_any_other_system_error_is_one_line_too(tmp_path):
+    """A file isc cannot write for another reason (here /etc/iscsi is a file in the image) is one line with
+    the system's own words and exit 1, in text and in JSON; never a traceback."""
+    (tmp_path / "etc").mkdir()
+    (tmp_path / "etc" / "iscsi").write_text("not a directory\n")
+    run = [sys.executable, "-m", "iscsi_client", "--root", str(tmp_path)]
+    r = subprocess.run([*run, "initiator", "set", "iqn.2005-03.org.example:h1"], capture_output=True, text=True,
+                       cwd=REPO)
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr == f"isc: error: Not a directory: {tmp_path}/etc/iscsi/initiatorname.iscsi\n"
+    j = subprocess.run([*run, "--json", "initiator", "set", "iqn.2005-03.org.example:h1"], capture_output=True,
+                       text=True, cwd=REPO)
+    assert j.returncode == 1 and json.loads(j.stdout)["error"]["exit_code"] == 1
