@@ -1,5 +1,6 @@
-"""isc run by a user who is not root: a clear one-line error (exit 6) naming what it could not read, never a
-traceback and never an empty answer that hides the problem ('no node records')."""
+"""isc run by a user who is not root, or meeting any other system error: a clear one-line error (exit 6 for
+permission, naming what it could not read), never a traceback and never an empty answer that hides the
+problem ('no node records')."""
 
 from __future__ import annotations
 
