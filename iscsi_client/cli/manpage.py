@@ -71,7 +71,10 @@ EXAMPLES = [
     ("Keep the setup (no secrets) and rebuild it on a reinstalled host, CHAP secrets from a mode 600 file:",
      "isc config dump \\-o /root/isc.toml\nisc config restore /root/isc.toml \\-\\-secrets /root/chap.toml "
      "\\-\\-initiator\\-name"),
-    ("The same data for scripts:", "isc \\-\\-json status"),
+    ("Where each session leaves from and what its login negotiated (digests, segment lengths):",
+     "isc sessions \\-\\-details"),
+    ("The same data for scripts (global options go before or after the command):",
+     "isc \\-\\-json status\nisc sessions \\-\\-json"),
 ]
 
 
