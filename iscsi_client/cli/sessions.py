@@ -8,7 +8,7 @@ import typer
 
 from iscsi_client.cli.context import get
 from iscsi_client.cli.options import SidsOpt
-from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts
+from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
 
 if TYPE_CHECKING:
     from iscsi_client.model import Negotiated, SessionView
@@ -64,7 +64,7 @@ def details(rows: list[Row]) -> str:
         out += [f"  {name}: {_value(getattr(n, key))}" for key, name in NEGOTIATED]
         devices = [lun.disk.devnode for lun in r.view.luns if lun.disk]
         out += [f"  devices: {' '.join(devices) or '-'}", ""]
-    return "\n".join(out)
+    return "\n".join(out).rstrip("\n")
 
 
 def sessions_cmd(
@@ -75,8 +75,6 @@ def sessions_cmd(
 ) -> None:
     """List active sessions, their local address and block devices (read from sysfs, no iscsiadm call).
     Exit status 3 when a session asked for with --sid does not exist."""
-    import sys
-
     from iscsi_client.ops.status import negotiated, status
 
     c = get(ctx)
@@ -86,6 +84,6 @@ def sessions_cmd(
     if c.json:
         emit_json({"sessions": rows_as_dicts(COLUMNS, rows)})
     elif show_details:
-        sys.stdout.write(details(rows) if rows else "no active sessions\n")
+        say(details(rows) if rows else "no active sessions")
     else:
         print_table(COLUMNS, rows, empty="no active sessions")
