@@ -81,7 +81,8 @@ def initiator_name(f: Facts) -> list[Finding]:
         return found
     stale: dict[str, list[str]] = {}
     for v in f.views:
-        if v.session.initiator and v.session.initiator != name:
+        # an iface may carry its own initiator name (iface.initiatorname): its sessions use that one
+        if v.session.initiator and v.session.initiator != f.iface_initiators.get(v.session.iface, name):
             stale.setdefault(v.session.initiator, []).append(str(v.session.sid))
     for old, sids in sorted(stale.items()):
         found.append(_f("ISC004", WARNING, f"session(s) {', '.join(sids)} logged in as {old}, but "

@@ -49,6 +49,7 @@ class Facts:
     secret_files: list[nodedb.SecretFile] = field(default_factory=list)  # which keys and modes, never values
     mount_units: frozenset[str] = frozenset()  # *.mount unit files installed (mounts made persistent by systemd)
     session_chap_users: dict[int, str | None] = field(default_factory=dict)  # sid -> the user it logged in with
+    iface_initiators: dict[str, str] = field(default_factory=dict)  # iface -> its own initiator name, if set
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -111,6 +112,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         secret_files=nodedb.secret_files(root),
         mount_units=services.mount_units(root),
         session_chap_users={v.session.sid: sysfs.negotiated(root, v.session).chap_user for v in views},
+        iface_initiators={i.name: i.initiatorname for i in ifacedb.read_ifaces(root) if i.initiatorname},
     )
 
 

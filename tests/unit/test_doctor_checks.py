@@ -245,3 +245,11 @@ def test_initiator_name_changed_under_live_sessions():
     assert w.fix is not None and "systemctl restart iscsid" in w.fix and name in w.fix
     same = [View(Session(1, T, P1, recovery_tmo=120, initiator=name), ())]
     assert not [x for x in run_checks(facts(views=same)) if x.code == "ISC004"]
+
+
+def test_an_iface_with_its_own_initiator_name_is_not_a_changed_name():
+    views = [View(Session(1, T, P1, recovery_tmo=120, iface="iface-eth1", initiator="iqn.2005-03.org.example:eth1"),
+                  ())]
+    own = facts(views=views, iface_initiators={"iface-eth1": "iqn.2005-03.org.example:eth1"})
+    assert not [x for x in run_checks(own) if x.code == "ISC004"]
+    assert [x.code for x in run_checks(facts(views=views)) if x.code == "ISC004"] == ["ISC004"]
