@@ -174,9 +174,13 @@ def discover_cmd(
 
     with progress_display(enabled=not c.json) as progress:
         outcomes = login_discovered(root=c.root, adm=c.iscsiadm(), found=found, targets=wanted, iface=iface,
-                                    wait=not no_wait, wait_timeout=wait_timeout, progress=progress)
+                                    wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
+                                    cmd=c.commands())
     if not outcomes and not c.json:
         note("no record to log in to (the portal offered no target, or only flagged portals)")
+    if not c.json:
+        for step in dict.fromkeys(s for o in outcomes for s in o.steps):
+            note(step)
     return render_outcomes(outcomes, json_out=c.json, key="logins",
                            json_extra={"targets": rows_as_dicts(FOUND_COLUMNS, found)})
 

@@ -31,7 +31,10 @@ def login_cmd(
     with progress_display(enabled=not c.json) as progress:
         outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                          all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
-                         iface=iface)
+                         iface=iface, cmd=c.commands())
+    if not c.json:
+        for step in dict.fromkeys(s for o in outcomes for s in o.steps):
+            note(step)
     return render_outcomes(outcomes, json_out=c.json, key="logins")
 
 

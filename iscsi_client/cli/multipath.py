@@ -36,6 +36,9 @@ def config_cmd(ctx: typer.Context,
     for w in p.unregistered:
         say(f"{'' if write and not c.dry_run else 'would '}register WWID {w} ({p.lun_wwids[w]}) "
             "so that find_multipaths strict makes it a map")
+    if not p.lun_wwids:
+        note("no iSCSI LUN with several paths is logged in: there is nothing to register now; once this drop-in "
+             "is installed, isc login registers such LUNs itself")
     if not write:
         note("nothing written; run with --write to apply")
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -30,10 +31,12 @@ def _same(s: Session, n: Node) -> bool:
 
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
           all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
-          progress: Callable[[str], None] | None = None, iface: str | None = None) -> list[Outcome]:
+          progress: Callable[[str], None] | None = None, iface: str | None = None,
+          cmd: Commands | None = None) -> list[Outcome]:
     """Log in to every selected record (of one iface, if given) that has no session yet; then, unless
     ``wait`` is False, wait for the block devices of the new sessions (udev events, a deadline) and
-    report them."""
+    report them. With ``cmd``, LUNs that got several paths are registered for multipath where isc's
+    drop-in is installed."""
     nodes = select_nodes(root=root, target=target, portal=portal, all_nodes=all_nodes)
     if iface is not None:
         nodes = [n for n in nodes if n.iface == iface]
@@ -41,12 +44,13 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
             raise NotFoundError(f"no record of {target or 'any target'} uses iface {iface}",
                                 hint=f"'isc nodes' lists records and their ifaces; add one with "
                                      f"isc discover PORTAL -I {iface}")
-    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)
+    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress,
+                       cmd=cmd)
 
 
 def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
                      iface: str | None = None, wait: bool = True, wait_timeout: float = 30.0,
-                     progress: Callable[[str], None] | None = None) -> list[Outcome]:
+                     progress: Callable[[str], None] | None = None, cmd: Commands | None = None) -> list[Outcome]:
     """``isc discover --login``: log in to what a discovery just answered (every target, or only
     ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does:
     through ``iface`` when the discovery went through one, else through every iface that has a record.
@@ -63,12 +67,14 @@ def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targe
              and any(str(n.target) == f.target and n.portal.same_address(f.portal) for f in keep)]
     if not nodes:
         return []
-    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress)
+    return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress,
+                       cmd=cmd)
 
 
 def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = True, wait_timeout: float = 30.0,
-                progress: Callable[[str], None] | None = None) -> list[Outcome]:
-    """Log in to these records (those without a session yet) and wait for their devices unless told not to."""
+                progress: Callable[[str], None] | None = None, cmd: Commands | None = None) -> list[Outcome]:
+    """Log in to these records (those without a session yet) and wait for their devices unless told not to;
+    then, with ``cmd``, register new multi-path LUNs for multipath (see register_after_login)."""
     sessions = sysfs.read_sessions(root)
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
     try:
@@ -80,7 +86,19 @@ def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = Tr
     finally:
         if waiter is not None:
             waiter.close()
+    if cmd is not None and waiter is not None and any(o.status == "done" for o in outcomes):
+        outcomes = _register_for_multipath(root, cmd, outcomes)
     return outcomes
+
+
+def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome]) -> list[Outcome]:
+    from iscsi_client.ops.multipath_config import register_after_login
+
+    registered = register_after_login(root=root, cmd=cmd)
+    if not registered:
+        return outcomes
+    step = f"registered WWID {', '.join(registered)} for multipath (isc's drop-in is installed)"
+    return [dataclasses.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
 
 
 def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Session]) -> list[Outcome]:

@@ -133,9 +133,16 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
     old = multipath.read_dropin(root)
     p = MultipathPlan(path, old, text, vendors=written, builtin=builtin,
                       blacklisted=[(d.devnode, d.wwid or "") for d in local if d.wwid])
+    p.lun_wwids = multipath_luns(root, views)
     registered = multipath.registered_wwids(root)
-    # Only LUNs with more than one path (now, or by the target's records) become maps: a single-path LUN
-    # under multipath gains nothing and gets multipathd's short failover timeouts.
+    p.unregistered = sorted(w for w in p.lun_wwids if w not in registered)
+    return p
+
+
+def multipath_luns(root: Root, views: list[SessionView]) -> dict[str, str]:
+    """{wwid: one path device} of the iSCSI LUNs that should be maps. Only LUNs with more than one path
+    (now, or by the target's records) qualify: a single-path LUN under multipath gains nothing and gets
+    multipathd's short failover timeouts."""
     portals: dict[str, set[str]] = {}
     for n in nodedb.read_nodes(root):
         portals.setdefault(str(n.target), set()).add(n.portal.address)
@@ -144,13 +151,30 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
         for lun in v.luns:
             if lun.disk and lun.disk.wwid:
                 paths[lun.disk.wwid] = paths.get(lun.disk.wwid, 0) + 1
+    out: dict[str, str] = {}
     for v in views:
         for lun in v.luns:
             if lun.disk and lun.disk.wwid and (paths[lun.disk.wwid] > 1 or
                                                len(portals.get(str(v.session.target), ())) > 1):
-                p.lun_wwids.setdefault(lun.disk.wwid, lun.disk.devnode)
-    p.unregistered = sorted(w for w in p.lun_wwids if w not in registered)
-    return p
+                out.setdefault(lun.disk.wwid, lun.disk.devnode)
+    return out
+
+
+def register_after_login(*, root: Root, cmd: Commands) -> list[str]:
+    """Once isc's drop-in is installed, a login that gives a LUN several paths registers its WWID and
+    reconfigures multipathd, so the map forms whatever order the admin ran login and config --write in
+    (find_multipaths strict makes no map for an unregistered WWID). Returns the WWIDs registered; nothing
+    happens on a host without the drop-in (multipath is the admin's choice, made once)."""
+    if not root.is_live or not multipath.read_dropin(root):
+        return []
+    wanted = multipath_luns(root, blockdev.session_views(root))
+    registered = multipath.registered_wwids(root)
+    new = sorted(w for w in wanted if w not in registered)
+    for wwid in new:
+        multipath.register(cmd, wanted[wwid])
+    if new:
+        multipath.reconfigure(cmd)
+    return new
 
 
 def apply(*, root: Root, cmd: Commands, p: MultipathPlan) -> MultipathPlan:

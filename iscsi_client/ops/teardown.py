@@ -14,6 +14,8 @@ from iscsi_client.system import blockdev
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
+MULTIPATHD = "multipathd"
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -44,8 +46,13 @@ def holds(root: Root, views: list[SessionView]) -> list[Hold]:
             if lun.map is not None:
                 out += [Hold(lun.map.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
                         for h in lun.map.holders]
+    # multipathd keeps every path it monitors open (its path checker): that is the map being flushed or the
+    # path being removed, not a user of the disk. Any other process, or multipathd on a map itself, is one.
+    paths = {lun.disk.devnode for v in views for lun in v.luns if lun.disk is not None}
     for devnode, procs in blockdev.open_by(root, nodes).items():
-        out.append(Hold(devnode, f"open by {', '.join(procs)}", "open"))
+        users = [p for p in procs if not (devnode in paths and p.startswith(f"{MULTIPATHD}["))]
+        if users:
+            out.append(Hold(devnode, f"open by {', '.join(users)}", "open"))
     return list(dict.fromkeys(out))
 
 
@@ -70,11 +77,12 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
         raise InUseError(f"cannot tear down: {listed}", hint=hint)
     leaving = {v.session.sid for v in views}
     luns: list[Lun] = [lun for v in views for lun in v.luns]
-    for lun in luns:
-        for dev in (lun.map, *(lun.disk.with_partitions() if lun.disk else ())):
-            for mp in dev.mountpoints if dev else ():
-                cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
-                done.append(f"unmounted {mp}")
+    # each path of a map is a LUN here, and every one of them names the map's mount: unmount it once
+    mountpoints = dict.fromkeys(mp for lun in luns for dev in (lun.map, *(lun.disk.with_partitions() if lun.disk
+                                                                          else ())) if dev for mp in dev.mountpoints)
+    for mp in mountpoints:
+        cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
+        done.append(f"unmounted {mp}")
     flushed: set[str] = set()
     for lun in luns:
         if lun.map is None or lun.disk is None:

@@ -149,3 +149,94 @@ def test_grown_lun_rescan_resizes_the_map_and_names_the_filesystem_step(guest):
         guest.run(f"targetcli /iscsi/{NOLUN}/tpg1/portals delete 127.0.0.2 3260; targetcli {luns} delete lun=0; "
                   f"targetcli /backstores/block delete grow; losetup -d {loop}; rm -f {img}; "
                   f"iscsiadm -m node -T {NOLUN} -p 127.0.0.2 -o delete")
+
+
+def _left(guest) -> dict[str, str]:
+    """What a teardown must not leave behind: sessions, multipath maps, SCSI disks."""
+    return {"sessions": guest.run("iscsiadm -m session 2>/dev/null").stdout.strip(),
+            "maps": guest.run("dmsetup ls --target multipath").stdout.replace("No devices found", "").strip(),
+            "disks": guest.run("ls /sys/class/scsi_disk/").stdout.strip()}
+
+
+def _map_up(guest, paths: int = 2) -> str:
+    guest.isc("login", MULTI).check()
+    guest.run("timeout 60 sh -c 'until [ $(multipath -ll | grep -c \"active ready running\") = "
+              f"{paths} ]; do sleep 1; done'").check()
+    (wwid,) = maps(guest)
+    return wwid
+
+
+def test_teardown_of_a_multipathed_lun_with_multipathd_holding_its_paths(guest):
+    """multipathd keeps its paths open; teardown flushes the map instead of refusing (was exit 7: "/dev/sda
+    open by multipathd[240]"), yet a process with the map open still stops it."""
+    guest.run("timeout 60 sh -c 'until [ $(multipath -ll | grep -c \"active ready running\") = 2 ]; "
+              "do sleep 1; done'").check()
+    held = guest.run("ls -l /proc/$(pidof multipathd)/fd").check().stdout
+    assert len(re.findall(r"-> /dev/sd[a-z]+$", held, re.M)) == 2  # the defect's cause: both paths open
+    # 1. the map, not mounted
+    r = guest.isc("logout", MULTI, "--teardown")
+    assert r.rc == 0, r.stdout + r.stderr
+    assert "flushed multipath map" in r.stderr
+    assert _left(guest) == {"sessions": "", "maps": "", "disks": ""}
+
+    # 2. a real user of the map is still refused, by name
+    wwid = _map_up(guest)
+    guest.run(f"nohup sh -c 'exec 3</dev/mapper/{wwid}; exec sleep 300' >/dev/null 2>&1 &").check()
+    try:
+        r = guest.isc("logout", MULTI, "--teardown")
+        assert r.rc == 7 and "open by sleep[" in r.stderr and "multipathd" not in r.stderr, r.stderr
+        assert len(maps(guest)) == 1
+    finally:
+        guest.run("pkill -x sleep")
+
+    # 3. mounted through the map: persist, then teardown --unmount
+    r = guest.isc("persist", f"{MULTI}/0", "/mnt/x", "--mkfs")
+    assert r.rc == 0, r.stdout + r.stderr
+    r = guest.isc("logout", MULTI, "--teardown", "--unmount")
+    assert r.rc == 0, r.stdout + r.stderr
+    assert "unmounted /mnt/x" in r.stderr
+    assert _left(guest) == {"sessions": "", "maps": "", "disks": ""}
+    assert guest.run("findmnt /mnt/x").rc == 1
+    guest.isc("login", MULTI).check()
+    guest.isc("unpersist", "/mnt/x").check()
+
+    # 4. one path of two leaves, the other stays: the map keeps running on it
+    guest.run("timeout 60 sh -c 'until [ $(multipath -ll | grep -c \"active ready running\") = 2 ]; "
+              "do sleep 1; done'").check()
+    r = guest.isc("logout", MULTI, "-p", "127.0.0.2", "--teardown")
+    assert r.rc == 0, r.stdout + r.stderr
+    assert "removed path" in r.stderr
+    left = _left(guest)
+    assert "127.0.0.1:3260" in left["sessions"] and "127.0.0.2" not in left["sessions"]
+    assert left["maps"].startswith(wwid) and len(left["disks"].split()) == 1
+    ll = guest.run("multipath -ll").check().stdout
+    assert len(re.findall(r"active ready running", ll)) == 1 and "failed" not in ll
+    io = guest.run(f"dd if=/dev/mapper/{wwid} of=/dev/null bs=1M count=4 iflag=direct", timeout=60)
+    assert io.rc == 0, io.stderr
+    guest.isc("logout", MULTI, "--teardown").check()
+    assert _left(guest) == {"sessions": "", "maps": "", "disks": ""}
+
+
+def test_order_does_not_matter_config_write_before_the_first_login(guest):
+    """A new user's order: the drop-in first (no LUN yet: nothing to register, and isc says so), then the
+    login of the two-portal target; the login registers the WWID, so the map forms without a second
+    config --write."""
+    assert _left(guest)["sessions"] == ""
+    guest.run("multipath -W >/dev/null; rm -f /etc/multipath/conf.d/isc.conf; : > /etc/multipath/wwids; "
+              "multipathd reconfigure").check()
+    r = guest.isc("multipath", "config", "--write")
+    assert r.rc == 0, r.stdout + r.stderr
+    assert "nothing to register" in r.stderr
+    assert guest.run("grep -c '^/' /etc/multipath/wwids").stdout.strip() == "0"
+    r = guest.isc("--json", "login", MULTI)
+    assert r.rc == 0, r.stderr
+    steps = {s for o in json.loads(r.stdout)["logins"] for s in o["steps"]}
+    (wwid,) = {w for s in steps for w in re.findall(r"WWID (\S+) for multipath", s)}
+    guest.run("timeout 60 sh -c 'until [ $(multipath -ll | grep -c \"active ready running\") = 2 ]; "
+              "do sleep 1; done'").check()
+    assert maps(guest) == [wwid]
+    # a second login changes nothing and registers nothing
+    again = json.loads(guest.isc("--json", "login", MULTI).check().stdout)["logins"]
+    assert {o["status"] for o in again} == {"already"} and not any(o["steps"] for o in again)
+    guest.isc("logout", MULTI, "--teardown").check()
+    assert _left(guest) == {"sessions": "", "maps": "", "disks": ""}

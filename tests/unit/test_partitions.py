@@ -49,3 +49,33 @@ def test_persist_names_a_partition_instead_of_calling_it_unknown(tmp_path):
     with pytest.raises(UsageError, match=r"/dev/sda1 is a partition of /dev/sda \(LUN 0 of iqn"):
         choose_device(Root(tmp_path), "/dev/sda1", [view(disk)], single_path=False)
     assert choose_device(Root(tmp_path), "/dev/sda", [view(disk)], single_path=False).device == "/dev/sda"
+
+
+def _open_by(tmp_path, pid: int, comm: str, devnode: str) -> None:
+    fd = tmp_path / f"proc/{pid}/fd"
+    fd.mkdir(parents=True)
+    (tmp_path / f"proc/{pid}/comm").write_text(comm + "\n")
+    (fd / "5").symlink_to(devnode)
+
+
+def test_multipathd_holding_a_map_path_open_is_the_map_not_a_user(tmp_path):
+    """multipathd's path checker keeps each path of its maps open; teardown flushes that map, so this is
+    no reason to refuse. Any other process with the path open still is."""
+    mp = BlockDevice("dm-0", "253:0", 1 << 30, wwid="36001405abc", dm_name="36001405abc",
+                     dm_uuid="mpath-36001405abc")
+    disk = BlockDevice("sda", "8:0", 1 << 30, wwid="36001405abc", holders=("dm-0",))
+    v = SessionView(Session(1, T, Portal("192.0.2.1", 3260, 1)), (Lun("2:0:0:0", 0, "running", disk, mp),))
+    _open_by(tmp_path, 240, "multipathd", "/dev/sda")
+    assert [h.kind for h in holds(Root(tmp_path), [v])] == ["map"]
+    _open_by(tmp_path, 777, "dd", "/dev/sda")
+    assert [(h.device, h.what) for h in holds(Root(tmp_path), [v]) if h.kind == "open"] == \
+        [("/dev/sda", "open by dd[777]")]
+
+
+def test_multipathd_holding_the_map_itself_open_is_reported(tmp_path):
+    mp = BlockDevice("dm-0", "253:0", 1 << 30, wwid="36001405abc", dm_name="36001405abc",
+                     dm_uuid="mpath-36001405abc")
+    disk = BlockDevice("sda", "8:0", 1 << 30, wwid="36001405abc", holders=("dm-0",))
+    v = SessionView(Session(1, T, Portal("192.0.2.1", 3260, 1)), (Lun("2:0:0:0", 0, "running", disk, mp),))
+    _open_by(tmp_path, 240, "multipathd", "/dev/dm-0")
+    assert [(h.device, h.kind) for h in holds(Root(tmp_path), [v])] == [("/dev/sda", "map"), ("/dev/dm-0", "open")]
