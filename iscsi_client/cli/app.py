@@ -19,6 +19,7 @@ from iscsi_client.cli import (
     chap,
     completion,
     config,
+    connect,
     discover,
     doctor,
     iface,
@@ -71,6 +72,8 @@ def root_options(
                   dry_run=dry_run, verbose=verbose, timeout=timeout)
 
 
+app.command("connect")(connect.connect_cmd)
+app.command("disconnect")(connect.disconnect_cmd)
 app.command("discover")(discover.discover_cmd)
 app.add_typer(nodes.app, name="nodes")
 app.command("chap")(chap.chap_cmd)

@@ -146,9 +146,7 @@ def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str =
     addr = portal.without_tpgt().address
     if not any(r.method == method and r.portal.address == addr for r in nodedb.read_discovery(root)):
         raise NotFoundError(f"no {method} discovery record for {addr}", hint="'isc discover --list' lists them")
-    kind = "send_targets" if method == "sendtargets" else "isns"
-    linked = [n for n, rec in nodedb.read_records(root) if rec.get("node.discovery_type") == kind
-              and _same_address(rec.get("node.discovery_address"), rec.get("node.discovery_port"), portal)]
+    linked = linked_nodes(root, addr, method)
     busy = [s for s in sysfs.read_sessions(root)
             if any(s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface for n in linked)]
     if busy:
@@ -158,6 +156,14 @@ def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str =
     adm.run([*discoverydb_args(method, addr), "-o", "delete"], mutating=True,
             action=f"deleting the discovery record of {addr}")
     return linked
+
+
+def linked_nodes(root: Root, address: str, method: str = "sendtargets") -> list[Node]:
+    """The node records discovered through one discovery portal (iscsiadm deletes them with it)."""
+    kind = "send_targets" if method == "sendtargets" else "isns"
+    portal = Portal.parse(address)
+    return [n for n, rec in nodedb.read_records(root) if rec.get("node.discovery_type") == kind
+            and _same_address(rec.get("node.discovery_address"), rec.get("node.discovery_port"), portal)]
 
 
 def _same_address(host: str | None, port: str | None, portal: Portal) -> bool:

@@ -36,8 +36,9 @@ class Ran:
 
 class Commands:
     def __init__(self, root: Root, *, dry_run: bool = False, observer: Observer | None = None,
-                 timeout: float = 300.0) -> None:
+                 timeout: float = 300.0, changes: list[str] | None = None) -> None:
         self.root = root
+        self.changes = changes  # every changing command line, run or not, in order
         self.dry_run = dry_run
         self.observer = observer
         self.timeout = timeout
@@ -47,6 +48,8 @@ class Commands:
         if live_only:
             self.root.require_live(action)
         line = shlex.join(argv)
+        if mutating and self.changes is not None:
+            self.changes.append(line)
         if self.dry_run and mutating:
             if self.observer:
                 self.observer(line, True)

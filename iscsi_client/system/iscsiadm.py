@@ -78,8 +78,9 @@ class Iscsiadm:
 
     def __init__(self, root: Root, *, dry_run: bool = False, observer: Observer | None = None,
                  timeout: float = DEFAULT_TIMEOUT, binary: str | None = None,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+                 on_wait: Callable[[str], None] | None = None, changes: list[str] | None = None) -> None:
         self.root = root
+        self.changes = changes  # every changing command line (masked), run or not, in order
         self.dry_run = dry_run
         self.observer = observer
         self.timeout = timeout
@@ -93,6 +94,8 @@ class Iscsiadm:
         self.root.require_live(action)
         argv_masked = (self.binary, *masked(args))
         line = shlex.join(argv_masked)
+        if mutating and self.changes is not None:
+            self.changes.append(line)
         if self.dry_run and mutating:
             if self.observer:
                 self.observer(line, True)

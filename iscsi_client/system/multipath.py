@@ -46,6 +46,11 @@ def register(cmd: Commands, device: str) -> None:
     cmd.run(["multipath", "-a", device], mutating=True, action=f"registering the WWID of {device}")
 
 
+def unregister(cmd: Commands, wwid: str) -> None:
+    """Remove a WWID from /etc/multipath/wwids (``multipath -w``): no map forms for it any more."""
+    cmd.run(["multipath", "-w", wwid], mutating=True, action=f"removing WWID {wwid} from {WWIDS}")
+
+
 def resize_map(cmd: Commands, name: str) -> None:
     """Grow a map to its paths' new size (after every path was rescanned). multipathd answers "fail"
     (with exit 0 on some versions) when the paths disagree or the map is in use in a way it refuses."""

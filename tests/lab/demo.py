@@ -46,30 +46,29 @@ def main() -> int:
         chap_env = {"ISC_CHAP_PASSWORD": CHAP_SECRET}
         steps: list[tuple[str, str, dict[str, str] | None, str | None, int]] = [
             ("Which initiator name does this host log in with?", "isc initiator", None, None, 0),
-            ("Ask the target portal what it exports (records are created, existing ones never reset)",
-             "isc discover 127.0.0.1", None, None, 0),
-            ("The node database", "isc nodes", None, None, 0),
+            ("One command from the portal to a mounted, multipathed filesystem: first the plan (--dry-run "
+             "changes nothing)", f"isc connect 127.0.0.1 --target {MULTI} --mount /srv/data --mkfs --dry-run",
+             None, None, 0),
+            ("Do it: discovery, boot login, multipath timeouts, login on both portals, the map, mkfs through the "
+             "map, fstab, mount, doctor", f"isc connect 127.0.0.1 --target {MULTI} --mount /srv/data --mkfs",
+             None, None, 0),
+            ("Running it again changes nothing (every step is checked first)",
+             f"isc connect 127.0.0.1 --target {MULTI} --mount /srv/data --mkfs", None, None, 0),
+            ("The same steps by hand, for the CHAP target: the node database after discovery", "isc nodes",
+             None, None, 0),
             ("CHAP for the protected target: the secret comes from the environment, a file, stdin or a prompt,"
              " never from the command line", f"isc -v chap {CHAP} --user {CHAP_USER}", chap_env,
              f"ISC_CHAP_PASSWORD=******** isc -v chap {CHAP} --user {CHAP_USER}", 0),
             ("Log in; isc returns once the block device and its udev links exist", f"isc login {CHAP}", None, None,
              0),
-            ("Log in to the two-portal target: two paths to one LUN", f"isc login {MULTI}", None, None, 0),
-            ("Running it again changes nothing", f"isc login {MULTI}", None, None, 0),
-            ("Debian's find_multipaths strict gives no map yet: what isc would configure",
-             "isc multipath config", None, None, 0),
-            ("Write it, register the LUN's WWID, reconfigure multipathd", "isc multipath config --write", None,
-             None, 0),
-            ("Paths and their health", "isc multipath status", None, None, 0),
-            ("Sessions down to devices and maps", "isc status", None, None, 0),
-            ("Format the LUN (through its multipath map) and mount it now and at every boot",
-             f"isc persist {MULTI}/0 /srv/data --mkfs", None, None, 0),
-            ("What persist wrote and mounted", "tail -n 2 /etc/fstab; findmnt /srv/data", None, None, 0),
+            ("Paths of the map and their health", "isc multipath status", None, None, 0),
+            ("What connect wrote and mounted", "tail -n 2 /etc/fstab; findmnt /srv/data", None, None, 0),
             ("The whole checklist", "isc doctor", None, None, 0),
             ("Logging out from under a mounted filesystem is refused", f"isc logout {MULTI}", None, None, 7),
-            ("The tree, mounted", "isc status", None, None, 0),
+            ("Sessions down to devices, maps and mounts", "isc status", None, None, 0),
             ("Keep the setup for a reinstall or the next host (TOML, never a secret; isc config restore)",
              "isc config dump", None, None, 0),
+            ("Undo connect in the safe order (the data stays on the LUN)", f"isc disconnect {MULTI}", None, None, 0),
         ]
         for title, command, env, shown, expected in steps:
             r = step(guest, title, command, env=env, shown=shown)

@@ -1,0 +1,144 @@
+"""isc connect / isc disconnect: the whole flow as one plan, shown before it runs (--dry-run)."""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from iscsi_client.cli import completers
+from iscsi_client.cli.context import Ctx, get
+
+CHAP, MOUNT, DISC = "CHAP", "Mount", "Discovery CHAP"
+
+
+def _engine(c: Ctx):
+    from iscsi_client.ops.plan import Engine
+    from iscsi_client.output import note
+
+    return Engine(c.root, timeout=c.timeout, observer=c.observer, on_wait=note)
+
+
+def _command() -> str:
+    return "isc " + shlex.join(sys.argv[1:])
+
+
+def connect_cmd(
+    ctx: typer.Context,
+    portals: list[str] = typer.Argument(..., help="Discovery portals: host[:port] (default port 3260)."),
+    target: str | None = typer.Option(None, "--target", "-T", metavar="IQN", autocompletion=completers.targets,
+                                      help="The target to connect (default: the only one the portals offer)."),
+    chap_user: str | None = typer.Option(None, "--chap-user", "-u", rich_help_panel=CHAP,
+                                         help="CHAP user name for the target's logins."),
+    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE", rich_help_panel=CHAP,
+                                              help="The CHAP secret from the first line of FILE."),
+    password_stdin: bool = typer.Option(False, "--password-stdin", rich_help_panel=CHAP,
+                                        help="The CHAP secret from stdin (a second line: the mutual one)."),
+    mutual_user: str | None = typer.Option(None, "--mutual-user", rich_help_panel=CHAP,
+                                           help="Mutual CHAP: the target's user name."),
+    mutual_password_file: Path | None = typer.Option(None, "--mutual-password-file", metavar="FILE",
+                                                     rich_help_panel=CHAP, help="The mutual secret from FILE."),
+    allow_long: bool = typer.Option(False, "--allow-long-secret", rich_help_panel=CHAP,
+                                    help="Accept secrets of 17 to 255 characters."),
+    discovery_user: str | None = typer.Option(None, "--discovery-chap-user", rich_help_panel=DISC,
+                                              help="Discovery CHAP user name."),
+    discovery_password_file: Path | None = typer.Option(None, "--discovery-password-file", metavar="FILE",
+                                                        rich_help_panel=DISC,
+                                                        help="The discovery CHAP secret from FILE."),
+    startup: str = typer.Option("automatic", "--startup", metavar="automatic|manual",
+                                help="node.startup for the target's records (automatic: log in at boot)."),
+    mount: str | None = typer.Option(None, "--mount", metavar="DIR", rich_help_panel=MOUNT,
+                                     help="Mount the LUN's filesystem on DIR now and at every boot (isc persist)."),
+    lun: int | None = typer.Option(None, "--lun", min=0, rich_help_panel=MOUNT,
+                                   help="With --mount: which LUN (needed when the target has several)."),
+    mkfs: bool = typer.Option(False, "--mkfs", rich_help_panel=MOUNT, help="Create the filesystem if there is none."),
+    fstype: str | None = typer.Option(None, "--fstype", "-t", rich_help_panel=MOUNT, help="xfs (default) or ext4."),
+    options: str | None = typer.Option(None, "--options", "-o", rich_help_panel=MOUNT,
+                                       help="Extra mount options (comma list)."),
+    force: bool = typer.Option(False, "--force", rich_help_panel=MOUNT, help="With --mkfs: erase a filesystem."),
+    no_multipath: bool = typer.Option(False, "--no-multipath",
+                                      help="Several portals but no multipath (mount on one path: --mount refuses "
+                                           "unless the target has one portal)."),
+    no_mtu: bool = typer.Option(False, "--no-mtu", help="Skip doctor's MTU probes at the end."),
+    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
+                                       help="How long to wait for block devices and the map."),
+) -> int:
+    """From a portal to a verified mount in one command: discovery, CHAP, boot login, login on every portal,
+    the multipath map, the filesystem in fstab, then doctor's checks for the target.
+
+    A plan of steps, each checked first: --dry-run shows it and changes nothing; a second run changes
+    nothing; a failed or interrupted run is finished by running the same command again.
+    """
+    from iscsi_client.cli.plan_render import render_plan, render_summary
+    from iscsi_client.errors import UsageError
+    from iscsi_client.model import Iqn, Portal, Startup
+    from iscsi_client.ops.connect import ConnectRequest, MountRequest, connect
+    from iscsi_client.ops.plan import PlanFailed
+
+    c = get(ctx)
+    if startup not in ("automatic", "manual"):
+        raise UsageError(f"--startup is automatic or manual, not {startup!r}")
+    if (mkfs or fstype or options or force or lun is not None) and mount is None:
+        raise UsageError("--mkfs, --fstype, --options, --force and --lun go with --mount DIR")
+    if mutual_user and not chap_user:
+        raise UsageError("--mutual-user needs --chap-user (mutual CHAP is on top of one-way CHAP)")
+    parsed = tuple(Portal.parse(p) for p in portals)
+    chap = None
+    if chap_user:
+        from iscsi_client.cli.secret_input import read_chap_secrets
+        from iscsi_client.ops.chap import ChapRequest
+
+        secret, mutual = read_chap_secrets(user=chap_user, password_file=password_file,
+                                           password_stdin=password_stdin, mutual_user=mutual_user,
+                                           mutual_password_file=mutual_password_file)
+        chap = ChapRequest(user=chap_user, secret=secret, mutual_user=mutual_user, mutual_secret=mutual,
+                           allow_long=allow_long)
+    disc = None
+    if discovery_user:
+        from iscsi_client.cli.secret_input import read_secret
+        from iscsi_client.ops.discover import DiscoveryChap
+
+        if discovery_password_file is None:
+            raise UsageError("--discovery-chap-user needs --discovery-password-file FILE")
+        disc = DiscoveryChap(discovery_user, read_secret(file=discovery_password_file, use_stdin=False,
+                                                         env_name="", prompt=""), allow_long)
+    req = ConnectRequest(parsed, Iqn.parse(target) if target else None, chap, disc, Startup(startup),
+                         MountRequest(mount, lun, mkfs, fstype, options, force) if mount else None,
+                         multipath=not no_multipath, probe_mtu=not no_mtu, wait_timeout=wait_timeout)
+    try:
+        report, summary = connect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
+    except PlanFailed as failed:
+        return render_plan(failed.report, json_out=c.json, failure=failed)
+    code = 1 if any(f["level"] == "failure" for f in summary.findings) else 0
+    if c.json:
+        return render_plan(report, json_out=True, extra={"summary": dataclasses.asdict(summary)}) or code
+    render_plan(report, json_out=False)
+    if not c.dry_run:
+        render_summary(summary)
+    return code
+
+
+def disconnect_cmd(
+    ctx: typer.Context,
+    target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
+    forget: bool = typer.Option(False, "--forget", help="Also delete its node records (and a discovery record "
+                                                       "no other target came through)."),
+) -> int:
+    """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps, delete its
+    SCSI devices, log out on every portal, node.startup manual, unregister its WWIDs. Refused while
+    something else holds a device (LVM, another mount), naming it. The data on the LUN is left alone."""
+    from iscsi_client.cli.plan_render import render_plan
+    from iscsi_client.model import Iqn
+    from iscsi_client.ops.disconnect import DisconnectRequest, disconnect
+    from iscsi_client.ops.plan import PlanFailed
+
+    c = get(ctx)
+    req = DisconnectRequest(Iqn.parse(target), forget=forget)
+    try:
+        report = disconnect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
+    except PlanFailed as failed:
+        return render_plan(failed.report, json_out=c.json, failure=failed)
+    return render_plan(report, json_out=c.json)
