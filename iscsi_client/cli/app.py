@@ -74,6 +74,7 @@ def root_options(
 
 app.command("connect")(connect.connect_cmd)
 app.command("disconnect")(connect.disconnect_cmd)
+app.command("apply")(connect.apply_cmd)
 app.command("discover")(discover.discover_cmd)
 app.add_typer(nodes.app, name="nodes")
 app.command("chap")(chap.chap_cmd)

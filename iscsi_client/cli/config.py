@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from iscsi_client.cli.context import get
 from iscsi_client.output import emit_json, note, say
+
+if TYPE_CHECKING:
+    from iscsi_client.ops.config import Secrets
+    from iscsi_client.parsers.config_doc import ConfigDoc
 
 app = typer.Typer(help="The initiator's setup as a TOML file (no secrets): dump it, restore it.",
                   no_args_is_help=True)
@@ -41,14 +46,29 @@ def dump_cmd(ctx: typer.Context,
     say(f"wrote {output}")
 
 
+def read_document(file: Path, secrets: Path | None) -> tuple[ConfigDoc, Secrets]:
+    """A dump (or a desired state for isc apply) and its secrets file, both validated."""
+    from iscsi_client.errors import UsageError
+    from iscsi_client.ops.config import Secrets, read_secrets
+    from iscsi_client.parsers.config_doc import parse
+
+    try:
+        text = file.read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read {file}: {e}") from None
+    return parse(text), read_secrets(secrets) if secrets else Secrets()
+
+
+SecretsOpt = Annotated[Path | None, typer.Option(
+    "--secrets", metavar="FILE", help='CHAP secrets per target, TOML, mode 600: ["IQN"] password = "..." '
+                                      '[mutual_password = "..."]; per discovery portal: [discovery."HOST:PORT"] '
+                                      'password = "...".')]
+
+
 @app.command("restore")
 def restore_cmd(ctx: typer.Context,
                 file: Path = typer.Argument(..., help="A dump made by 'isc config dump'."),
-                secrets: Path | None = typer.Option(None, "--secrets", metavar="FILE",
-                                                    help='CHAP secrets per target, TOML, mode 600: ["IQN"] '
-                                                         'password = "..." [mutual_password = "..."]; per '
-                                                         'discovery portal: [discovery."HOST:PORT"] password = '
-                                                         '"...".'),
+                secrets: SecretsOpt = None,
                 initiator_name: bool = typer.Option(False, "--initiator-name",
                                                     help="Also set the initiator name (same host only)."),
                 allow_long: bool = typer.Option(False, "--allow-long-secret",
@@ -56,18 +76,10 @@ def restore_cmd(ctx: typer.Context,
     """Recreate ifaces and node records with their settings, boot login and CHAP; converges (running it
     twice changes nothing). Validates the whole file and the secrets first. Prints the isc persist
     commands for the filesystems, to run once the LUNs are logged in."""
-    from iscsi_client.ops.config import Secrets, read_secrets, restore
-    from iscsi_client.parsers.config_doc import parse
+    from iscsi_client.ops.config import restore
 
     c = get(ctx)
-    try:
-        text = file.read_text()
-    except (OSError, UnicodeDecodeError) as e:
-        from iscsi_client.errors import UsageError
-
-        raise UsageError(f"cannot read {file}: {e}") from None
-    doc = parse(text)
-    found = read_secrets(secrets) if secrets else Secrets()
+    doc, found = read_document(file, secrets)
     report = restore(root=c.root, adm=c.iscsiadm(), doc=doc, secrets=found, with_initiator=initiator_name,
                      allow_long=allow_long)
     if c.json:

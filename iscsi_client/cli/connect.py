@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from iscsi_client.cli import completers
+from iscsi_client.cli.config import SecretsOpt
 from iscsi_client.cli.context import Ctx, get
 
 CHAP, MOUNT, DISC = "CHAP", "Mount", "Discovery CHAP"
@@ -139,6 +140,41 @@ def disconnect_cmd(
     req = DisconnectRequest(Iqn.parse(target), forget=forget)
     try:
         report = disconnect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
+    except PlanFailed as failed:
+        return render_plan(failed.report, json_out=c.json, failure=failed)
+    return render_plan(report, json_out=c.json)
+
+
+def apply_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="The desired state: a document in 'isc config dump' format."),
+    secrets: SecretsOpt = None,
+    prune: bool = typer.Option(False, "--prune", help="Disconnect and forget the targets the document does not "
+                                                      "name (shown in the plan first)."),
+    initiator_name: bool = typer.Option(False, "--initiator-name", help="Also set the initiator name (same host "
+                                                                        "only)."),
+    allow_long: bool = typer.Option(False, "--allow-long-secret", help="Accept CHAP secrets of 17 to 255 "
+                                                                       "characters."),
+    wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
+                                       help="How long to wait for block devices and maps."),
+) -> int:
+    """Converge this host to a document: records, settings, boot login and CHAP (as config restore), then
+    log in to the records marked login = true (with their multipath maps) and mount its mounts.
+
+    A plan like connect's: --dry-run shows it, a second run changes nothing. Nothing the document does not
+    name is removed unless --prune. Secrets come from --secrets FILE, never from the document.
+    """
+    from iscsi_client.cli.config import read_document
+    from iscsi_client.cli.plan_render import render_plan
+    from iscsi_client.ops.apply import apply
+    from iscsi_client.ops.plan import PlanFailed
+
+    c = get(ctx)
+    doc, found = read_document(file, secrets)
+    try:
+        report = apply(root=c.root, engine=_engine(c), doc=doc, secrets=found, dry_run=c.dry_run,
+                       command=_command(), prune=prune, with_initiator=initiator_name, allow_long=allow_long,
+                       wait_timeout=wait_timeout)
     except PlanFailed as failed:
         return render_plan(failed.report, json_out=c.json, failure=failed)
     return render_plan(report, json_out=c.json)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from iscsi_client.errors import UsageError
 from iscsi_client.model import Iqn, Node, Portal, Secret, validate_chap
 from iscsi_client.ops.nodes import select_nodes
+from iscsi_client.system import nodedb
 from iscsi_client.system.iscsiadm import Arg, Iscsiadm, node_selector, update_args
 from iscsi_client.system.root import Root
 
@@ -55,6 +56,13 @@ def set_chap(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
     adm.run([*node_selector(target, portal.without_tpgt() if portal else None), *update_args(settings)],
             mutating=True, action=f"setting CHAP on {target}")
     return nodes
+
+
+def chap_in_place(root: Root, target: Iqn, request: ChapRequest) -> bool:
+    """Every record of the target already holds these credentials (compared in memory, never shown)."""
+    want = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in request.settings()}
+    records = [rec for _, rec in nodedb.read_records(root, target=target)]
+    return bool(records) and all((rec.get(k) or "") == v for rec in records for k, v in want.items())
 
 
 def discovery_chap_settings(kind: str, user: str, secret: Secret, allow_long: bool,

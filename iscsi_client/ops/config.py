@@ -16,7 +16,7 @@ from pathlib import Path
 
 from iscsi_client.errors import UsageError
 from iscsi_client.model import DiscoveryRecord, Iqn, Portal, Secret
-from iscsi_client.ops.chap import ChapRequest, discovery_chap_settings, set_chap
+from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
 from iscsi_client.ops.ifaces import add_iface
 from iscsi_client.ops.initiator import set_initiator
 from iscsi_client.ops.node_settings import set_node_values
@@ -24,7 +24,7 @@ from iscsi_client.ops.nodes import add_node
 from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import fstab as fstab_file
-from iscsi_client.system import ifacedb, initiator_file, nodedb
+from iscsi_client.system import ifacedb, initiator_file, nodedb, sysfs
 from iscsi_client.system.iscsiadm import Arg, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 from iscsi_client.system.secret_file import read_private_file
@@ -34,7 +34,10 @@ def dump(*, root: Root) -> config_doc.ConfigDoc:
     """Everything read from files: works under --root (an image, a snapshot) as on the live host."""
     name, _ = initiator_file.read_initiator(root)
     ifaces = tuple(i for i in ifacedb.read_ifaces(root) if i.name not in ifacedb.BUILTIN_NAMES)
-    nodes = tuple(config_doc.node_entry(n, rec) for n, rec in nodedb.read_records(root))
+    sessions = sysfs.read_sessions(root)
+    nodes = tuple(config_doc.node_entry(n, rec, logged_in=any(
+        s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface for s in sessions))
+        for n, rec in nodedb.read_records(root))
     mounts = tuple(config_doc.MountEntry(t, lun, e.mountpoint, e.fstype, e.options, e.spec)
                    for t, lun, e in fstab_text.owned_entries(fstab_file.read_fstab(root)))
     return config_doc.ConfigDoc(name, ifaces, nodes, mounts, tuple(nodedb.read_discovery(root)))
@@ -165,7 +168,7 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: Se
                                    if str(n.target) == t):
             report.steps.append(f"{would}set CHAP user {req.user} on {t}")
             continue
-        if _chap_in_place(root, Iqn.parse(t), req):
+        if chap_in_place(root, Iqn.parse(t), req):
             continue
         set_chap(root=root, adm=adm, target=Iqn.parse(t), portal=None, request=req)
         report.steps.append(f"{would}set CHAP user {req.user} on {t}")
@@ -190,13 +193,6 @@ def _restore_discovery(root: Root, adm: Iscsiadm, d: DiscoveryRecord, chap: list
     if chap and not (values and all((values.get(k) or "") == v for k, v in want.items())):
         adm.run([*db, *update_args(chap)], mutating=True, action=f"setting discovery CHAP for {d.portal.address}")
         report.steps.append(f"{would}set discovery CHAP user {d.chap_user} on {d.portal.address}")
-
-
-def _chap_in_place(root: Root, target: Iqn, req: ChapRequest) -> bool:
-    """Every record of the target already holds these credentials (compared in memory, never shown)."""
-    want = {k: (v.reveal() if isinstance(v, Secret) else v) for k, v in req.settings()}
-    records = [rec for _, rec in nodedb.read_records(root, target=target)]
-    return bool(records) and all((rec.get(k) or "") == v for rec in records for k, v in want.items())
 
 
 def _record_exists(root: Root, target: Iqn, portal: Portal) -> bool:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import IscError, NotFoundError, UsageError
-from iscsi_client.model import Iqn, Node, Portal, Secret, SessionView, Startup
-from iscsi_client.ops.chap import ChapRequest, set_chap
+from iscsi_client.model import Iqn, Node, Portal, SessionView, Startup
+from iscsi_client.ops.chap import ChapRequest, chap_in_place, set_chap
 from iscsi_client.ops.discover import DiscoveryChap, discover
 from iscsi_client.ops.login import login
 from iscsi_client.ops.node_settings import set_node_values
@@ -61,7 +61,7 @@ class Summary:
     findings: list[dict[str, object]] = field(default_factory=list)  # doctor's, for this target, not ok
 
 
-class _Connect:
+class Connection:
     """The facts the steps read, and the target once known (the only one the portals offer, if unnamed)."""
 
     def __init__(self, root: Root, req: ConnectRequest) -> None:
@@ -111,12 +111,8 @@ class _Connect:
         return all(p.without_tpgt().address in records for p in self.req.portals) and bool(self.nodes())
 
     def chap_set(self) -> bool:
-        chap = self.req.chap
-        assert chap is not None
-        wanted = {k: v.reveal() if isinstance(v, Secret) else v for k, v in chap.settings()}
         t = self.known()
-        records = [rec for _, rec in nodedb.read_records(self.root, target=t)] if t else []
-        return bool(records) and all((rec.get(k) or "") == v for rec in records for k, v in wanted.items())
+        return t is not None and self.req.chap is not None and chap_in_place(self.root, t, self.req.chap)
 
     def startup_set(self) -> bool:
         nodes = self.nodes()
@@ -306,7 +302,7 @@ def _concerns(finding: object, about: set[str]) -> bool:
     return bool(words & about) or any(a in text for a in about if len(a) > 8)
 
 
-def connect_steps(c: _Connect) -> list[Step]:
+def connect_steps(c: Connection) -> list[Step]:
     req = c.req
     where = ", ".join(p.without_tpgt().address for p in req.portals)
     name = str(req.target) if req.target else "the target"
@@ -321,21 +317,33 @@ def connect_steps(c: _Connect) -> list[Step]:
         steps.append(Step("timeouts", "session timeouts for multipath", c.timeouts_fit,
                           _multipath_only(c, c.run_timeouts, "one portal: no multipath timeouts"),
                           f"with two or more portals, replacement_timeout {MULTIPATH_REPLACEMENT_TIMEOUT} s"))
-    steps.append(Step("login", f"login on every portal of {name}, devices", c.logged_in, c.run_login,
-                      "a session for every record, and each LUN's block device"))
-    if req.multipath:
-        steps.append(Step("multipath", "multipath map", c.map_fits,
-                          _multipath_only(c, c.run_multipath, "one portal: no map"),
-                          "isc's drop-in, the LUN's WWID registered, its map present"))
-    if req.mount is not None:
-        steps.append(Step("mount", f"filesystem on {req.mount.mountpoint}", c.mounted, c.run_mount,
-                          "isc's fstab line for the mount point, and the filesystem mounted there"))
+    steps += session_steps(c)
     steps.append(Step("doctor", "doctor's checks for this target", lambda: False, c.run_doctor,
                       "paths, MTU to its portals, timeouts, fstab, boot units", readonly=True))
     return steps
 
 
-def _multipath_only(c: _Connect, run: Callable[[Tools], Done], otherwise: str) -> Callable[[Tools], Done]:
+def session_steps(c: Connection, *, prefix: str = "") -> list[Step]:
+    """Login on every portal, the multipath map, the mount: what connect and apply share."""
+    name = str(c.req.target) if c.req.target else "the target"
+    steps = [Step(f"{prefix}login", f"login on every portal of {name}, devices", c.logged_in, c.run_login,
+                  "a session for every record, and each LUN's block device")]
+    if c.req.multipath:
+        steps.append(Step(f"{prefix}multipath", f"multipath map of {name}", c.map_fits,
+                          _multipath_only(c, c.run_multipath, "one portal: no map"),
+                          "isc's drop-in, the LUN's WWID registered, its map present"))
+    if c.req.mount is not None:
+        steps.append(mount_step(c, prefix=prefix))
+    return steps
+
+
+def mount_step(c: Connection, *, prefix: str = "") -> Step:
+    assert c.req.mount is not None
+    return Step(f"{prefix}mount", f"filesystem on {c.req.mount.mountpoint}", c.mounted, c.run_mount,
+                "isc's fstab line for the mount point, and the filesystem mounted there")
+
+
+def _multipath_only(c: Connection, run: Callable[[Tools], Done], otherwise: str) -> Callable[[Tools], Done]:
     """A step for targets with several portals; which kind of target this is, the records tell."""
     def step(t: Tools) -> Done:
         if not c.nodes():
@@ -349,6 +357,6 @@ def connect(*, root: Root, engine: Engine, req: ConnectRequest, dry_run: bool,
     root.require_live("connect (it discovers, logs in and mounts)")
     if req.chap is not None:
         req.chap.settings()  # bad credentials are refused before anything runs
-    c = _Connect(root, req)
+    c = Connection(root, req)
     report = engine.execute(connect_steps(c), dry_run=dry_run, command=command)
     return report, c.summary()

@@ -29,7 +29,7 @@ class DisconnectRequest:
     forget: bool = False
 
 
-class _Disconnect:
+class Disconnection:
     def __init__(self, root: Root, req: DisconnectRequest) -> None:
         self.root = root
         self.target = req.target
@@ -113,23 +113,23 @@ def _discovery_portal(rec: dict[str, str | None]) -> str | None:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-def disconnect_steps(d: _Disconnect) -> list[Step]:
+def disconnect_steps(d: Disconnection, *, prefix: str = "") -> list[Step]:
     steps = [
-        Step("unpersist", f"isc's fstab lines for {d.target}", lambda: not d.mountpoints(), d.run_unpersist,
+        Step(f"{prefix}unpersist", f"isc's fstab lines for {d.target}", lambda: not d.mountpoints(), d.run_unpersist,
              "no fstab line of isc names this target (each unmounted first)"),
-        Step("logout", "tear down and log out on every portal", lambda: not d.sessions(), d.run_logout,
+        Step(f"{prefix}logout", "tear down and log out on every portal", lambda: not d.sessions(), d.run_logout,
              "no session to the target (maps flushed, SCSI devices deleted first)"),
-        Step("startup", "node.startup manual", d.startup_manual, d.run_startup,
+        Step(f"{prefix}startup", "node.startup manual", d.startup_manual, d.run_startup,
              "no record logs in at boot"),
-        Step("wwids", "multipath WWID registration", d.unregistered, d.run_unregister,
+        Step(f"{prefix}wwids", "multipath WWID registration", d.unregistered, d.run_unregister,
              f"{', '.join(d.wwids) or 'its LUNs'} not in {multipath.WWIDS}"),
     ]
     if d.req.forget:
-        steps.append(Step("forget", f"node records of {d.target}", d.forgotten, d.run_forget,
+        steps.append(Step(f"{prefix}forget", f"node records of {d.target}", d.forgotten, d.run_forget,
                           "no node record of the target (nor a discovery record only it used)"))
     return steps
 
 
 def disconnect(*, root: Root, engine: Engine, req: DisconnectRequest, dry_run: bool, command: str) -> PlanReport:
     root.require_live("disconnect (it unmounts, tears down and logs out)")
-    return engine.execute(disconnect_steps(_Disconnect(root, req)), dry_run=dry_run, command=command)
+    return engine.execute(disconnect_steps(Disconnection(root, req)), dry_run=dry_run, command=command)

@@ -43,6 +43,7 @@ class NodeEntry:
     chap_user: str | None = None
     mutual_user: str | None = None
     settings: tuple[tuple[str, str], ...] = ()
+    login: bool = False  # desired state (isc apply): the target should be logged in; dump: it has a session
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class MountEntry:
     fstype: str
     options: str
     spec: str
+    mkfs: bool = False  # isc apply only: create the filesystem when the LUN has none (never dumped)
 
 
 @dataclass(frozen=True)
@@ -64,12 +66,13 @@ class ConfigDoc:
     discovery: tuple[DiscoveryRecord, ...] = ()
 
 
-def node_entry(node: Node, record: Mapping[str, str | None]) -> NodeEntry:
-    """What a dump keeps of one record (user names, never the secrets)."""
+def node_entry(node: Node, record: Mapping[str, str | None], *, logged_in: bool = False) -> NodeEntry:
+    """What a dump keeps of one record (user names, never the secrets; whether it has a session)."""
     settings = tuple((k, v) for k in SETTINGS if (v := record.get(k)) is not None)
     chap = node.chap.method == "CHAP"
     return NodeEntry(node.target, node.portal, node.iface, node.startup,
-                     node.chap.username if chap else None, node.chap.username_in if chap else None, settings)
+                     node.chap.username if chap else None, node.chap.username_in if chap else None, settings,
+                     logged_in)
 
 
 def render(doc: ConfigDoc, *, version: str) -> str:
@@ -118,6 +121,8 @@ def as_data(doc: ConfigDoc, *, version: str) -> dict[str, object]:
             entry["chap_user"] = n.chap_user
         if n.mutual_user:
             entry["mutual_user"] = n.mutual_user
+        if n.login:
+            entry["login"] = True
         if n.settings:
             entry["settings"] = dict(n.settings)
         nodes.append(entry)
@@ -148,6 +153,13 @@ def _list(data: Mapping[str, object], key: str) -> Sequence[object]:
     value = data.get(key, [])
     if not isinstance(value, list):
         raise UsageError(f"{key} must be an array of tables ([[{key}]])")
+    return value
+
+
+def _flag(t: Mapping[str, object], key: str, where: str) -> bool:
+    value = t.get(key, False)
+    if not isinstance(value, bool):
+        raise UsageError(f"{where}: {key} must be true or false")
     return value
 
 
@@ -210,7 +222,8 @@ def parse(text: str) -> ConfigDoc:
             settings.append((k, v))
         nodes.append(NodeEntry(target, portal, _text(t, "iface", where, required=False) or "default", startup,
                                _text(t, "chap_user", where, required=False),
-                               _text(t, "mutual_user", where, required=False), tuple(settings)))
+                               _text(t, "mutual_user", where, required=False), tuple(settings),
+                               _flag(t, "login", where)))
     mounts = []
     for i, raw in enumerate(_list(data, "mounts")):
         where = f"mounts[{i}]"
@@ -220,5 +233,6 @@ def parse(text: str) -> ConfigDoc:
             raise UsageError(f"{where}: lun must be a number")
         mounts.append(MountEntry(str(Iqn.parse(_text(t, "target", where) or "")), lun,
                                  _text(t, "mountpoint", where) or "", _text(t, "fstype", where) or "",
-                                 _text(t, "options", where) or "", _text(t, "spec", where) or ""))
+                                 _text(t, "options", where) or "", _text(t, "spec", where) or "",
+                                 _flag(t, "mkfs", where)))
     return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts), tuple(discovery))

@@ -128,7 +128,9 @@ def test_disconnect_leaves_nothing_and_keeps_the_data(chap_on_multi):
     assert [s["status"] for s in json.loads(dry.stdout)["steps"]] == ["would change"] * 4
     r = guest.isc("--json", "disconnect", MULTI)
     assert r.rc == 0, r.stdout + r.stderr
-    assert all(s["changed"] for s in json.loads(r.stdout)["steps"])
+    done = {s["step"]: s["status"] for s in json.loads(r.stdout)["steps"]}
+    # unpersist and the teardown already set node.startup manual: that step finds it done
+    assert done == {"unpersist": "changed", "logout": "changed", "startup": "ok", "wwids": "changed"}
     left = state(guest)
     assert left["sessions"] == "" and left["disks"] == "" and left["mounts"] == ""
     assert guest.run("dmsetup ls --target multipath").stdout.strip() in ("", "No devices found")
@@ -153,7 +155,7 @@ def test_a_connect_killed_in_the_middle_is_finished_by_the_same_command(chap_on_
     # kill -9 once the login step has begun (a session exists), whatever isc is doing then
     guest.run(f"(isc {plain} >/dev/null 2>&1 &) ; timeout 60 sh -c "
               "'until iscsiadm -m session >/dev/null 2>&1; do sleep 0.2; done'; "
-              "pkill -9 -f 'iscsi_client connect'; true", timeout=120).check()
+              "pkill -9 -f '[i]scsi_client connect'; true", timeout=120).check()
     r = guest.isc("--json", *plain.split())
     assert r.rc == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
@@ -161,4 +163,44 @@ def test_a_connect_killed_in_the_middle_is_finished_by_the_same_command(chap_on_
     assert guest.run("cat /srv/db/marker").check().stdout.strip() == "kept-across-disconnect"
     # no temporary file of an atomic write is left where isc writes (fstab, multipath, records)
     assert guest.run("find /etc -name '*.isc-tmp'").check().stdout == ""
+    guest.isc("disconnect", MULTI, "--forget").check()
+
+
+def test_apply_of_a_dump_on_a_pristine_initiator_gives_the_same_dump(chap_on_multi):
+    """dump -> every trace of the target removed from the initiator -> apply (with the secrets file) -> the
+    same dump; apply again changes nothing; --prune would disconnect what the document leaves out."""
+    guest = chap_on_multi
+    plain = [a for a in CONNECT if a != "--mkfs"]
+    guest.isc(*plain).check()
+    guest.isc("config", "dump", "-o", "/root/before.toml").check()
+    before = guest.run("cat /root/before.toml").check().stdout
+    assert "login = true" in before and "/srv/db" in before and CHAP_SECRET not in before
+    guest.run(f"umask 077 && printf '[\"%s\"]\\npassword = \"%s\"\\n' {MULTI} {CHAP_SECRET} > /root/secrets.toml"
+              ).check()
+    guest.isc("disconnect", MULTI, "--forget").check()
+    guest.run("rm -f /etc/multipath/conf.d/isc.conf").check()
+    pristine = state(guest)
+    args = ("apply", "/root/before.toml", "--secrets", "/root/secrets.toml")
+
+    dry = guest.isc("--json", *args, "--dry-run")
+    assert dry.rc == 0, dry.stdout + dry.stderr
+    assert [s["status"] for s in json.loads(dry.stdout)["steps"]] == ["would change", "pending", "pending", "pending"]
+    assert state(guest) == pristine
+
+    r = guest.isc("--json", *args)
+    assert r.rc == 0, r.stdout + r.stderr
+    assert all(s["changed"] for s in json.loads(r.stdout)["steps"])
+    assert CHAP_SECRET not in r.stdout + r.stderr + dry.stdout + dry.stderr
+    assert guest.run("cat /srv/db/marker").check().stdout.strip() == "kept-across-disconnect"
+    assert guest.isc("config", "dump").check().stdout == before
+    again = json.loads(guest.isc("--json", *args).check().stdout)
+    assert not again["changed"]
+
+    # a document that names nothing: --prune plans to disconnect and forget every target, and a dry run
+    # of it changes nothing
+    guest.run("printf 'schema_version = 1\\n' > /root/empty.toml").check()
+    now = state(guest)
+    p = json.loads(guest.isc("--json", "apply", "/root/empty.toml", "--prune", "--dry-run").check().stdout)
+    assert f"prune {MULTI}: logout" in [s["step"] for s in p["steps"]]
+    assert state(guest) == now
     guest.isc("disconnect", MULTI, "--forget").check()

@@ -27,6 +27,7 @@ nodes = st.builds(
     NodeEntry, iqns, portals, st.sampled_from(["default", "iface-eth1"]),
     st.sampled_from(["automatic", "manual", "onboot"]), st.one_of(st.none(), words), st.one_of(st.none(), words),
     st.lists(st.tuples(st.sampled_from(SETTINGS), words), unique_by=lambda x: x[0], max_size=4).map(tuple),
+    st.booleans(),  # login: the desired state isc apply logs in to
 )
 ifaces = st.builds(lambda n, d: Iface(n, "tcp", None, None, d), words, words)
 mounts = st.builds(lambda t, lun, m: MountEntry(str(t), lun, f"/srv/{m}", "xfs", "_netdev,nofail", "UUID=x"),
@@ -94,3 +95,14 @@ def test_secrets_file_must_be_private_and_never_quoted(tmp_path):
     with pytest.raises(UsageError) as e:
         read_secrets(f)
     assert "s3cretS3cret99" not in e.value.message + (e.value.hint or "")
+
+
+def test_a_desired_state_says_login_and_mkfs_and_nothing_else_is_a_flag():
+    text = ('schema_version = 1\n[[nodes]]\ntarget = "iqn.2003-01.org.example:d1"\nportal = "192.0.2.10:3260"\n'
+            'login = true\n[[mounts]]\ntarget = "iqn.2003-01.org.example:d1"\nlun = 0\nmountpoint = "/srv/d"\n'
+            'fstype = "xfs"\noptions = "_netdev,nofail"\nspec = "UUID=x"\nmkfs = true\n')
+    doc = parse(text)
+    assert doc.nodes[0].login and doc.mounts[0].mkfs
+    assert "mkfs" not in render(doc, version="t")  # a dump never asks for a new filesystem
+    with pytest.raises(UsageError, match=r"nodes\[0\]: login must be true or false"):
+        parse(text.replace("login = true", 'login = "yes"'))

@@ -1,0 +1,104 @@
+"""In the lab guest: from nothing to a mounted XFS through the multipath map of the two-portal target with
+CHAP, three ways side by side, with the number of iscsiadm executions of each.
+
+    python bench/bench_lab_connect.py [--runs 3]
+
+- raw: the classic guide typed as commands: discovery, three CHAP updates, node.startup, login, udevadm
+  settle, multipath -a, multipathd reconfigure, wait for the map, mkfs.xfs, an fstab line, mount.
+- isc, separate commands: isc discover, isc chap, isc login, isc multipath config --write, isc persist --mkfs.
+- isc connect --mount --mkfs --no-mtu (the same steps as one plan, each checked before and after it runs).
+
+Every flow starts from the same state: no records, sessions, maps, WWIDs, drop-in or fstab line, and the
+LUN wiped. The figures are wall time under TCG; the ratio to raw is what carries over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lab"))
+import vm
+from labtargets import CHAP_SECRET, CHAP_USER, INITIATOR, MULTI
+
+RESET = (
+    "umount /srv/b 2>/dev/null; sed -i '/\\/srv\\/b /d; /^# isc: /d' /etc/fstab; multipath -F >/dev/null 2>&1; "
+    "iscsiadm -m node --logoutall=all >/dev/null 2>&1; iscsiadm -m node -o delete >/dev/null 2>&1; "
+    "rm -rf /etc/iscsi/send_targets/*; rm -f /etc/multipath/conf.d/isc.conf; "
+    "printf '# Multipath wwids, Version : 1.0\\n' > /etc/multipath/wwids; multipathd reconfigure >/dev/null; "
+    "dd if=/dev/zero of=/var/lib/isc-lab/multi.img bs=1M count=8 conv=notrunc status=none; udevadm settle; "
+    "systemctl daemon-reload"
+)
+UPDATE = f"iscsiadm -m node -T {MULTI} -o update"
+FLOWS: dict[str, str] = {
+    "raw commands of the guide": (
+        f"iscsiadm -m discovery -t st -p 127.0.0.1 -o new >/dev/null && "
+        f"{UPDATE} -n node.session.auth.authmethod -v CHAP && "
+        f"{UPDATE} -n node.session.auth.username -v {CHAP_USER} && "
+        f"{UPDATE} -n node.session.auth.password -v {CHAP_SECRET} && "
+        f"{UPDATE} -n node.startup -v automatic && "
+        f"iscsiadm -m node -T {MULTI} --login >/dev/null && udevadm settle && "
+        "multipath -a /dev/sda >/dev/null && multipathd reconfigure >/dev/null && udevadm settle && "
+        f"w=$(multipath -ll | awk '/ dm-/ {{print $1}}'); "
+        "until [ -n \"$w\" ] && [ -b /dev/mapper/$w ]; do sleep 0.1; w=$(multipath -ll | awk '/ dm-/ {print $1}'); "
+        "done; mkfs.xfs -q /dev/mapper/$w && "
+        "echo \"/dev/disk/by-id/dm-uuid-mpath-$w /srv/b xfs _netdev,nofail 0 0\" >> /etc/fstab && "
+        "mkdir -p /srv/b && systemctl daemon-reload && mount /srv/b"),
+    "isc, separate commands": (
+        f"isc discover 127.0.0.1 >/dev/null && ISC_CHAP_PASSWORD={CHAP_SECRET} isc chap {MULTI} --user {CHAP_USER} "
+        f">/dev/null && isc login {MULTI} >/dev/null && isc multipath config --write >/dev/null && "
+        f"isc persist {MULTI}/0 /srv/b --mkfs >/dev/null"),
+    "isc connect --mount --mkfs": (
+        f"printf '%s\\n' {CHAP_SECRET} > /root/s && isc connect 127.0.0.1 --target {MULTI} --chap-user {CHAP_USER} "
+        "--password-file /root/s --mount /srv/b --mkfs --no-mtu >/dev/null"),
+}
+COUNTER = """#!/bin/sh
+echo "$@" >> /tmp/iscsiadm.calls
+exec /usr/bin/iscsiadm "$@"
+"""
+
+
+def timed(g: vm.Guest, command: str) -> float:
+    g.run(RESET, timeout=120)
+    r = g.run(f"s=$(date +%s.%N); {command} && findmnt /srv/b >/dev/null; rc=$?; e=$(date +%s.%N); echo $rc $s $e",
+              timeout=600)
+    rc, start, end = r.stdout.split()[-3:]
+    if rc != "0":
+        raise RuntimeError(f"{command} failed: {r.stdout}{r.stderr}")
+    return float(end) - float(start)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    opts = ap.parse_args()
+    with vm.Guest(vm.build_image(), share=vm.site_dir()) as g:
+        acl = f"/iscsi/{MULTI}/tpg1/acls/{INITIATOR}"
+        g.run(f"targetcli {acl} set auth userid={CHAP_USER} password={CHAP_SECRET} >/dev/null && "
+              f"targetcli /iscsi/{MULTI}/tpg1 set attribute authentication=1 >/dev/null").check()
+        for command in FLOWS.values():  # one untimed pass each: page cache and .pyc files warm for all
+            timed(g, command)
+        times = {name: [timed(g, command) for _ in range(opts.runs)] for name, command in FLOWS.items()}
+        raw = statistics.median(times["raw commands of the guide"])
+        print(f"portal to a mounted XFS through the map (two portals, CHAP), median of {opts.runs}, TCG guest:")
+        for name, values in times.items():
+            m = statistics.median(values)
+            print(f"  {name:28} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})")
+        g.run("printf '%s' \"$W\" > /usr/local/sbin/iscsiadm && chmod +x /usr/local/sbin/iscsiadm",
+              env={"W": COUNTER}).check()
+        try:
+            print("iscsiadm executions:")
+            for name, command in FLOWS.items():
+                g.run(RESET, timeout=120)
+                g.run("rm -f /tmp/iscsiadm.calls; touch /tmp/iscsiadm.calls")
+                g.run(command, timeout=600).check()
+                print(f"  {name:28} {int(g.run('wc -l < /tmp/iscsiadm.calls').stdout)}")
+        finally:
+            g.run("rm -f /usr/local/sbin/iscsiadm")
+            g.run(RESET, timeout=120)
+
+
+if __name__ == "__main__":
+    main()
