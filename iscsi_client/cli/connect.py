@@ -80,6 +80,7 @@ def connect_cmd(
     from iscsi_client.ops.plan import PlanFailed
 
     c = get(ctx)
+    c.root.require_live("connect (it discovers, logs in and mounts)")  # before asking for a secret
     if startup not in ("automatic", "manual"):
         raise UsageError(f"--startup is automatic or manual, not {startup!r}")
     if (mkfs or fstype or options or force or lun is not None) and mount is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import typer
 
@@ -78,6 +80,56 @@ EXAMPLES = [
 ]
 
 
+TOPICS = Path(__file__).resolve().parents[2] / "man" / "topics.md"
+
+
+def _inline(text: str) -> str:
+    """`code` in bold, the rest escaped."""
+    parts = text.split("`")
+    return "".join(f"\\fB{esc(part)}\\fR" if i % 2 else esc(part) for i, part in enumerate(parts))
+
+
+def topics(markdown: str) -> list[str]:
+    """man/topics.md as roff: each '## ' section a .SS, paragraphs joined, indented blocks kept as typed."""
+    out: list[str] = []
+    para: list[str] = []
+    block: list[str] = []
+
+    def flush() -> None:
+        if para:
+            out.extend([".PP", _inline(" ".join(para))])
+            para.clear()
+        if block:
+            out.extend([".PP", ".nf", ".RS 4", *(esc(line) for line in block), ".RE", ".fi"])
+            block.clear()
+
+    in_comment = False
+    for line in markdown.splitlines():
+        if in_comment or line.startswith("<!--"):
+            in_comment = "-->" not in line
+            continue
+        if line.startswith("# "):
+            continue
+        if line.startswith("## "):
+            flush()
+            out.append(".SS " + esc(line[3:].strip()))
+        elif line.startswith("    "):
+            if para:
+                flush()
+            block.append(line[4:])
+        elif not line.strip():
+            if block:
+                flush()
+            elif para:
+                flush()
+        else:
+            if block:
+                flush()
+            para.append(line.strip())
+    flush()
+    return out
+
+
 def render(app: typer.Typer) -> str:
     root = typer.main.get_command(app)
     assert isinstance(root, click.Group)
@@ -107,6 +159,8 @@ def render(app: typer.Typer) -> str:
         for p in params:
             names, text = _param(p)
             out += [".TP", names, esc(text) if text else "."]
+    if TOPICS.exists():  # the reference README.md points to (not in an installed package: man/isc.8 is)
+        out += [".SH TOPICS", *topics(TOPICS.read_text())]
     out.append(".SH EXIT STATUS")
     for code, meaning in EXIT_CODES.items():
         out += [".TP", f"\\fB{code}\\fR", esc(meaning)]
