@@ -15,6 +15,7 @@ LUN wiped. The figures are wall time under TCG; the ratio to raw is what carries
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 from pathlib import Path
@@ -86,6 +87,14 @@ def main() -> None:
         for name, values in times.items():
             m = statistics.median(values)
             print(f"  {name:28} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})")
+        g.run(RESET, timeout=120)
+        doc = json.loads(g.run(FLOWS["isc connect --mount --mkfs"].replace("--no-mtu >/dev/null", "--no-mtu --json"),
+                               timeout=600).check().stdout.splitlines()[-1])
+        start = g.run("s=$(date +%s.%N); python3 -c pass; e=$(date +%s.%N); echo $s $e").stdout.split()
+        print(f"where one connect's time goes (its own --json; python3 -c pass here: "
+              f"{float(start[1]) - float(start[0]):.2f} s):")
+        for step in doc["steps"]:
+            print(f"  {step['step']:10} {step['seconds']:6.2f} s  {len(step['commands'])} command(s)")
         g.run("printf '%s' \"$W\" > /usr/local/sbin/iscsiadm && chmod +x /usr/local/sbin/iscsiadm",
               env={"W": COUNTER}).check()
         try:

@@ -239,7 +239,7 @@ class Connection:
                              hint="name it with --lun N")
         r = persist(root=self.root, adm=t.adm, cmd=t.cmd, what=f"{self.target}/{m.lun or 0}",
                     mountpoint=m.mountpoint, fstype=m.fstype, mkfs=m.mkfs, force=m.force, options=m.options,
-                    single_path=not self.req.multipath)
+                    single_path=False)  # one path of a multi-path LUN: persist refuses, naming why
         line = f"{r.spec} {r.mountpoint} {r.fstype} {r.options} 0 0"
         diff = f"+{fstab_text.MARKER}{r.target} lun {r.lun}\n+{line}\n" if r.fstab_changed else ""
         made = f"{r.fstype} made on {r.device}; " if r.formatted else ""

@@ -19,6 +19,7 @@ Nothing here prints; cli/plan_render.py shows the report.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -71,11 +72,12 @@ class StepReport:
     detail: str = ""
     diff: str = ""
     error: IscError | None = None
+    seconds: float = 0.0  # wall time of its check, run and verification
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"step": self.key, "title": self.title, "checks": self.checks,
                                   "status": self.status, "changed": self.changed, "commands": self.commands,
-                                  "detail": self.detail, "diff": self.diff}
+                                  "detail": self.detail, "diff": self.diff, "seconds": round(self.seconds, 3)}
         if self.error is not None:
             out["error"] = self.error.as_dict()
         return out
@@ -165,29 +167,39 @@ class Engine:
             if dry_run and todo:
                 rep.status, rep.detail = PENDING, "runs once the steps before it have run"
                 continue
+            started = time.monotonic()
             try:
                 rep.detail = self._call(step, rep, dry_run=True).detail
             except IscError as e:
                 rep.status, rep.detail = FAILED, e.message
+            rep.seconds = time.monotonic() - started
         report.iscsiadm_runs = self.runs
         return report
 
     def _converge(self, todo: list[tuple[Step, StepReport]], report: PlanReport, command: str) -> None:
         for step, rep in todo:
             rep.commands, rep.diff = [], ""
-            if step.satisfied():
-                rep.status, rep.detail = OK, "already so (after the steps before it)"
-                continue
+            started = time.monotonic()
             try:
-                done = self._call(step, rep, dry_run=False)
-                if not step.satisfied():
-                    raise IscError(f"ran, but the check still fails: {step.checks or step.title}",
-                                   hint="see the commands above (isc -v shows them as they run)")
-            except IscError as e:
-                rep.status, rep.error = FAILED, e
-                rep.changed = bool(rep.commands)
-                for _, later in todo[todo.index((step, rep)) + 1:]:
-                    later.status, later.detail, later.commands, later.diff = SKIPPED, "", [], ""
-                report.iscsiadm_runs = self.runs
-                raise PlanFailed(report, rep, e, command=command) from None
-            rep.status, rep.changed, rep.detail, rep.diff = CHANGED, True, done.detail, done.diff
+                self._converge_one(step, rep, todo, report, command)
+            finally:
+                rep.seconds = time.monotonic() - started
+
+    def _converge_one(self, step: Step, rep: StepReport, todo: list[tuple[Step, StepReport]], report: PlanReport,
+                      command: str) -> None:
+        if step.satisfied():
+            rep.status, rep.detail = OK, "already so (after the steps before it)"
+            return
+        try:
+            done = self._call(step, rep, dry_run=False)
+            if not step.satisfied():
+                raise IscError(f"ran, but the check still fails: {step.checks or step.title}",
+                               hint="see the commands above (isc -v shows them as they run)")
+        except IscError as e:
+            rep.status, rep.error = FAILED, e
+            rep.changed = bool(rep.commands)
+            for _, later in todo[todo.index((step, rep)) + 1:]:
+                later.status, later.detail, later.commands, later.diff = SKIPPED, "", [], ""
+            report.iscsiadm_runs = self.runs
+            raise PlanFailed(report, rep, e, command=command) from None
+        rep.status, rep.changed, rep.detail, rep.diff = CHANGED, True, done.detail, done.diff
