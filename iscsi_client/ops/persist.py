@@ -146,7 +146,7 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     if (have_type and mkfs and force) or not have_type:
         filesystems.mkfs(cmd, chosen.device, want_type, force=force)
         formatted = True
-        if not cmd.dry_run:
+        if not cmd.dry_run and not chosen.multipath_wwid:  # a map's line names the map, not the UUID
             have_uuid = filesystems.probe(cmd, chosen.device).uuid
     spec = (f"/dev/disk/by-id/dm-uuid-mpath-{chosen.multipath_wwid}" if chosen.multipath_wwid
             else f"UUID={have_uuid or '<new filesystem UUID>'}")

@@ -53,9 +53,13 @@ def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
         fields = line.split()
         if len(fields) < 5:
             continue
-        mp = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
-        out.setdefault(fields[2], []).append(mp)
+        out.setdefault(fields[2], []).append(unescape_mount_field(fields[4]))
     return {k: tuple(v) for k, v in out.items()}
+
+
+def unescape_mount_field(field: str) -> str:
+    """A mountinfo field as the path it names: the kernel writes space, tab, newline and backslash as \\ooo."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
 def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],

@@ -41,9 +41,22 @@ def umount(cmd: Commands, mountpoint: str) -> None:
 
 
 def mounted_source(cmd: Commands, mountpoint: str) -> str | None:
-    r = cmd.run(["findmnt", "-n", "-o", "SOURCE", "--mountpoint", mountpoint], mutating=False,
-                action=f"checking {mountpoint}", ok=(0, 1))
-    return r.stdout.strip() or None
+    """What is mounted on the mount point (the top of a stack), from the kernel's mountinfo: what
+    ``findmnt --mountpoint`` answers, without a process per question."""
+    from iscsi_client.system.blockdev import MOUNTINFO, unescape_mount_field
+
+    try:
+        text = cmd.root(MOUNTINFO).read_bytes().decode(errors="replace")
+    except OSError:
+        return None
+    source = None
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 10 or "-" not in fields[6:] or unescape_mount_field(fields[4]) != mountpoint:
+            continue
+        sep = fields.index("-", 6)
+        source = unescape_mount_field(fields[sep + 2]) if len(fields) > sep + 2 else None
+    return source
 
 
 def verify_fstab(cmd: Commands, fstab_path: str) -> tuple[bool, str]:

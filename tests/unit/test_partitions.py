@@ -79,3 +79,20 @@ def test_multipathd_holding_the_map_itself_open_is_reported(tmp_path):
     v = SessionView(Session(1, T, Portal("192.0.2.1", 3260, 1)), (Lun("2:0:0:0", 0, "running", disk, mp),))
     _open_by(tmp_path, 240, "multipathd", "/dev/dm-0")
     assert [(h.device, h.kind) for h in holds(Root(tmp_path), [v])] == [("/dev/sda", "map"), ("/dev/dm-0", "open")]
+
+
+def test_what_is_mounted_on_a_mount_point_is_read_from_mountinfo(tmp_path):
+    """The top of a stack of mounts, with the kernel's octal escapes undone (a space in a mount point)."""
+    from iscsi_client.system.commands import Commands
+    from iscsi_client.system.filesystems import mounted_source
+
+    info = tmp_path / "proc/self/mountinfo"
+    info.parent.mkdir(parents=True)
+    info.write_text("22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw\n"
+                    "40 22 253:0 / /srv/my\\040data rw,relatime shared:20 - xfs /dev/mapper/3600a rw,attr2\n"
+                    "41 40 8:16 / /srv/my\\040data rw,relatime shared:21 - ext4 /dev/sdb rw\n"
+                    "42 22 0:5 / /srv/x rw master:3 opt:1 - tmpfs tmpfs rw\n")
+    cmd = Commands(Root(tmp_path))
+    assert mounted_source(cmd, "/srv/my data") == "/dev/sdb"
+    assert mounted_source(cmd, "/srv/x") == "tmpfs"
+    assert mounted_source(cmd, "/srv/none") is None
