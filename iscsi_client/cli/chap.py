@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
-from iscsi_client.cli.options import PortalOpt
+from iscsi_client.cli.options import (
+    AllowLongOpt,
+    MutualPasswordFileOpt,
+    MutualUserOpt,
+    PasswordFileOpt,
+    PasswordStdinOpt,
+    PortalOpt,
+)
 from iscsi_client.output import emit_json, say
 
 
@@ -18,15 +23,12 @@ def chap_cmd(
     target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
     portal: PortalOpt = None,
     user: str | None = typer.Option(None, "--user", "-u", help="CHAP user name (the target's 'userid')."),
-    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE",
-                                              help="Read the secret from the first line of FILE."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the secret from stdin."),
-    mutual_user: str | None = typer.Option(None, "--mutual-user", help="Mutual CHAP: the target's user name."),
-    mutual_password_file: Path | None = typer.Option(None, "--mutual-password-file", metavar="FILE",
-                                                     help="Read the mutual secret from FILE."),
+    password_file: PasswordFileOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+    mutual_user: MutualUserOpt = None,
+    mutual_password_file: MutualPasswordFileOpt = None,
     clear: bool = typer.Option(False, "--clear", help="Remove CHAP from the records."),
-    allow_long: bool = typer.Option(False, "--allow-long-secret",
-                                    help="Accept secrets longer than 16 characters (up to 255)."),
+    allow_long: AllowLongOpt = False,
 ) -> None:
     """Set one-way or mutual CHAP on a target's records, in one iscsiadm call.
 

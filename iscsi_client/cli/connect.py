@@ -12,6 +12,13 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.config import SecretsOpt
 from iscsi_client.cli.context import Ctx, get
+from iscsi_client.cli.options import (
+    AllowLongOpt,
+    MutualPasswordFileOpt,
+    MutualUserOpt,
+    PasswordFileOpt,
+    PasswordStdinOpt,
+)
 
 CHAP, MOUNT, DISC = "CHAP", "Mount", "Discovery CHAP"
 
@@ -34,16 +41,11 @@ def connect_cmd(
                                       help="The target to connect (default: the only one the portals offer)."),
     chap_user: str | None = typer.Option(None, "--chap-user", "-u", rich_help_panel=CHAP,
                                          help="CHAP user name for the target's logins."),
-    password_file: Path | None = typer.Option(None, "--password-file", metavar="FILE", rich_help_panel=CHAP,
-                                              help="The CHAP secret from the first line of FILE."),
-    password_stdin: bool = typer.Option(False, "--password-stdin", rich_help_panel=CHAP,
-                                        help="The CHAP secret from stdin (a second line: the mutual one)."),
-    mutual_user: str | None = typer.Option(None, "--mutual-user", rich_help_panel=CHAP,
-                                           help="Mutual CHAP: the target's user name."),
-    mutual_password_file: Path | None = typer.Option(None, "--mutual-password-file", metavar="FILE",
-                                                     rich_help_panel=CHAP, help="The mutual secret from FILE."),
-    allow_long: bool = typer.Option(False, "--allow-long-secret", rich_help_panel=CHAP,
-                                    help="Accept secrets of 17 to 255 characters."),
+    password_file: PasswordFileOpt = None,
+    password_stdin: PasswordStdinOpt = False,
+    mutual_user: MutualUserOpt = None,
+    mutual_password_file: MutualPasswordFileOpt = None,
+    allow_long: AllowLongOpt = False,
     discovery_user: str | None = typer.Option(None, "--discovery-chap-user", rich_help_panel=DISC,
                                               help="Discovery CHAP user name."),
     discovery_password_file: Path | None = typer.Option(None, "--discovery-password-file", metavar="FILE",

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,3 +19,14 @@ SidsOpt = Annotated[list[int] | None, typer.Option(
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the block devices.")]
 WaitTimeoutOpt = Annotated[float, typer.Option(
     "--wait-timeout", metavar="SECONDS", help="How long to wait for the block devices.")]
+
+# A target's CHAP (isc chap, isc connect): where the secrets come from; never the command line.
+PasswordFileOpt = Annotated[Path | None, typer.Option(
+    "--password-file", metavar="FILE", help="Read the secret from the first line of FILE.")]
+PasswordStdinOpt = Annotated[bool, typer.Option(
+    "--password-stdin", help="Read the secret from stdin (a second line: the mutual one).")]
+MutualUserOpt = Annotated[str | None, typer.Option("--mutual-user", help="Mutual CHAP: the target's user name.")]
+MutualPasswordFileOpt = Annotated[Path | None, typer.Option(
+    "--mutual-password-file", metavar="FILE", help="Read the mutual secret from FILE.")]
+AllowLongOpt = Annotated[bool, typer.Option(
+    "--allow-long-secret", help="Accept secrets longer than 16 characters (up to 255).")]
