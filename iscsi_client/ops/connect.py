@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import IscError, NotFoundError, UsageError
-from iscsi_client.model import Iqn, Node, Portal, SessionView, Startup
-from iscsi_client.ops.chap import ChapRequest, chap_in_place, set_chap
+from iscsi_client.model import Iqn, Node, Portal, Secret, SessionView, Startup
+from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
 from iscsi_client.ops.discover import DiscoveryChap, discover
 from iscsi_client.ops.login import login
 from iscsi_client.ops.node_settings import set_node_values
@@ -107,8 +107,18 @@ class Connection:
 
     # checks -----------------------------------------------------------------------------------------
     def discovered(self) -> bool:
-        records = {r.portal.address for r in nodedb.read_discovery(self.root) if r.method == "sendtargets"}
-        return all(p.without_tpgt().address in records for p in self.req.portals) and bool(self.nodes())
+        """Each portal has its discovery record (with the discovery CHAP asked for, secret compared in
+        memory) and the target has node records."""
+        want: dict[str, str] = {}
+        d = self.req.discovery_chap
+        if d is not None:
+            want = {k: v.reveal() if isinstance(v, Secret) else v for k, v in discovery_chap_settings(
+                "sendtargets", d.user, d.secret, d.allow_long, d.mutual_user, d.mutual_secret)}
+        for p in self.req.portals:
+            values = nodedb.discovery_values(self.root, "sendtargets", p.without_tpgt().address)
+            if values is None or any((values.get(k) or "") != v for k, v in want.items()):
+                return False
+        return bool(self.nodes())
 
     def chap_set(self) -> bool:
         t = self.known()

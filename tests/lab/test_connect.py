@@ -204,3 +204,33 @@ def test_apply_of_a_dump_on_a_pristine_initiator_gives_the_same_dump(chap_on_mul
     assert f"prune {MULTI}: logout" in [s["step"] for s in p["steps"]]
     assert state(guest) == now
     guest.isc("disconnect", MULTI, "--forget").check()
+
+
+def test_connect_with_discovery_chap_and_mutual_chap_from_stdin(chap_on_multi):
+    """A portal that wants discovery CHAP and a target with mutual CHAP: the discovery secret from a file,
+    both CHAP secrets on stdin; none of them in any output; a second run changes nothing."""
+    guest = chap_on_multi
+    from labtargets import MUTUAL, MUTUAL_SECRET, MUTUAL_USER
+
+    guest.run("targetcli /iscsi set discovery_auth enable=1 userid=discuser password=discsecret1234").check()
+    try:
+        guest.run("rm -rf /etc/iscsi/send_targets/* && umask 077 && echo discsecret1234 > /root/disc.secret").check()
+        args = ("--json", "connect", "127.0.0.1", "--target", MUTUAL, "--chap-user", CHAP_USER,
+                "--mutual-user", MUTUAL_USER, "--password-stdin", "--discovery-chap-user", "discuser",
+                "--discovery-password-file", "/root/disc.secret", "--no-mtu")
+        r = guest.isc(*args, stdin=f"{CHAP_SECRET}\n{MUTUAL_SECRET}\n")
+        assert r.rc == 0, r.stdout + r.stderr
+        doc = json.loads(r.stdout)
+        st = steps(doc)
+        assert st["discover"]["changed"] and st["chap"]["changed"] and st["login"]["changed"]
+        assert [s["portal"] for s in doc["summary"]["sessions"]] == ["127.0.0.1:3260"]
+        for secret in (CHAP_SECRET, MUTUAL_SECRET, "discsecret1234"):
+            assert secret not in r.stdout + r.stderr
+        st_config = guest.run("cat /etc/iscsi/send_targets/127.0.0.1,3260/st_config").check().stdout
+        assert "discovery.sendtargets.auth.username = discuser" in st_config
+        again = json.loads(guest.isc(*args, stdin=f"{CHAP_SECRET}\n{MUTUAL_SECRET}\n").check().stdout)
+        assert not again["changed"]
+    finally:
+        guest.run("targetcli /iscsi set discovery_auth enable=0")
+        guest.isc("disconnect", MUTUAL)
+        guest.run("rm -rf /etc/iscsi/send_targets/*")
