@@ -276,6 +276,11 @@ def main(argv: list[str] | None = None) -> None:
         except (OSError, IscError):  # TAB stays quiet (a user who may not read /etc/iscsi gets no IQNs)
             sys.exit(1)
     args = list(sys.argv[1:] if argv is None else argv)
+    # bytes of system files that are not UTF-8 (read with surrogateescape) go out as the bytes they were,
+    # the way cat shows them, instead of a UnicodeEncodeError
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     try:
         rv = command(args).main(args=args, prog_name="isc", standalone_mode=False)
     except IscError as err:

@@ -21,8 +21,10 @@ def dir_exists(path: Path) -> bool:
 
 
 def read_text(path: Path) -> str | None:
+    """A system file as text, every byte kept: what is not UTF-8 (a latin-1 comment in an old fstab) becomes
+    a lone surrogate (surrogateescape), and write_atomic writes the same bytes back."""
     try:
-        return path.read_text()
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         return None
 
@@ -49,7 +51,7 @@ def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup:
     saved = backup(path) if keep_backup else None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".isc-tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
