@@ -116,6 +116,16 @@ def install_cmd(ctx: typer.Context,
         raise UsageError("--root prepares a system image; a per-user install goes to your own home",
                          hint="add --system to install into the image's shell directories")
     path = c.root(install_path(name, system=True)) if system else install_path(name, system=False)
+    if c.json:
+        from iscsi_client.output import emit_json
+
+        if not c.dry_run:
+            from iscsi_client.system.files import write_atomic
+
+            write_atomic(path, script(name), mode=0o644, keep_backup=False)
+        emit_json({"completion": {"shell": name, "path": str(path), "written": not c.dry_run,
+                                  "dry_run": c.dry_run}})
+        return
     if c.dry_run:
         say(f"would write {path} ({len(script(name).splitlines())} lines)")
         return

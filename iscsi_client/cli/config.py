@@ -20,8 +20,12 @@ app = typer.Typer(help="The initiator's setup as a TOML file (no secrets): dump 
 
 @app.command("dump")
 def dump_cmd(ctx: typer.Context,
-             output: Path | None = typer.Option(None, "--output", "-o", metavar="FILE",
-                                                help="Write to FILE (atomically) instead of stdout.")) -> None:
+             output: str | None = typer.Option(None, "--output", "-o", metavar="FILE",
+                                               help="Write to FILE (atomically, a backup kept) instead of stdout; "
+                                                    "'-' is stdout. A file that is not an isc dump is not "
+                                                    "replaced without --force."),
+             force: bool = typer.Option(False, "--force", help="Replace FILE even if it is not an isc dump.")
+             ) -> None:
     """Initiator name, ifaces, node records (boot login, CHAP user names, tuning settings) and the
     filesystems isc persisted, read from files (works under --root). Never a secret."""
     from iscsi_client import __version__
@@ -30,20 +34,44 @@ def dump_cmd(ctx: typer.Context,
 
     c = get(ctx)
     doc = dump(root=c.root)
-    if c.json and output is None:
+    to_stdout = output in (None, "-")
+    if c.json and to_stdout:
         emit_json({"config": as_data(doc, version=__version__)})
         return
     text = render(doc, version=__version__)
-    if output is None:
+    if to_stdout:
         typer.echo(text, nl=False)
         return
-    if c.dry_run:
-        say(f"would write {output} ({len(text.splitlines())} lines)")
-        return
-    from iscsi_client.system.files import write_atomic
+    path = Path(str(output))
+    _refuse_foreign(path, force=force)
+    if not c.dry_run:
+        from iscsi_client.system.files import write_atomic
 
-    write_atomic(output, text, mode=0o644)
-    say(f"wrote {output}")
+        backup = write_atomic(path, text, mode=0o644)
+    if c.json:
+        emit_json({"dump": {"path": str(path), "lines": len(text.splitlines()), "written": not c.dry_run,
+                            "backup": None if c.dry_run or backup is None else str(backup),
+                            "dry_run": c.dry_run}})
+    elif c.dry_run:
+        say(f"would write {path} ({len(text.splitlines())} lines)")
+    else:
+        say(f"wrote {path}")
+
+
+def _refuse_foreign(path: Path, *, force: bool) -> None:
+    """A mistyped -o (/etc/passwd) must not replace a file that is no dump: isc's dumps start with its own
+    comment line; an empty file or a new one is fine."""
+    from iscsi_client.errors import InUseError, UsageError
+
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", hint="name a file: -o DIR/isc.toml")
+    if force or not path.exists():
+        return
+    with path.open("rb") as fh:
+        head = fh.read(64)
+    if head and not head.startswith(b"# isc configuration"):
+        raise InUseError(f"{path} exists and is not an isc dump; not replacing it",
+                         hint="check the path, or add --force to replace it (a backup is kept)")
 
 
 def read_document(file: Path, secrets: Path | None) -> tuple[ConfigDoc, Secrets]:
