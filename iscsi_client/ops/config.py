@@ -40,7 +40,30 @@ def dump(*, root: Root) -> config_doc.ConfigDoc:
         for n, rec in nodedb.read_records(root))
     mounts = tuple(config_doc.MountEntry(t, lun, e.mountpoint, e.fstype, e.options, e.spec)
                    for t, lun, e in fstab_text.owned_entries(fstab_file.read_fstab(root)))
+    _refuse_bytes(nodes, mounts)
     return config_doc.ConfigDoc(name, ifaces, nodes, mounts, tuple(nodedb.read_discovery(root)))
+
+
+def _refuse_bytes(nodes: tuple[config_doc.NodeEntry, ...], mounts: tuple[config_doc.MountEntry, ...]) -> None:
+    """A value with bytes that are not UTF-8 (kept as they are when read) cannot be written to TOML; a dump
+    that replaced them would restore another CHAP user name or mount point without a word."""
+    def bad(value: str | None) -> bool:
+        try:
+            (value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    for n in nodes:
+        for what, value in (("chap user", n.chap_user), ("mutual user", n.mutual_user), *n.settings):
+            if bad(value):
+                raise UsageError(f"the record of {n.target} on {n.portal.address} has a {what} with bytes that are "
+                                 "not UTF-8; a TOML dump cannot hold it as it is",
+                                 hint=f"set it again in UTF-8 (isc chap {n.target} --user NAME, or isc nodes set)")
+    for m in mounts:
+        if bad(m.mountpoint) or bad(m.spec) or bad(m.options):
+            raise UsageError(f"isc's fstab line for {m.target} lun {m.lun} has bytes that are not UTF-8; a TOML "
+                             "dump cannot hold it as it is", hint="isc unpersist it and persist it again")
 
 
 @dataclass(frozen=True)

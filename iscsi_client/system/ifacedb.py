@@ -26,7 +26,7 @@ def read_ifaces(root: Root) -> list[Iface]:
             if not path.is_file() or path.name.startswith("."):
                 continue
             try:
-                rec = parse_record(path.read_text(errors="replace"))
+                rec = parse_record(path.read_text(encoding="utf-8", errors="surrogateescape"))
             except FileNotFoundError:  # deleted since the listing
                 continue
             name = rec.get("iface.iscsi_ifacename") or path.name

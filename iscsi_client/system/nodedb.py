@@ -66,7 +66,7 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
         if target is not None and path.relative_to(base).parts[0] != str(target):
             continue
         try:
-            text = path.read_text(errors="replace")
+            text = path.read_text(encoding="utf-8", errors="surrogateescape")
         except FileNotFoundError:  # deleted since the listing
             continue
         rec = parse_record(text)
@@ -104,7 +104,7 @@ def secret_files(root: Root) -> list[SecretFile]:
     for path in candidates:
         try:
             mode = path.stat().st_mode & 0o777
-            values = parse_record(path.read_text(errors="replace"))
+            values = parse_record(path.read_text(encoding="utf-8", errors="surrogateescape"))
         except OSError:
             continue
         keys = tuple(k for k in SECRET_KEYS if values.get(k))
@@ -137,7 +137,7 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
     out: list[tuple[DiscoveryRecord, dict[str, str | None]]] = []
     for config, _ in _discovery_config_files(root):
         try:
-            values = parse_record(config.read_text(errors="replace"))
+            values = parse_record(config.read_text(encoding="utf-8", errors="surrogateescape"))
         except FileNotFoundError:  # deleted since the listing
             continue
         rec = discovery_from_record(values)
@@ -175,7 +175,7 @@ def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[s
     if base is None:
         return written
     for path, iface in _record_files(base):
-        text = path.read_text(errors="replace")
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
         node = node_from_record(parse_record(text), iface=iface)
         if node is None or node.key not in wanted:
             continue

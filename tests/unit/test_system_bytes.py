@@ -57,3 +57,24 @@ def test_read_only_commands_meet_such_bytes_without_a_traceback(tmp_path):
     dump = isc(root, "config", "dump")
     assert b"/srv/x" in dump.stdout and b"iqn.2005-03.org.example:host1" in dump.stdout
     assert b"iqn.2005-03.org.example:host1" in isc(root, "initiator").stdout
+
+
+def test_a_record_value_that_is_not_utf8_stops_the_dump_instead_of_changing_it(tmp_path):
+    """Read as U+FFFD, a latin-1 CHAP user name went into the dump and config restore set another name."""
+    root = make_root(tmp_path)
+    (root / "etc/fstab").write_bytes(OTHER)
+    rec = root / "etc/iscsi/nodes" / IQN / "192.0.2.10,3260,1" / "default"
+    rec.parent.mkdir(parents=True)
+    rec.write_bytes(b"# BEGIN RECORD 2.1.8\nnode.name = " + IQN.encode() + b"\nnode.tpgt = 1\n"
+                    b"node.startup = manual\nnode.conn[0].startup = manual\nnode.session.auth.authmethod = CHAP\n"
+                    b"node.session.auth.username = m\xfcller\nnode.conn[0].address = 192.0.2.10\n"
+                    b"node.conn[0].port = 3260\n# END RECORD\n")
+    r = isc(root, "config", "dump")
+    assert r.returncode == 2 and b"chap user with bytes that are not UTF-8" in r.stderr, r.stderr
+    assert b"Traceback" not in r.stderr
+    nodes = isc(root, "nodes")
+    assert nodes.returncode == 0 and b"m\xfcller" in nodes.stdout  # shown as the bytes it is
+    # isc's own edit of the image's record keeps that byte
+    assert isc(root, "startup", IQN, "automatic").returncode == 0
+    assert b"node.session.auth.username = m\xfcller\n" in rec.read_bytes()
+    assert b"node.startup = automatic\n" in rec.read_bytes()
