@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from iscsi_client.errors import IscError, NotFoundError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, Secret, SessionView, Startup
 from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
-from iscsi_client.ops.discover import DiscoveryChap, discover
+from iscsi_client.ops.discover import DiscoveryChap, discover, discovered_through
 from iscsi_client.ops.login import login
 from iscsi_client.ops.node_settings import set_node_values
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
@@ -80,7 +80,7 @@ class Connection:
     def _only_target(self) -> Iqn:
         asked = {p.without_tpgt().address for p in self.req.portals}
         known = sorted({str(n.target) for n, rec in nodedb.read_records(self.root)
-                        if _discovered_at(rec) in asked})
+                        if discovered_through(rec) in asked})
         if len(known) == 1:
             return Iqn.parse(known[0])
         if not known:
@@ -297,13 +297,6 @@ class Connection:
                         s.mount = d.mountpoints[0]
         s.findings = self.findings
         return s
-
-
-def _discovered_at(rec: dict[str, str | None]) -> str | None:
-    host, port = rec.get("node.discovery_address"), rec.get("node.discovery_port")
-    if not host:
-        return None
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _concerns(finding: object, about: set[str]) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from iscsi_client.errors import IscError
 from iscsi_client.model import Iqn, Startup
-from iscsi_client.ops.discover import forget_discovery, linked_nodes
+from iscsi_client.ops.discover import discovered_through, forget_discovery, linked_nodes
 from iscsi_client.ops.login import logout
 from iscsi_client.ops.nodes import delete_nodes
 from iscsi_client.ops.persist import unpersist
@@ -39,7 +39,7 @@ class Disconnection:
                              for lun in v.luns if lun.disk is not None and lun.disk.wwid})
         # the discovery portals its records came through, for --forget
         self.portals = sorted({a for n, rec in nodedb.read_records(root, target=req.target)
-                               if (a := _discovery_portal(rec)) is not None})
+                               if (a := discovered_through(rec)) is not None})
         self.owned = set(self.mountpoints())  # isc's own mounts of the target: the first step removes them
 
     def mountpoints(self) -> list[str]:
@@ -104,13 +104,6 @@ class Disconnection:
                 forget_discovery(root=self.root, adm=t.adm, portal=Portal.parse(addr))
                 done.append(f"the discovery record of {addr}")
         return Done(" and ".join(done))
-
-
-def _discovery_portal(rec: dict[str, str | None]) -> str | None:
-    if rec.get("node.discovery_type") != "send_targets" or not rec.get("node.discovery_address"):
-        return None
-    host, port = rec["node.discovery_address"] or "", rec.get("node.discovery_port") or "3260"
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def disconnect_steps(d: Disconnection, *, prefix: str = "") -> list[Step]:

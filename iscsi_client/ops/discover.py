@@ -158,6 +158,15 @@ def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str =
     return linked
 
 
+def discovered_through(record: dict[str, str | None]) -> str | None:
+    """The SendTargets portal (HOST:PORT) a node record was discovered through, from the record itself."""
+    host = record.get("node.discovery_address")
+    if record.get("node.discovery_type") != "send_targets" or not host:
+        return None
+    port = record.get("node.discovery_port") or "3260"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def linked_nodes(root: Root, address: str, method: str = "sendtargets") -> list[Node]:
     """The node records discovered through one discovery portal (iscsiadm deletes them with it)."""
     kind = "send_targets" if method == "sendtargets" else "isns"
