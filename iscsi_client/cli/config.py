@@ -42,36 +42,18 @@ def dump_cmd(ctx: typer.Context,
     if to_stdout:
         typer.echo(text, nl=False)
         return
-    path = Path(str(output))
-    _refuse_foreign(path, force=force)
-    if not c.dry_run:
-        from iscsi_client.system.files import write_atomic
+    from iscsi_client.ops.config import write_dump
 
-        backup = write_atomic(path, text, mode=0o644)
+    path = Path(str(output))
+    backup = write_dump(path, text, force=force, dry_run=c.dry_run)
     if c.json:
         emit_json({"dump": {"path": str(path), "lines": len(text.splitlines()), "written": not c.dry_run,
-                            "backup": None if c.dry_run or backup is None else str(backup),
+                            "backup": None if backup is None else str(backup),
                             "dry_run": c.dry_run}})
     elif c.dry_run:
         say(f"would write {path} ({len(text.splitlines())} lines)")
     else:
         say(f"wrote {path}")
-
-
-def _refuse_foreign(path: Path, *, force: bool) -> None:
-    """A mistyped -o (/etc/passwd) must not replace a file that is no dump: isc's dumps start with its own
-    comment line; an empty file or a new one is fine."""
-    from iscsi_client.errors import InUseError, UsageError
-
-    if path.is_dir():
-        raise UsageError(f"{path} is a directory", hint="name a file: -o DIR/isc.toml")
-    if force or not path.exists():
-        return
-    with path.open("rb") as fh:
-        head = fh.read(64)
-    if head and not head.startswith(b"# isc configuration"):
-        raise InUseError(f"{path} exists and is not an isc dump; not replacing it",
-                         hint="check the path, or add --force to replace it (a backup is kept)")
 
 
 def read_document(file: Path, secrets: Path | None) -> tuple[ConfigDoc, Secrets]:

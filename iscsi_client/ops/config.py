@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iscsi_client.errors import UsageError
+from iscsi_client.errors import InUseError, UsageError
 from iscsi_client.model import DiscoveryRecord, Iqn, Portal, Secret
 from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
 from iscsi_client.ops.ifaces import add_iface
@@ -25,6 +25,7 @@ from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import ifacedb, initiator_file, nodedb, sysfs
+from iscsi_client.system.files import read_head, write_atomic
 from iscsi_client.system.iscsiadm import Arg, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 from iscsi_client.system.secret_file import read_private_file
@@ -64,6 +65,19 @@ def _refuse_bytes(nodes: tuple[config_doc.NodeEntry, ...], mounts: tuple[config_
         if bad(m.mountpoint) or bad(m.spec) or bad(m.options):
             raise UsageError(f"isc's fstab line for {m.target} lun {m.lun} has bytes that are not UTF-8; a TOML "
                              "dump cannot hold it as it is", hint="isc unpersist it and persist it again")
+
+
+def write_dump(path: Path, text: str, *, force: bool, dry_run: bool) -> Path | None:
+    """Write a dump to FILE atomically (a backup kept); returns the backup. A mistyped -o (/etc/passwd) must
+    not replace a file that is no dump: isc's dumps start with their own comment line; an empty or a new
+    file is fine, anything else needs ``force``."""
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory", hint="name a file: -o DIR/isc.toml")
+    head = None if force else read_head(path)
+    if head and not head.startswith(config_doc.HEADER.encode()):
+        raise InUseError(f"{path} exists and is not an isc dump; not replacing it",
+                         hint="check the path, or add --force to replace it (a backup is kept)")
+    return None if dry_run else write_atomic(path, text, mode=0o644)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from iscsi_client.model import (
 )
 
 SCHEMA = 1
+HEADER = "# isc configuration"  # every dump's first line starts so: -o replaces such a file, no other
 # The record settings a dump carries (besides startup and CHAP): the ones admins tune and doctor checks.
 SETTINGS = ("node.session.scan", "node.session.timeo.replacement_timeout", "node.session.queue_depth",
             "node.session.cmds_max", "node.session.initial_login_retry_max",
@@ -86,7 +87,7 @@ def render(doc: ConfigDoc, *, version: str) -> str:
         return f"\n{header}\n" + tomli_w.dumps({k: v for k, v in table.items() if not isinstance(v, dict)})
 
     data = as_data(doc, version=version)
-    out = ["# isc configuration (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n",
+    out = [HEADER + " (isc config dump). No secrets: CHAP secrets are given to 'isc config restore'.\n",
            tomli_w.dumps({k: v for k, v in data.items() if not isinstance(v, (dict, list))})]
     for key, value in data.items():
         if isinstance(value, dict):

@@ -29,6 +29,15 @@ def read_text(path: Path) -> str | None:
         return None
 
 
+def read_head(path: Path, size: int = 64) -> bytes | None:
+    """The first bytes of a file; None when there is none (a directory is the caller's error to name)."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except FileNotFoundError:
+        return None
+
+
 def backup(path: Path) -> Path | None:
     """Copy ``path`` to ``path.isc-YYYYmmddTHHMMSS`` (metadata kept); None when it does not exist."""
     if not path.exists():
