@@ -25,6 +25,7 @@ from iscsi_client.cli import (
     iface,
     initiator,
     login,
+    metrics,
     multipath,
     nodes,
     persist,
@@ -90,6 +91,7 @@ app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
 app.add_typer(doctor.app, name="doctor")
+app.add_typer(metrics.app, name="metrics")
 app.add_typer(config.app, name="config")
 app.add_typer(completion.app, name="completion")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from iscsi_client.model import BlockDevice
-from iscsi_client.ops.doctor_facts import Facts
+from iscsi_client.ops.doctor_facts import Facts, FstabLine
 from iscsi_client.parsers.fstab import FstabEntry
 from iscsi_client.system.ifacedb import BUILTIN_NAMES
 
@@ -313,6 +313,19 @@ def _iscsi_fs(f: Facts) -> dict[str, tuple[str, BlockDevice]]:
     return out
 
 
+def iscsi_fstab_lines(f: Facts) -> list[tuple[FstabLine, str | None]]:
+    """The fstab lines of iSCSI filesystems (a known iSCSI device, isc's comment, a by-path iSCSI link), each
+    with its target when known."""
+    known = _iscsi_fs(f)
+    out: list[tuple[FstabLine, str | None]] = []
+    for line in f.fstab:
+        hit = known.get(line.entry.spec)
+        target = hit[0] if hit else (line.isc_comment.split()[0] if line.isc_comment else None)
+        if hit is not None or line.isc_comment is not None or "-iscsi-" in line.entry.spec:
+            out.append((line, target))
+    return out
+
+
 def fstab(f: Facts) -> list[Finding]:
     out = []
     known = _iscsi_fs(f)
@@ -323,13 +336,9 @@ def fstab(f: Facts) -> list[Finding]:
         startup.setdefault(str(n.target), set()).add(n.startup)
         if n.scan == "manual" and n.startup == "automatic":
             unscanned.setdefault(str(n.target), []).append(n.portal.address)
-    for line in f.fstab:
+    for line, target in iscsi_fstab_lines(f):
         e = line.entry
         hit = known.get(e.spec)
-        target = hit[0] if hit else (line.isc_comment.split()[0] if line.isc_comment else None)
-        iscsi = hit is not None or line.isc_comment is not None or "-iscsi-" in e.spec
-        if not iscsi:
-            continue
         iscsi_entries.append(e)
         opts = e.option_list
         if "_netdev" not in opts:

@@ -67,11 +67,13 @@ def is_enabled(root: Root, unit: str) -> bool:
     return False
 
 
-def enable(cmd: Commands, root: Root, units: list[str]) -> list[str]:
-    """Enable the units that are not yet; returns those it enabled."""
+def enable(cmd: Commands, root: Root, units: list[str], *, now: bool = False) -> list[str]:
+    """Enable the units that are not yet (``now``: and start them, on a live host); returns those it enabled."""
     todo = [u for u in units if not is_enabled(root, u)]
     if todo:
-        argv = ["systemctl"] + ([f"--root={root.path}"] if not root.is_live else []) + ["enable", *todo]
+        argv = ["systemctl"] + ([f"--root={root.path}"] if not root.is_live else []) + ["enable"]
+        argv += ["--now"] if now and root.is_live else []
+        argv += todo
         cmd.run(argv, mutating=True, action="enabling boot services", live_only=False)
     return todo
 

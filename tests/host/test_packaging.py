@@ -22,7 +22,9 @@ def test_wheel_installs_a_working_isc_with_data_files(tmp_path):
     (wheel,) = tmp_path.glob("isc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("share/man/man8/isc.8", "share/bash-completion/completions/isc",
-                 "share/zsh/site-functions/_isc", "share/fish/vendor_completions.d/isc.fish"):
+                 "share/zsh/site-functions/_isc", "share/fish/vendor_completions.d/isc.fish",
+                 "share/isc/systemd/isc-metrics.service", "share/isc/systemd/isc-metrics.timer",
+                 "share/isc/prometheus/isc-alerts.yml"):
         assert any(n.endswith(".data/data/" + data) for n in names), data
     assert not any("fixtures" in n or n.startswith("tests/") for n in names)
 

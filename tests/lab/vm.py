@@ -94,7 +94,7 @@ def site_dir() -> Path:
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(REPO / name, src / name)
-    for tree in ("iscsi_client", "man", "completions"):
+    for tree in ("iscsi_client", "man", "completions", "systemd", "prometheus"):
         shutil.copytree(REPO / tree, src / tree, ignore=shutil.ignore_patterns("__pycache__"))
     done = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--target", str(target / "site"),
