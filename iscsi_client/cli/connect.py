@@ -66,6 +66,8 @@ def connect_cmd(
                                       help="Several portals but no multipath (mount on one path: --mount refuses "
                                            "unless the target has one portal)."),
     no_mtu: bool = typer.Option(False, "--no-mtu", help="Skip doctor's MTU probes at the end."),
+    no_login: bool = typer.Option(False, "--no-login", help="Only the records: discovery, CHAP, node.startup and "
+                                                            "timeouts; no session (an existing one is kept)."),
     wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS",
                                        help="How long to wait for block devices and the map."),
 ) -> int:
@@ -87,6 +89,8 @@ def connect_cmd(
         raise UsageError(f"--startup is automatic or manual, not {startup!r}")
     if (mkfs or fstype or options or force or lun is not None) and mount is None:
         raise UsageError("--mkfs, --fstype, --options, --force and --lun go with --mount DIR")
+    if no_login and mount is not None:
+        raise UsageError("--no-login leaves the target without a session: it cannot go with --mount")
     if mutual_user and not chap_user:
         raise UsageError("--mutual-user needs --chap-user (mutual CHAP is on top of one-way CHAP)")
     parsed = tuple(Portal.parse(p) for p in portals)
@@ -111,7 +115,8 @@ def connect_cmd(
                                                          env_name="", prompt=""), allow_long)
     req = ConnectRequest(parsed, Iqn.parse(target) if target else None, chap, disc, Startup(startup),
                          MountRequest(mount, lun, mkfs, fstype, options, force) if mount else None,
-                         multipath=not no_multipath, probe_mtu=not no_mtu, wait_timeout=wait_timeout)
+                         multipath=not no_multipath, probe_mtu=not no_mtu, wait_timeout=wait_timeout,
+                         login=not no_login)
     try:
         report, summary = connect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
     except PlanFailed as failed:

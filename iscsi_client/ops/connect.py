@@ -48,6 +48,7 @@ class ConnectRequest:
     multipath: bool = True
     probe_mtu: bool = True
     wait_timeout: float = 30.0
+    login: bool = True  # False: the records only (discovery, CHAP, startup, timeouts), no session
 
 
 @dataclass
@@ -320,6 +321,8 @@ def connect_steps(c: Connection) -> list[Step]:
         steps.append(Step("timeouts", "session timeouts for multipath", c.timeouts_fit,
                           _multipath_only(c, c.run_timeouts, "one portal: no multipath timeouts"),
                           f"with two or more portals, replacement_timeout {MULTIPATH_REPLACEMENT_TIMEOUT} s"))
+    if not req.login:
+        return steps
     steps += session_steps(c)
     steps.append(Step("doctor", "doctor's checks for this target", lambda: False, c.run_doctor,
                       "paths, MTU to its portals, timeouts, fstab, boot units", readonly=True))
