@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
-# udev, multipath-tools, XFS, LVM, fdisk, python3 and qemu-guest-agent. Prints the image directory on stdout.
+# udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core and prometheus-node-exporter.
+# Prints the image directory on stdout.
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
 # and of tests/lab/guest/, so it is rebuilt only when its inputs change.
@@ -47,6 +48,7 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
 pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk,open-isns-server,open-isns-utils
+pkgs+=,ansible-core,prometheus-node-exporter,curl  # the fleet tests: the real engines on the managed host
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import vm
+from labtargets import CHAP_SECRET, CHAP_USER, INITIATOR, MULTI, MULTI_SECRET_FILE
 
 pytestmark = pytest.mark.lab
 
@@ -52,3 +53,17 @@ def guest(lab_image: Path, lab_share: Path) -> Iterator[vm.Guest]:
         yield g
     finally:
         g.cleanup()
+
+
+@pytest.fixture(scope="module")
+def chap_on_multi(guest: vm.Guest) -> vm.Guest:
+    """The two-portal target asks for CHAP (its ACL gets the lab's user), like the CHAP target does; the
+    secret is in MULTI_SECRET_FILE (root only)."""
+    acl = f"/iscsi/{MULTI}/tpg1/acls/{INITIATOR}"
+    guest.run(f"targetcli {acl} set auth userid={CHAP_USER} password={CHAP_SECRET} && "
+              f"targetcli /iscsi/{MULTI}/tpg1 set attribute authentication=1").check()
+    # and at every boot of this guest (the lab restores its targets from this file before open-iscsi starts)
+    guest.run(f"targetcli saveconfig /root/lab.json >/dev/null && sed 's/{INITIATOR}/@INITIATOR@/g' /root/lab.json "
+              "> /usr/local/share/isc-lab/lab-targets.json").check()
+    guest.run(f"umask 077 && printf '%s\\n' {CHAP_SECRET} > {MULTI_SECRET_FILE}").check()
+    return guest

@@ -19,6 +19,7 @@ NOACL = "iqn.2003-01.org.isc.lab:noacl"  # no ACL for the guest's initiator
 INITIATOR = "iqn.2005-03.org.isc.lab:guest"
 CHAP_USER, CHAP_SECRET = "labuser", "labsecret1234"
 MUTUAL_USER, MUTUAL_SECRET = "labtarget", "targetsecret99"
+MULTI_SECRET_FILE = "/root/multi.secret"  # CHAP_SECRET, for the chap_on_multi fixture (tests/lab/conftest.py)
 
 GUEST = Path(__file__).resolve().parent / "guest"
 BATCH, SAVED = GUEST / "lab-targets.targetcli", GUEST / "lab-targets.json"

@@ -7,39 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from labtargets import CHAP_SECRET, CHAP_USER, INITIATOR, MULTI
+from guest_state import state
+from labtargets import CHAP_SECRET, CHAP_USER, MULTI, MULTI_SECRET_FILE
 
 pytestmark = pytest.mark.lab
 
-SECRET_FILE = "/root/multi.secret"
+SECRET_FILE = MULTI_SECRET_FILE
 CONNECT = ("connect", "127.0.0.1", "--target", MULTI, "--chap-user", CHAP_USER, "--password-file", SECRET_FILE,
            "--mount", "/srv/db", "--mkfs", "--no-mtu")
-
-
-def state(guest) -> dict[str, str]:
-    """What connect may change: records, sessions, fstab, multipath files, mounts, SCSI disks."""
-    return {
-        "records": guest.run("find /etc/iscsi/nodes /etc/iscsi/send_targets -type f -exec md5sum {} + "
-                             "2>/dev/null | sort").stdout,
-        "sessions": guest.run("iscsiadm -m session 2>/dev/null").stdout,
-        "fstab": guest.run("cat /etc/fstab").stdout,
-        "multipath": guest.run("cat /etc/multipath/wwids /etc/multipath/conf.d/* 2>/dev/null").stdout,
-        "mounts": guest.run("findmnt -rn -o TARGET /srv/db").stdout,
-        "disks": guest.run("ls /sys/class/scsi_disk/").stdout,
-    }
-
-
-@pytest.fixture(scope="module")
-def chap_on_multi(guest):
-    """The two-portal target asks for CHAP (its ACL gets the lab's user), like the CHAP target does."""
-    acl = f"/iscsi/{MULTI}/tpg1/acls/{INITIATOR}"
-    guest.run(f"targetcli {acl} set auth userid={CHAP_USER} password={CHAP_SECRET} && "
-              f"targetcli /iscsi/{MULTI}/tpg1 set attribute authentication=1").check()
-    # and at every boot of this guest (the lab restores its targets from this file before open-iscsi starts)
-    guest.run(f"targetcli saveconfig /root/lab.json >/dev/null && sed 's/{INITIATOR}/@INITIATOR@/g' /root/lab.json "
-              "> /usr/local/share/isc-lab/lab-targets.json").check()
-    guest.run(f"umask 077 && printf '%s\\n' {CHAP_SECRET} > {SECRET_FILE}").check()
-    return guest
 
 
 def steps(doc) -> dict[str, dict]:
