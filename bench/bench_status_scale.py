@@ -1,9 +1,9 @@
-"""`isc --root R --json status` over synthetic trees of growing size (SESSIONS x 4 LUNs, two paths per LUN,
-multipath maps, half mounted), next to `python -c pass` measured in the same run.
+"""`isc --root R --json status` and `isc --root R metrics` over synthetic trees of growing size (SESSIONS x 4
+LUNs, two paths per LUN, multipath maps, half mounted), next to `python -c pass` measured in the same run.
 
     python bench/bench_status_scale.py
 
-Goal (issue 6): 256 sessions x 4 LUNs under 300 ms, cost linear in devices.
+Goals: status (issue 6) and metrics (issue 14) for 256 sessions x 4 LUNs under 300 ms, linear in devices.
 """
 
 from __future__ import annotations
@@ -34,18 +34,20 @@ def median_ms(argv: list[str], runs: int = 7) -> tuple[float, str]:
 def main() -> None:
     base, _ = median_ms([sys.executable, "-c", "pass"])
     print(f"baseline python -c pass: {base:.1f} ms")
-    print(f"{'sessions':>8} {'luns':>6} {'devices':>8} {'median ms':>10} {'x baseline':>11} {'us/device':>10}")
-    previous = None
+    print(f"{'command':>8} {'sessions':>8} {'luns':>6} {'devices':>8} {'median ms':>10} {'x baseline':>11} "
+          f"{'us/device':>10}")
     for sessions in (32, 64, 128, 256):
         root = Path(tempfile.mkdtemp())
         devices = build(root, sessions, 4)
-        ms, out = median_ms([sys.executable, "-m", "iscsi_client", "--root", str(root), "--json", "status"])
+        isc = [sys.executable, "-m", "iscsi_client", "--root", str(root)]
+        ms, out = median_ms([*isc, "--json", "status"])
         doc = json.loads(out)
         assert sum(len(s["luns"]) for t in doc["targets"] for s in t["sessions"]) == sessions * 4
-        per = (ms - base) * 1000 / devices
-        print(f"{sessions:8} {sessions * 4:6} {devices:8} {ms:10.1f} {ms / base:11.1f} {per:10.1f}")
-        previous = ms
-    assert previous is not None
+        mms, text = median_ms([*isc, "metrics"])
+        assert text.count("\nisc_lun_paths{") == (sessions // 2) * 4  # one per target and LUN
+        for name, t in (("status", ms), ("metrics", mms)):
+            per = (t - base) * 1000 / devices
+            print(f"{name:>8} {sessions:8} {sessions * 4:6} {devices:8} {t:10.1f} {t / base:11.1f} {per:10.1f}")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,8 @@ description:
   - C(state=present) makes the records (SendTargets discovery on every portal, CHAP, C(node.startup),
     multipath timeouts) without logging in; C(state=logged_in) also logs in on every portal the target
     offers, waits for the devices and builds the multipath map; C(state=mounted) also mounts a LUN's
-    filesystem through the map with a C(_netdev,nofail) line in C(/etc/fstab) by UUID, optionally creating
-    the filesystem; C(state=absent) unmounts, flushes the map, logs out and deletes the records.
+    filesystem through the map with a C(_netdev,nofail) line in C(/etc/fstab) (the map by its WWID, a single
+    path by filesystem UUID), optionally creating the filesystem; C(state=absent) unmounts, flushes the map, logs out and deletes the records.
   - Runs C(isc connect) or C(isc disconnect) with C(--json); C(changed) comes from the steps of isc's plan,
     so a second run reports no change. Check mode runs isc's C(--dry-run) and reports what would change;
     diff mode shows the file diffs of the plan.
