@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
-import time
 from pathlib import Path
 
 import pytest
+from fleet import install, vault
+from fleet import playbook as run_playbook
 from guest_state import state
 from labtargets import CHAP_SECRET, MULTI
 from prometheus_client.parser import text_string_to_metric_families
 
 pytestmark = pytest.mark.lab
 
-REPO = Path(__file__).resolve().parents[2]
 MOUNT = "/srv/data"
 WRONG = "wrongsecret123"
-VAULT_PW = "/root/vault.pw"
-TIMES: dict[str, float] = {}
-ANSIBLE_ENV = {"LC_ALL": "C.UTF-8", "ANSIBLE_COLLECTIONS_PATH": "/root/collections", "ANSIBLE_NOCOLOR": "1"}
 # Every process's command line, read from /proc without forking, until /root/stop exists.
 SAMPLER = ("import glob, os\n"
            "while not os.path.exists('/root/stop'):\n"
@@ -35,38 +31,18 @@ SAMPLER = ("import glob, os\n"
 
 @pytest.fixture(scope="module")
 def fleet(chap_on_multi, lab_share: Path):
-    """The collection and a copy of its examples in the guest, the inventory naming the guest itself, the
-    CHAP secret in an encrypted vault."""
-    guest = chap_on_multi
-    dest = lab_share / "ansible_collections/isc/iscsi"
-    if not dest.exists():
-        shutil.copytree(REPO / "ansible", dest, ignore=shutil.ignore_patterns("__pycache__", "output"))
-    guest.run("mkdir -p /root/collections && cp -r /mnt/host/ansible_collections /root/collections/ && "
-              "cp -r /root/collections/ansible_collections/isc/iscsi/examples /root/fleet").check()
-    guest.run("printf '[iscsi_hosts]\\nisc-lab ansible_connection=local ansible_python_interpreter=/usr/bin/python3\\n'"
-              " > /root/fleet/inventory.ini").check()
-    vault(guest, CHAP_SECRET)
-    return guest
-
-
-def vault(guest, secret: str) -> None:
-    guest.run(f"umask 077 && echo lab-vault-password > {VAULT_PW}").check()
-    guest.run("umask 077 && cat > /root/fleet/group_vars/iscsi_hosts/vault.yml && ansible-vault encrypt "
-              f"--vault-password-file {VAULT_PW} /root/fleet/group_vars/iscsi_hosts/vault.yml",
-              stdin=f"vault_iscsi_chap_secret: {secret}\n", env=ANSIBLE_ENV).check()
-    assert secret not in guest.run("cat /root/fleet/group_vars/iscsi_hosts/vault.yml").stdout
+    """The collection and a copy of its examples in the guest, the CHAP secret in an encrypted vault."""
+    install(chap_on_multi, lab_share, CHAP_SECRET)
+    return chap_on_multi
 
 
 def playbook(guest, *flags: str, sample: bool = False):
-    """ansible-playbook of the example; with ``sample``, every process's command line is read from /proc
-    while it runs (into /root/cmdlines)."""
+    """The example playbook; with ``sample``, every process's command line is read from /proc while it
+    runs (into /root/cmdlines)."""
     if sample:
         guest.run("rm -f /root/cmdlines /root/stop; setsid python3 -c " + shlex.quote(SAMPLER) +
                   " > /root/cmdlines 2>/dev/null < /dev/null &").check()
-    t0 = time.monotonic()
-    r = guest.run("cd /root/fleet && ansible-playbook -i inventory.ini playbook.yml -e iscsi_mtu_check=false "
-                  f"--vault-password-file {VAULT_PW} " + " ".join(flags), timeout=900, env=ANSIBLE_ENV)
-    elapsed = time.monotonic() - t0
+    r, elapsed = run_playbook(guest, *flags)
     if sample:
         guest.run("touch /root/stop; sleep 1; rm -f /root/stop")
     return r, elapsed
@@ -95,7 +71,7 @@ def test_check_mode_on_a_pristine_guest_reports_changes_and_changes_nothing(flee
 
 
 def test_first_run_mounts_through_the_map_second_changes_nothing(fleet):
-    r, first = playbook(fleet, sample=True)
+    r, _ = playbook(fleet, sample=True)
     assert r.rc == 0, r.stdout + r.stderr
     assert recap(r.stdout)["changed"] == 1
     source = fleet.run(f"findmnt -rn -o SOURCE {MOUNT}").stdout.strip()
@@ -107,9 +83,8 @@ def test_first_run_mounts_through_the_map_second_changes_nothing(fleet):
     sampled = fleet.run("cat /root/cmdlines").stdout
     assert "connect 127.0.0.1 127.0.0.2" in sampled and "--password-file" in sampled  # isc was caught running
     assert not_on_ansible_or_isc_argv(sampled, CHAP_SECRET)
-    r2, second = playbook(fleet)
+    r2, _ = playbook(fleet)
     assert r2.rc == 0 and recap(r2.stdout)["changed"] == 0, r2.stdout
-    TIMES.update(first=first, second=second)
 
 
 def test_node_exporter_serves_isc_metrics_and_a_failed_path_flips_the_gauge(fleet):
@@ -170,20 +145,3 @@ def test_absent_leaves_nothing_then_a_wrong_secret_fails_with_isc_message(fleet)
         vault(fleet, CHAP_SECRET)
     r, _ = playbook(fleet, "-e", "iscsi_state=absent")
     assert r.rc == 0, r.stdout + r.stderr
-
-
-def test_report_times(fleet):
-    """The playbook's runs next to isc connect alone, in the same guest (printed with -s; bench/README.md)."""
-    if not TIMES:
-        pytest.skip("the playbook runs did not complete")
-    connect = ("connect", "127.0.0.1", "127.0.0.2", "--target", MULTI, "--chap-user", "labuser", "--password-file",
-               "/root/multi.secret", "--mount", MOUNT, "--no-mtu")
-    t0 = time.monotonic()
-    fleet.isc(*connect).check()  # from nothing but the filesystem on the LUN (the playbook's first run made it)
-    alone = time.monotonic() - t0
-    t0 = time.monotonic()
-    fleet.isc(*connect).check()  # everything in place, as for the playbook's second run
-    again = time.monotonic() - t0
-    print(f"\nplaybook first run {TIMES['first']:.1f} s (with mkfs), isc connect from nothing {alone:.1f} s "
-          f"(no mkfs): {TIMES['first'] / alone:.2f}x; playbook second run {TIMES['second']:.1f} s, isc connect "
-          f"again {again:.1f} s: {TIMES['second'] / again:.2f}x")
