@@ -4,7 +4,8 @@
 - Holds a host-wide lock (flock on /run/lock/isc.lock) around commands that change state: concurrent
   iscsiadm runs race (duplicate sessions, lost record updates). A process that must wait says for whom.
 - Reports each command to an observer before it runs (``-v``) or instead of running it (``--dry-run``),
-  with CHAP secrets masked. Secrets reach iscsiadm's argv (it has no other way to take them) and nothing else.
+  with CHAP secrets masked. Secrets never reach iscsiadm's argv: an update runs with a one-time placeholder
+  that isc then replaces in the record files under open-iscsi's lock (system/record_secrets.py).
 """
 
 from __future__ import annotations
@@ -102,8 +103,17 @@ class Iscsiadm:
             return Completed(argv_masked, 0, "", "", dry_run=True)
         if self.observer:
             self.observer(line, False)
+        tokens: dict[str, Secret] = {}
+        if "update" in args and any(isinstance(a, Secret) for a in args):
+            from iscsi_client.system.record_secrets import placeholder
+
+            args = [_swap(a, tokens, placeholder) for a in args]
         with self.lock() if mutating else _nothing():
-            completed = _scrub(self._exec(args, argv_masked, stdin), args)
+            completed = _scrub(self._exec(args, argv_masked, stdin), [*args, *tokens.values()])
+            if tokens and completed.rc in ok:
+                from iscsi_client.system.record_secrets import fill
+
+                fill(self.root, tokens)
         if completed.rc not in ok:
             rc = completed.rc
             if "Could not load transport" in completed.stderr:
@@ -156,6 +166,15 @@ class Iscsiadm:
 @contextmanager
 def _nothing() -> Iterator[None]:
     yield
+
+
+def _swap(a: Arg, tokens: dict[str, Secret], make: Callable[[], str]) -> Arg:
+    """A secret on an ``-o update`` argv becomes a one-time placeholder (system/record_secrets.py)."""
+    if not isinstance(a, Secret):
+        return a
+    token = make()
+    tokens[token] = a
+    return token
 
 
 def _scrub(c: Completed, args: Sequence[Arg]) -> Completed:

@@ -38,7 +38,7 @@ def node_dir(root: Root) -> Path | None:
     return None
 
 
-def _record_files(base: Path) -> list[tuple[Path, str | None]]:
+def record_files(base: Path) -> list[tuple[Path, str | None]]:
     out: list[tuple[Path, str | None]] = []
     for target_dir in sorted(p for p in base.iterdir() if p.is_dir()):
         for entry in sorted(target_dir.iterdir()):
@@ -62,7 +62,7 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
     if base is None:
         return []
     out: list[tuple[Node, dict[str, str | None]]] = []
-    for path, iface in _record_files(base):
+    for path, iface in record_files(base):
         if target is not None and path.relative_to(base).parts[0] != str(target):
             continue
         try:
@@ -98,8 +98,8 @@ def secret_files(root: Root) -> list[SecretFile]:
     candidates: list[Path] = [root(ISCSID_CONF)]
     base = node_dir(root)
     if base is not None:
-        candidates += [path for path, _ in _record_files(base)]
-    candidates += [config for config, _ in _discovery_config_files(root)]
+        candidates += [path for path, _ in record_files(base)]
+    candidates += [config for config, _ in discovery_config_files(root)]
     out: list[SecretFile] = []
     for path in candidates:
         try:
@@ -135,7 +135,7 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
     from iscsi_client.parsers.record import discovery_from_record, parse_record
 
     out: list[tuple[DiscoveryRecord, dict[str, str | None]]] = []
-    for config, _ in _discovery_config_files(root):
+    for config, _ in discovery_config_files(root):
         try:
             values = parse_record(config.read_text(encoding="utf-8", errors="surrogateescape"))
         except FileNotFoundError:  # deleted since the listing
@@ -146,7 +146,7 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
     return out
 
 
-def _discovery_config_files(root: Root) -> Iterator[tuple[Path, str]]:
+def discovery_config_files(root: Root) -> Iterator[tuple[Path, str]]:
     """(HOST,PORT/st_config or isns_config, sendtargets|isns) for each discovery record directory. Plain
     `-m discovery -t isns` leaves links named TARGET,HOST,PORT,TPGT,IFACE beside them: no config file, no
     record."""
@@ -174,7 +174,7 @@ def write_settings(root: Root, nodes: Sequence[Node], settings: Sequence[tuple[s
     written: list[Path] = []
     if base is None:
         return written
-    for path, iface in _record_files(base):
+    for path, iface in record_files(base):
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         node = node_from_record(parse_record(text), iface=iface)
         if node is None or node.key not in wanted:
@@ -188,7 +188,7 @@ def discovery_portals(root: Root) -> dict[str, str]:
     """Discovery portal address (host:port, [v6]:port) -> its type, from directory names only (TAB
     completion)."""
     out: dict[str, str] = {}
-    for config, method in _discovery_config_files(root):
+    for config, method in discovery_config_files(root):
         host, _, port = config.parent.name.rpartition(",")
         if host and port.isdigit():
             out.setdefault(f"[{host}]:{port}" if ":" in host else f"{host}:{port}", method)
