@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
-# udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core and prometheus-node-exporter.
+# udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core, prometheus-node-exporter, auditd.
 # Prints the image directory on stdout.
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
@@ -48,7 +48,7 @@ mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/nu
 pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,xfsprogs,python3
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
 pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk,open-isns-server,open-isns-utils
-pkgs+=,ansible-core,prometheus-node-exporter,curl  # the fleet tests: the real engines on the managed host
+pkgs+=,ansible-core,prometheus-node-exporter,curl,auditd  # fleet and audit tests: the real engines
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
