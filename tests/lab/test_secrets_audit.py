@@ -7,6 +7,7 @@ secrets behave (wrong refused, right logged in), and iscsiadm -o show -S shows w
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 import pytest
@@ -68,7 +69,7 @@ def test_every_secret_path_then_nothing_on_any_command_line(audited):
     audit = g.run("cat /var/log/audit/audit.log").check().stdout
     sampled = g.run("cat /root/cmdlines").check().stdout
     journal = g.run("journalctl -b --no-pager -o cat").stdout
-    assert audit.count('a0="iscsiadm"') + audit.count("a0=\"/usr/bin/iscsiadm\"") >= 10, "auditd saw no iscsiadm"
+    assert len(re.findall(r'a0="[^"]*iscsiadm"', audit)) >= 10, "auditd saw no iscsiadm"
     assert "-o update" in sampled or '"update"' in audit  # the sampler and audit did watch the updates
     for secret in (WRONG, CHAP_SECRET, DISC_SECRET):
         hexed = secret.encode().hex().upper()
