@@ -39,7 +39,7 @@ def open_iscsi_lock(root: Root, timeout: float = 30.0) -> Iterator[None]:
     d = root(LOCK_DIR)
     lock, held = d / "lock", d / "lock.write"
     try:
-        d.mkdir(mode=0o755, exist_ok=True)
+        d.mkdir(mode=0o755, parents=True, exist_ok=True)
         os.close(os.open(lock, os.O_RDWR | os.O_CREAT, 0o666))
     except OSError as e:
         raise EnvironmentProblem(f"cannot prepare open-iscsi's lock in {d}: {e.strerror}",
