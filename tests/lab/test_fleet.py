@@ -5,13 +5,12 @@ prometheus-node-exporter serves isc's textfile, refreshed by the shipped systemd
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import pytest
 from fleet import install, vault
 from fleet import playbook as run_playbook
-from guest_state import state
+from guest_state import start_cmdlines, state, stop_cmdlines
 from labtargets import CHAP_SECRET, MULTI
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,14 +18,6 @@ pytestmark = pytest.mark.lab
 
 MOUNT = "/srv/data"
 WRONG = "wrongsecret123"
-# Every process's command line, read from /proc without forking, until /root/stop exists.
-SAMPLER = ("import glob, os\n"
-           "while not os.path.exists('/root/stop'):\n"
-           "    for p in glob.glob('/proc/[0-9]*/cmdline'):\n"
-           "        try:\n"
-           "            print(open(p, 'rb').read().replace(b'\\0', b' ').decode(errors='replace'))\n"
-           "        except OSError:\n"
-           "            pass\n")
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +31,10 @@ def playbook(guest, *flags: str, sample: bool = False):
     """The example playbook; with ``sample``, every process's command line is read from /proc while it
     runs (into /root/cmdlines)."""
     if sample:
-        guest.run("rm -f /root/cmdlines /root/stop; setsid python3 -c " + shlex.quote(SAMPLER) +
-                  " > /root/cmdlines 2>/dev/null < /dev/null &").check()
+        start_cmdlines(guest)
     r, elapsed = run_playbook(guest, *flags)
     if sample:
-        guest.run("touch /root/stop; sleep 1; rm -f /root/stop")
+        stop_cmdlines(guest)
     return r, elapsed
 
 

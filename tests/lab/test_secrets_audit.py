@@ -8,22 +8,15 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 
 import pytest
+from guest_state import start_cmdlines, stop_cmdlines
 from labtargets import CHAP, CHAP_SECRET, CHAP_USER, MULTI
 
 pytestmark = pytest.mark.lab
 
 WRONG = "wrongsecret987"
 DISC_SECRET = "discsecret4321"
-SAMPLER = ("import glob, os\n"
-           "while not os.path.exists('/root/stop'):\n"
-           "    for p in glob.glob('/proc/[0-9]*/cmdline'):\n"
-           "        try:\n"
-           "            print(open(p, 'rb').read().replace(b'\\0', b' ').decode(errors='replace'))\n"
-           "        except OSError:\n"
-           "            pass\n")
 
 
 @pytest.fixture(scope="module")
@@ -35,11 +28,10 @@ def audited(chap_on_multi):
     g.run("umask 077 && cat > /root/secrets.toml", stdin=f'["{CHAP}"]\npassword = "{CHAP_SECRET}"\n').check()
     g.run("systemctl is-active --quiet auditd || systemctl start auditd").check()
     g.run("auditctl -D >/dev/null && auditctl -a always,exit -F arch=b64 -S execve -k isc-exec").check()
-    g.run("rm -f /root/cmdlines /root/stop; setsid python3 -c " + shlex.quote(SAMPLER) +
-          " > /root/cmdlines 2>/dev/null < /dev/null &").check()
+    start_cmdlines(g)
     g.run("journalctl --rotate >/dev/null 2>&1; journalctl --vacuum-time=1s >/dev/null 2>&1; true")
     yield g
-    g.run("touch /root/stop; auditctl -D >/dev/null; targetcli /iscsi set discovery_auth enable=0")
+    g.run("touch /root/stop; auditctl -D >/dev/null; targetcli /iscsi set discovery_auth enable=0")  # on failure too
 
 
 def test_every_secret_path_then_nothing_on_any_command_line(audited):
@@ -64,10 +56,8 @@ def test_every_secret_path_then_nothing_on_any_command_line(audited):
               "/root/chap.right", "--no-mtu")
     assert r.rc == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["steps"][1]["step"] == "chap"
-    g.run("touch /root/stop; sleep 1").check()
-
+    sampled = stop_cmdlines(g)
     audit = g.run("cat /var/log/audit/audit.log").check().stdout
-    sampled = g.run("cat /root/cmdlines").check().stdout
     journal = g.run("journalctl -b --no-pager -o cat").stdout
     assert len(re.findall(r'a0="[^"]*iscsiadm"', audit)) >= 10, "auditd saw no iscsiadm"
     assert "-o update" in sampled or '"update"' in audit  # the sampler and audit did watch the updates
