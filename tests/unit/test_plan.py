@@ -43,12 +43,14 @@ def live_root(monkeypatch):
 
 
 def real_adm(monkeypatch):
-    """A real run: the iscsiadm exec is replaced by a success (the engine's bookkeeping is under test)."""
-    from iscsi_client.system import iscsiadm
+    """A real run: the iscsiadm exec is replaced by a success (the engine's bookkeeping is under test), and
+    so is putting the secret into record files (tests/unit/test_record_secrets.py tests that)."""
+    from iscsi_client.system import iscsiadm, record_secrets
 
     monkeypatch.setattr(iscsiadm.Iscsiadm, "_exec",
                         lambda self, args, masked, stdin: iscsiadm.Completed(masked, 0, "", ""))
     monkeypatch.setattr(iscsiadm.Iscsiadm, "lock", lambda self: iscsiadm._nothing())
+    monkeypatch.setattr(record_secrets, "fill", lambda root, tokens: len(tokens))
 
 
 def test_dry_run_previews_the_first_step_and_marks_the_dependent_ones_pending():
