@@ -61,10 +61,12 @@ exec /usr/bin/iscsiadm "$@"
 """
 
 
-def timed(g: vm.Guest, command: str) -> float:
-    g.run(RESET, timeout=120)
-    r = g.run(f"s=$(date +%s.%N); {command} && findmnt /srv/b >/dev/null; rc=$?; e=$(date +%s.%N); echo $rc $s $e",
-              timeout=600)
+def timed(g: vm.Guest, command: str, *, reset: str | None = RESET, mountpoint: str = "/srv/b") -> float:
+    """Wall time of ``command`` in the guest (after ``reset``), which must leave ``mountpoint`` mounted."""
+    if reset:
+        g.run(reset, timeout=120)
+    r = g.run(f"s=$(date +%s.%N); {command} && findmnt {mountpoint} >/dev/null; rc=$?; e=$(date +%s.%N); "
+              "echo $rc $s $e", timeout=900)
     rc, start, end = r.stdout.split()[-3:]
     if rc != "0":
         raise RuntimeError(f"{command} failed: {r.stdout}{r.stderr}")

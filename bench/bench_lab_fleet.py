@@ -20,21 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lab"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fleet
 import vm
-from bench_lab_connect import RESET
+from bench_lab_connect import RESET, timed
 from labtargets import CHAP_SECRET, CHAP_USER, INITIATOR, MULTI
 
 MOUNT = "/srv/data"
 RESET_DATA = RESET.replace("umount /srv/b", f"umount {MOUNT}").replace("\\/srv\\/b ", "\\/srv\\/data ")
 CONNECT = (f"isc connect 127.0.0.1 127.0.0.2 --target {MULTI} --chap-user {CHAP_USER} --password-file /root/s "
            f"--mount {MOUNT} --fstype xfs --mkfs --no-mtu >/dev/null")
-
-
-def wall(g: vm.Guest, command: str) -> float:
-    r = g.run(f"s=$(date +%s.%N); {command}; rc=$?; e=$(date +%s.%N); echo $rc $s $e", timeout=900)
-    rc, start, end = r.stdout.split()[-3:]
-    if rc != "0" or g.run(f"findmnt {MOUNT}").rc != 0:
-        raise RuntimeError(f"{command} failed: {r.stdout}{r.stderr}")
-    return float(end) - float(start)
 
 
 def main() -> None:
@@ -55,9 +47,8 @@ def main() -> None:
                                                          "connect second")}
         for run in range(opts.runs + 1):  # the first round warms page cache and .pyc files, untimed
             for flow, command in (("playbook", f"env {env} sh -c '{book}'"), ("connect", CONNECT)):
-                g.run(RESET_DATA, timeout=120)
-                first = wall(g, command)
-                second = wall(g, command)
+                first = timed(g, command, reset=RESET_DATA, mountpoint=MOUNT)
+                second = timed(g, command, reset=None, mountpoint=MOUNT)
                 if run:
                     times[f"{flow} first"].append(first)
                     times[f"{flow} second"].append(second)

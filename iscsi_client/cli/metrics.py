@@ -83,6 +83,6 @@ def install_cmd(ctx: typer.Context,
         say(f"{verb} {u.path}" if u.changed else f"{u.path} is up to date")
     if done.enabled:
         say(f"{'would enable' if c.dry_run else 'enabled'} isc-metrics.timer")
-    if not c.root(done.textfile_dir).is_dir():
+    if not done.textfile_dir_exists:
         say(f"note: {done.textfile_dir} does not exist: install prometheus-node-exporter (or point "
             "--textfile-dir at its --collector.textfile.directory)")

@@ -70,6 +70,7 @@ class Installed:
     units: tuple[UnitWrite, ...]
     enabled: bool  # the timer was enabled by this run
     textfile_dir: str
+    textfile_dir_exists: bool  # node_exporter's directory is there (its package is installed)
 
     @property
     def changed(self) -> bool:
@@ -91,4 +92,4 @@ def install(*, root: Root, cmd: Commands, isc: str, textfile_dir: str = TEXTFILE
     enabled = not services.is_enabled(root, TIMER)
     if enabled:
         services.enable(cmd, root, [TIMER], now=True)
-    return Installed(tuple(writes), enabled, textfile_dir)
+    return Installed(tuple(writes), enabled, textfile_dir, root(textfile_dir).is_dir())

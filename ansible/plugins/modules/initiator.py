@@ -21,23 +21,14 @@ author:
   - isc contributors (@isc-project)
 requirements:
   - isc on the managed host
-attributes:
-  check_mode:
-    description: Runs isc with C(--dry-run) and reports what would change; nothing is changed.
-    support: full
-  diff_mode:
-    description: Returns the file diffs isc's plan holds (fstab, multipath, records; secrets masked).
-    support: full
+extends_documentation_fragment:
+  - isc.iscsi.isc
 options:
   name:
     description:
       - The initiator's IQN (C(iqn.YYYY-MM.reversed.domain:unique)) or EUI name; targets' ACLs name it.
     type: str
     required: true
-  isc_path:
-    description:
-      - The isc executable on the managed host (default C(isc) from C(PATH)).
-    type: path
 """
 
 EXAMPLES = r"""

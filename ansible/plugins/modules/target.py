@@ -30,13 +30,8 @@ author:
 requirements:
   - isc on the managed host (C(pipx install isc) or the distribution package)
   - open-iscsi; multipath-tools when the target has several portals
-attributes:
-  check_mode:
-    description: Runs isc with C(--dry-run) and reports what would change; nothing is changed.
-    support: full
-  diff_mode:
-    description: Returns the file diffs isc's plan holds (fstab, multipath, records; secrets masked).
-    support: full
+extends_documentation_fragment:
+  - isc.iscsi.isc
 options:
   target:
     description:
@@ -137,10 +132,6 @@ options:
       - Seconds to wait for block devices and the multipath map after login.
     type: float
     default: 30
-  isc_path:
-    description:
-      - The isc executable on the managed host (default C(isc) from C(PATH)).
-    type: path
 notes:
   - The module runs on the managed host as root (C(become)).
 seealso:
