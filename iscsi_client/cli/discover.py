@@ -9,6 +9,7 @@ import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
+from iscsi_client.cli.options import LOGINS_IN_FLIGHT
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ def discover_cmd(
                                  rich_help_panel="Log in"),
     wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS", rich_help_panel="Log in",
                                        help="With --login: how long to wait for the block devices."),
+    parallel: int = typer.Option(LOGINS_IN_FLIGHT, "--parallel", metavar="N", min=1, max=256, rich_help_panel="Log in",
+                                 help="With --login: logins in flight at once."),
     slp: bool = typer.Option(False, "--slp", hidden=True),
 ) -> int:
     """Discover targets and add NEW node records; settings of existing records are never reset.
@@ -175,7 +178,7 @@ def discover_cmd(
     with progress_display(enabled=not c.json) as progress:
         outcomes = login_discovered(root=c.root, adm=c.iscsiadm(), found=found, targets=wanted, iface=iface,
                                     wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
-                                    cmd=c.commands())
+                                    cmd=c.commands(), parallel=parallel)
     if not outcomes and not c.json:
         note("no record to log in to (the portal offered no target, or only flagged portals)")
     if not c.json:

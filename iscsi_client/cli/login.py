@@ -7,7 +7,7 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
-from iscsi_client.cli.options import NoWaitOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
+from iscsi_client.cli.options import LOGINS_IN_FLIGHT, NoWaitOpt, ParallelOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
 from iscsi_client.cli.outcomes import render_outcomes
 from iscsi_client.cli.progress import progress_display
 from iscsi_client.output import note
@@ -23,15 +23,17 @@ def login_cmd(
                                      help="Only the records of this iface (one NIC of several)."),
     no_wait: NoWaitOpt = False,
     wait_timeout: WaitTimeoutOpt = 30.0,
+    parallel: ParallelOpt = LOGINS_IN_FLIGHT,
 ) -> int:
-    """Log in (idempotent: existing sessions are left alone). Non-zero exit if any portal failed."""
+    """Log in (idempotent: existing sessions are left alone), several records at once. Non-zero exit if any
+    portal failed."""
     from iscsi_client.ops.login import login
 
     c = get(ctx)
     with progress_display(enabled=not c.json) as progress:
         outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                          all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
-                         iface=iface, cmd=c.commands())
+                         iface=iface, cmd=c.commands(), parallel=parallel)
     if not c.json:
         for step in dict.fromkeys(s for o in outcomes for s in o.steps):
             note(step)

@@ -19,6 +19,10 @@ SidsOpt = Annotated[list[int] | None, typer.Option(
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the block devices.")]
 WaitTimeoutOpt = Annotated[float, typer.Option(
     "--wait-timeout", metavar="SECONDS", help="How long to wait for the block devices.")]
+LOGINS_IN_FLIGHT = 16  # ops.login.DEFAULT_PARALLEL (not imported here: the completion path stays light)
+ParallelOpt = Annotated[int, typer.Option(
+    "--parallel", metavar="N", min=1, max=256,
+    help="Logins in flight at once (one iscsiadm each, all under isc's one host lock).")]
 
 # A target's CHAP (isc chap, isc connect): where the secrets come from; never the command line.
 PasswordFileOpt = Annotated[Path | None, typer.Option(

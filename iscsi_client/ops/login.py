@@ -1,27 +1,35 @@
-"""Login and logout, idempotent, one iscsiadm exec per portal, an outcome per portal."""
+"""Login and logout, idempotent, one iscsiadm exec per portal (several at once), an outcome per portal."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
+from iscsi_client import fanout
 from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
+from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.ops.status import select_sessions
+from iscsi_client.ops.teardown import PARALLEL as TEARDOWN_PARALLEL
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
 from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.iscsiadm import Iscsiadm, node_selector
+from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
-from iscsi_client.system.udev_wait import DeviceWaiter, scan_host
+from iscsi_client.system.udev_wait import DeviceWaiter, scan_hosts
 
 if TYPE_CHECKING:
     from iscsi_client.ops.discover import Found
+
+
+DEFAULT_PARALLEL = 16  # logins in flight at once: iscsid runs them concurrently, as at boot
 
 
 def _same(s: Session, n: Node) -> bool:
@@ -32,7 +40,7 @@ def _same(s: Session, n: Node) -> bool:
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
           all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
           progress: Callable[[str], None] | None = None, iface: str | None = None,
-          cmd: Commands | None = None) -> list[Outcome]:
+          cmd: Commands | None = None, parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
     """Log in to every selected record (of one iface, if given) that has no session yet; then, unless
     ``wait`` is False, wait for the block devices of the new sessions (udev events, a deadline) and
     report them. With ``cmd``, LUNs that got several paths are registered for multipath where isc's
@@ -45,12 +53,13 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
                                 hint=f"'isc nodes' lists records and their ifaces; add one with "
                                      f"isc discover PORTAL -I {iface}")
     return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress,
-                       cmd=cmd)
+                       cmd=cmd, parallel=parallel)
 
 
 def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
                      iface: str | None = None, wait: bool = True, wait_timeout: float = 30.0,
-                     progress: Callable[[str], None] | None = None, cmd: Commands | None = None) -> list[Outcome]:
+                     progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
+                     parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
     """``isc discover --login``: log in to what a discovery just answered (every target, or only
     ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does:
     through ``iface`` when the discovery went through one, else through every iface that has a record.
@@ -68,17 +77,20 @@ def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targe
     if not nodes:
         return []
     return login_nodes(root=root, adm=adm, nodes=nodes, wait=wait, wait_timeout=wait_timeout, progress=progress,
-                       cmd=cmd)
+                       cmd=cmd, parallel=parallel)
 
 
 def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = True, wait_timeout: float = 30.0,
-                progress: Callable[[str], None] | None = None, cmd: Commands | None = None) -> list[Outcome]:
+                progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
+                parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
     """Log in to these records (those without a session yet) and wait for their devices unless told not to;
     then, with ``cmd``, register new multi-path LUNs for multipath (see register_after_login)."""
-    sessions = sysfs.read_sessions(root)
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
     try:
-        outcomes = _login_all(root, adm, nodes, sessions)
+        # the sessions are read under the lock: another isc that logged in meanwhile is seen, not raced
+        with adm.lock() if not adm.dry_run and root.is_live else nullcontext():
+            sessions = sysfs.read_sessions(root)
+            outcomes = _login_all(root, adm, nodes, sessions, parallel)
         if waiter is not None and any(o.status == "done" for o in outcomes):
             manual = {(str(n.target), n.portal.address) for n in nodes if n.scan == "manual"}
             outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress,
@@ -101,30 +113,31 @@ def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome]) 
     return [dataclasses.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
 
 
-def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Session]) -> list[Outcome]:
+def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Session],
+               parallel: int) -> list[Outcome]:
+    """Log in to the records without a session in the fewest execs (ops/login_batches.py), ``parallel``
+    execs at once under one hold of the host lock; an outcome per record, in the order of ``nodes``."""
+    todo = [n for n in nodes if not any(_same(s, n) for s in sessions)]
+    batches = login_batches(todo, nodedb.read_nodes(root)) if todo else []
+    got: dict[tuple[str, str, str], tuple[str, str, IscsiadmError | None]] = {}
+    for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=parallel), strict=True):
+        for n, res in zip(batch.members, login_results(batch, result), strict=True):
+            assert isinstance(n, Node)
+            got[n.key] = res
     outcomes: list[Outcome] = []
     for n in nodes:
-        if any(_same(s, n) for s in sessions):
-            outcomes.append(Outcome(str(n.target), n.portal.address, "already", "already logged in", iface=n.iface))
-            continue
-        try:
-            result = adm.run([*node_selector(n.target, n.portal.without_tpgt(), n.iface), "--login"],
-                             mutating=True, action=f"login to {n.target} on {n.portal.address}", ok=(0, 15))
-        except IscsiadmError as e:
-            outcomes.append(Outcome(str(n.target), n.portal.address, "failed", e.message, _explain(root, e, n),
-                                    iface=n.iface))
-            continue
-        status, detail = (("would", "would log in") if result.dry_run else
-                          ("already", "already logged in") if result.rc == 15 else ("done", "logged in"))
-        outcomes.append(Outcome(str(n.target), n.portal.address, status, detail, iface=n.iface))
+        status, detail, error = got.get(n.key, ("already", "already logged in", None))
+        outcomes.append(Outcome(str(n.target), n.portal.address, status, detail,
+                                _explain(root, error, n) if error else None, iface=n.iface))
     return outcomes
 
 
 def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True) -> bool:
     """Every LUN of these sessions has its block device, known to udev (links and properties exist).
     ``need_lun``: a session without any LUN is not ready yet (a fresh login; LUN 0 is on its way)."""
+    no_mounts: dict[str, tuple[str, ...]] = {}  # readiness does not depend on mounts: skip mountinfo
     for s in sessions:
-        luns = blockdev.session_luns(root, s)
+        luns = blockdev.session_luns(root, s, no_mounts)
         if need_lun and not luns:
             return False
         if any(lun.disk is None or not blockdev.udev_initialized(root, lun.disk.major_minor) for lun in luns):
@@ -132,47 +145,57 @@ def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True)
     return True
 
 
+_SESSION_IN_PATH = re.compile(r"/session(\d+)/")
+
+
+def _sid_of(sys_path: str) -> int | None:
+    """The session a block device event belongs to: .../host3/session2/target3:0:0/3:0:0:0/block/sdb -> 2."""
+    m = _SESSION_IN_PATH.search(sys_path)
+    return int(m.group(1)) if m else None
+
+
 def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], before: set[int],
                       timeout: float, progress: Callable[[str], None] | None,
                       manual_scan: set[tuple[str, str]]) -> list[Outcome]:
-    """Scan the new sessions' hosts and wait for their LUNs. Records with node.session.scan = manual are
-    left alone: the admin asked the kernel not to scan them, so there is nothing to wait for."""
+    """Scan the new sessions' hosts (all at once) and wait for their LUNs, each session looked at again only
+    when udev reports one of its devices. Records with node.session.scan = manual are left alone: the admin
+    asked the kernel not to scan them, so there is nothing to wait for."""
     fresh = [s for s in sysfs.read_sessions(root) if s.sid not in before]
     unscanned = [s for s in fresh if (str(s.target), s.portal.address) in manual_scan]
     new = [s for s in fresh if s not in unscanned]
-    for s in new:
-        if s.host is not None:
-            scan_host(root, s.host)
+    scan_hosts(root, [s.host for s in new if s.host is not None], parallel=DEFAULT_PARALLEL)
 
     if progress:
         progress(f"waiting for the block devices of {len(new)} new session(s)")
-    ok = waiter.wait(lambda: devices_ready(root, new), timeout)
-    result: list[Outcome] = []
-    def of(o: Outcome, sessions: list[Session]) -> list[Session]:
-        return [s for s in sessions if str(s.target) == o.target and s.portal.address == o.portal
-                and (o.iface is None or s.iface == o.iface)]
+    by_sid = {s.sid: s for s in new}
+    late = waiter.wait_each(by_sid, lambda sid: devices_ready(root, [by_sid[sid]]), _sid_of, timeout)
 
+    def key(target: str, portal: str, iface: str | None) -> tuple[str, str, str | None]:
+        return target, portal, iface
+
+    skipped = {key(str(s.target), s.portal.address, s.iface): s for s in unscanned}
+    mine = {key(str(s.target), s.portal.address, s.iface): s for s in new}
+    result: list[Outcome] = []
     for o in outcomes:
-        skipped = of(o, unscanned)
-        if o.status == "done" and skipped:
+        k = key(o.target, o.portal, o.iface)
+        if o.status == "done" and k in skipped:
             result.append(Outcome(o.target, o.portal, "done", "logged in; node.session.scan is manual, so LUNs "
-                                  "were not scanned (isc rescan)", sid=skipped[0].sid, iface=o.iface))
+                                  "were not scanned (isc rescan)", sid=skipped[k].sid, iface=o.iface))
             continue
-        mine = of(o, new)
-        if o.status != "done" or not mine:
+        s = mine.get(k)
+        if o.status != "done" or s is None:
             result.append(o)
             continue
-        luns = blockdev.session_luns(root, mine[0])
-        devices = tuple(lun.disk.devnode for lun in luns if lun.disk is not None)
-        if ok or devices:
-            result.append(Outcome(o.target, o.portal, "done", "logged in", devices=devices, sid=mine[0].sid,
+        devices = tuple(lun.disk.devnode for lun in blockdev.session_luns(root, s) if lun.disk is not None)
+        if s.sid not in late or devices:
+            result.append(Outcome(o.target, o.portal, "done", "logged in", devices=devices, sid=s.sid,
                                   iface=o.iface))
         else:
-            err = IscError(f"logged in to {o.target} on {o.portal} (session {mine[0].sid}), but no LUN appeared "
+            err = IscError(f"logged in to {o.target} on {o.portal} (session {s.sid}), but no LUN appeared "
                            f"within {timeout:.0f} s",
                            hint="check that the target maps a LUN to this initiator's ACL; 'isc status' shows "
                                 "what the kernel sees", exit_code=EXIT_NOT_FOUND)
-            result.append(Outcome(o.target, o.portal, "failed", err.message, err, sid=mine[0].sid, iface=o.iface))
+            result.append(Outcome(o.target, o.portal, "failed", err.message, err, sid=s.sid, iface=o.iface))
     return result
 
 
@@ -214,27 +237,30 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         steps = teardown_sessions(root, cmd, views, every, unmount=unmount)
     else:
         check_free(root, views)
+    # By id when ids were given: exactly that session, even if another one shares target and portal.
+    batches = logout_batches(sessions, every, by_sid=bool(sids))
+    got: dict[int, tuple[str, str, IscsiadmError | None]] = {}
+    for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=TEARDOWN_PARALLEL),
+                             strict=True):
+        for s, res in zip(batch.members, logout_results(batch, result), strict=True):
+            assert isinstance(s, Session)
+            got[s.sid] = res
     outcomes: list[Outcome] = []
     for s in sessions:
-        try:
-            # By id when ids were given: exactly that session, even if another one shares target and portal.
-            selector = ["-m", "session", "-r", str(s.sid)] if sids else \
-                node_selector(s.target, s.portal.without_tpgt(), s.iface)
-            result = adm.run([*selector, "--logout"], mutating=True,
-                             action=f"logout from {s.target} on {s.portal.address}", ok=(0, 21, 22))
-        except IscsiadmError as e:
-            outcomes.append(Outcome(str(s.target), s.portal.address, "failed", e.message, e, iface=s.iface))
-            continue
-        status = "would" if result.dry_run else ("already" if result.rc in (21, 22) else "done")
-        detail = {"would": "would log out", "already": "no session", "done": "logged out"}[status]
-        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, sid=s.sid, iface=s.iface))
+        status, detail, error = got[s.sid]
+        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, error,
+                                sid=None if status == "failed" else s.sid, iface=s.iface))
     if teardown:
-        for t in sorted({s.target for s in sessions}):
+        def manual(t: Iqn) -> str | None:
             try:
                 set_startup(root=root, adm=adm, target=t, portal=None, mode=Startup.MANUAL)
-                steps.append(f"node.startup manual for {t}")
             except IscError:
-                pass
+                return None
+            return f"node.startup manual for {t}"
+
+        with adm.lock() if not adm.dry_run else nullcontext():
+            set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=TEARDOWN_PARALLEL)
+        steps += [step for step in set_manual if step]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]
     return outcomes

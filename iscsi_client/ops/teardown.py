@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from iscsi_client import fanout
 from iscsi_client.errors import InUseError
 from iscsi_client.model import Lun, Session, SessionView
 from iscsi_client.system import blockdev
@@ -15,6 +16,7 @@ from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 MULTIPATHD = "multipathd"
+PARALLEL = 16  # SCSI device deletes, logouts and record updates in flight at once
 
 
 @dataclass(frozen=True)
@@ -84,26 +86,29 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
         cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
         done.append(f"unmounted {mp}")
     flushed: set[str] = set()
+    # maps that keep paths through sessions that stay (read once: a walk per LUN grew with LUNs x sessions)
+    kept = {x.map.wwid for s in all_sessions if s.sid not in leaving
+            for x in blockdev.session_luns(root, s) if x.map is not None}
     for lun in luns:
         if lun.map is None or lun.disk is None:
             continue
-        wwid = lun.map.wwid
-        other_paths = [x for s in all_sessions if s.sid not in leaving
-                       for x in blockdev.session_luns(root, s) if x.map is not None and x.map.wwid == wwid]
-        if other_paths:
+        if lun.map.wwid in kept:
             cmd.run(["multipathd", "del", "path", lun.disk.name], mutating=True,
                     action=f"removing {lun.disk.name} from map {lun.map.dm_name}")
             done.append(f"removed path {lun.disk.name} from map {lun.map.dm_name}")
         elif lun.map.dm_name and lun.map.dm_name not in flushed:
-            cmd.run(["multipath", "-f", lun.map.dm_name], mutating=True, action=f"flushing map {lun.map.dm_name}")
             flushed.add(lun.map.dm_name)
-            done.append(f"flushed multipath map {lun.map.dm_name}")
-    for lun in luns:
-        if lun.disk is None:
-            continue
-        cmd.run(["blockdev", "--flushbufs", lun.disk.devnode], mutating=True,
-                action=f"flushing {lun.disk.devnode}")
+    # maps side by side, each its own multipath -f (a dry run lists them in order)
+    names = sorted(flushed)
+    fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True, action=f"flushing map {name}"),
+                names, parallel=1 if cmd.dry_run else PARALLEL)
+    done += [f"flushed multipath map {name}" for name in names]
+    disks = [lun.disk for lun in luns if lun.disk is not None]
+    if disks:
+        # one blockdev for every disk; the deletes side by side (each write returns when the kernel is done)
+        cmd.run(["blockdev", "--flushbufs", *(d.devnode for d in disks)], mutating=True,
+                action=f"flushing {', '.join(d.devnode for d in disks)}")
         if not cmd.dry_run:
-            blockdev.delete_scsi_device(root, lun.disk.name)
-        done.append(f"flushed and deleted {lun.disk.devnode}")
+            fanout.each(lambda d: blockdev.delete_scsi_device(root, d.name), disks, parallel=PARALLEL)
+        done += [f"flushed and deleted {d.devnode}" for d in disks]
     return done

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import os
 import shlex
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from iscsi_client import fanout
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
 from iscsi_client.model import Iqn, Portal, Secret
 from iscsi_client.system.commands import child_env
@@ -74,6 +76,14 @@ def update_args(settings: Sequence[tuple[str, Arg]]) -> list[Arg]:
     return args
 
 
+@dataclass(frozen=True)
+class Call:
+    """One command for :meth:`Iscsiadm.run_each`."""
+    args: Sequence[Arg]
+    action: str
+    ok: Sequence[int] = (0,)
+
+
 class Iscsiadm:
     """Runs iscsiadm for one isc invocation. ``count`` records how many times it was executed."""
 
@@ -87,22 +97,51 @@ class Iscsiadm:
         self.timeout = timeout
         self.binary = binary or os.environ.get("ISC_ISCSIADM", "iscsiadm")
         self.count = 0
+        self._count_lock = threading.Lock()
         self.on_wait = on_wait
 
     def run(self, args: Sequence[Arg], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
             stdin: str | None = None) -> Completed:
         """Run ``iscsiadm ARGS``. A code outside ``ok`` raises :class:`IscsiadmError`."""
         self.root.require_live(action)
+        argv_masked = self._announce(args, mutating)
+        if self.dry_run and mutating:
+            return Completed(argv_masked, 0, "", "", dry_run=True)
+        return self._run(args, argv_masked, mutating=mutating, action=action, ok=ok, stdin=stdin)
+
+    def run_each(self, calls: Sequence[Call], *, parallel: int) -> list[Completed | IscsiadmError]:
+        """Run several changing commands, at most ``parallel`` at once, under ONE hold of the host lock
+        (the way ``iscsiadm --loginall`` sends every login to iscsid before waiting for any). Results come
+        back in the order of ``calls``: a refused command gives its IscsiadmError instead of raising, so
+        each call keeps its own outcome. Announced (``-v``, ``--dry-run``, ``changes``) in order, first."""
+        if not calls:
+            return []
+        self.root.require_live(calls[0].action)
+        announced = [self._announce(c.args, True) for c in calls]
+        if self.dry_run:
+            return [Completed(a, 0, "", "", dry_run=True) for a in announced]
+
+        def one(i: int) -> Completed | IscsiadmError:
+            c = calls[i]
+            try:
+                return self._run(c.args, announced[i], mutating=True, action=c.action, ok=c.ok, stdin=None)
+            except IscsiadmError as e:
+                return e
+
+        with self.lock():
+            return fanout.each(one, range(len(calls)), parallel=parallel)
+
+    def _announce(self, args: Sequence[Arg], mutating: bool) -> tuple[str, ...]:
         argv_masked = (self.binary, *masked(args))
         line = shlex.join(argv_masked)
         if mutating and self.changes is not None:
             self.changes.append(line)
-        if self.dry_run and mutating:
-            if self.observer:
-                self.observer(line, True)
-            return Completed(argv_masked, 0, "", "", dry_run=True)
         if self.observer:
-            self.observer(line, False)
+            self.observer(line, self.dry_run and mutating)
+        return argv_masked
+
+    def _run(self, args: Sequence[Arg], argv_masked: tuple[str, ...], *, mutating: bool, action: str,
+             ok: Sequence[int], stdin: str | None) -> Completed:
         tokens: dict[str, Secret] = {}
         if "update" in args and any(isinstance(a, Secret) for a in args):
             from iscsi_client.system.record_secrets import placeholder
@@ -124,39 +163,32 @@ class Iscsiadm:
         return completed
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:
-        import logging
+        import subprocess
 
-        import sh
-
-        # sh logs every command line it starts (INFO/DEBUG on the "sh" loggers): with any logging configured
-        # by an embedding program, that line would carry a CHAP secret. Silence the whole "sh" tree.
-        logging.getLogger("sh").setLevel(logging.CRITICAL + 1)
-        real = [a.reveal() if isinstance(a, Secret) else a for a in args]
-        env = child_env()
+        real = [self.binary, *(a.reveal() if isinstance(a, Secret) else a for a in args)]
+        with self._count_lock:
+            self.count += 1
         try:
-            cmd = sh.Command(self.binary)
-        except sh.CommandNotFound:
+            proc = subprocess.run(real, input=stdin.encode() if stdin is not None else None,
+                                  stdin=None if stdin is not None else subprocess.DEVNULL, capture_output=True,
+                                  env=child_env(), timeout=self.timeout)
+        except (FileNotFoundError, PermissionError):
             raise EnvironmentProblem(
                 "iscsiadm is not installed" + ("" if os.geteuid() == 0 else " or not on this user's PATH"),
                 hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)"
                      + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
-        self.count += 1
-        try:
-            proc = cmd(*real, _env=env, _timeout=self.timeout, _ok_code=list(range(256)), _return_cmd=True,
-                       _in=stdin, _tty_out=False, _decode_errors="replace")
-        except sh.TimeoutException:
+        except subprocess.TimeoutExpired:
+            # subprocess killed it; its own message repeats the full command line: never let that out
             raise IscError(
                 f"iscsiadm did not finish within {self.timeout:.0f} s: {shlex.join(argv_masked)}",
                 hint="a portal may be unreachable; raise --timeout or check the network",
                 exit_code=5,
             ) from None
-        except sh.ErrorReturnCode as e:
-            # Every exit code is 'ok' above, so this is a signal (sh.SignalException). sh's own message
-            # repeats the full command line, secret included: never let it out.
-            raise IscError(f"iscsiadm was killed by signal {-e.exit_code}: {shlex.join(argv_masked)}",
+        if proc.returncode < 0:
+            raise IscError(f"iscsiadm was killed by signal {-proc.returncode}: {shlex.join(argv_masked)}",
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
-        return Completed(argv_masked, proc.exit_code, _text(proc.stdout), _text(proc.stderr))
+        return Completed(argv_masked, proc.returncode, _text(proc.stdout), _text(proc.stderr))
 
     def lock(self) -> AbstractContextManager[None]:
         """The host-wide lock (system/lock.py), re-entrant within this process."""

@@ -2,13 +2,15 @@
 shared state (iscsiadm commands that change records or sessions, read-modify-write of /etc/fstab).
 
 flock(2) locks belong to an open file, so a second open in the same process would wait for itself: the lock
-is re-entrant through one descriptor per lock file. Its holder writes its pid into the file, so a process
+is re-entrant through one descriptor per lock file, and while it is held the process's threads share it (the
+concurrent logins of one isc run happen under one hold). Its holder writes its pid into the file, so a process
 that must wait can say for whom (the way apt names the process holding its lock)."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -17,27 +19,36 @@ from iscsi_client.system.root import Root
 LOCK_PATH = "/run/lock/isc.lock"
 
 _held: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, depth)
+_guard = threading.Lock()  # around _held: a process's threads take and release holds concurrently
 
 
 @contextmanager
 def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the lock for the block; ``on_wait`` hears one line when another process holds it."""
     path = root.str(LOCK_PATH)
-    if path in _held:
-        fd, depth = _held[path]
-        _held[path] = (fd, depth + 1)
-    else:
-        fd = _acquire(path, on_wait)
-        _held[path] = (fd, 1)
+    with _guard:
+        if path in _held:
+            fd, depth = _held[path]
+            _held[path] = (fd, depth + 1)
+            fresh = False
+        else:
+            fresh = True
+    if fresh:
+        fd = _acquire(path, on_wait)  # may wait for another process: not under _guard
+        with _guard:
+            # a thread of ours that took another descriptor's flock meanwhile has released it (flock(2)
+            # made us wait for it), so nothing of this path is held now
+            _held[path] = (fd, 1)
     try:
         yield
     finally:
-        fd, depth = _held[path]
-        if depth > 1:
-            _held[path] = (fd, depth - 1)
-        else:
-            del _held[path]
-            os.close(fd)
+        with _guard:
+            fd, depth = _held[path]
+            if depth > 1:
+                _held[path] = (fd, depth - 1)
+            else:
+                del _held[path]
+                os.close(fd)
 
 
 def _acquire(path: str, on_wait: Callable[[str], None] | None) -> int:

@@ -1,16 +1,25 @@
 """Waiting for the block devices of new sessions, driven by udev events (pyudev), never by sleeping.
 
 The monitor is started BEFORE the login so no event is missed; the condition is re-checked against sysfs
-and the udev database after every event, and once before the first wait. pyudev's poll timeout restarts at
+and the udev database once before the first wait and then after each burst of events (for many sessions,
+only the sessions the events name). pyudev's poll timeout restarts at
 every event, so the overall deadline is kept here.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
+from iscsi_client import fanout
 from iscsi_client.system.root import Root
+
+K = TypeVar("K")
+
+
+QUIET = 1.0  # seconds without an event after which every pending item is looked at again
+RECEIVE_BUFFER = 16 * 1024 * 1024  # hundreds of devices appearing at once must not overflow the socket
 
 
 class DeviceWaiter:
@@ -23,18 +32,53 @@ class DeviceWaiter:
             context = pyudev.Context()
             monitor = pyudev.Monitor.from_netlink(context, source="udev")
             monitor.filter_by("block")
+            try:
+                monitor.set_receive_buffer_size(RECEIVE_BUFFER)  # SO_RCVBUFFORCE, as udevadm monitor does
+            except OSError:
+                pass  # not root: the kernel's default buffer, and the quiet re-check below
             monitor.start()
             self._monitor = monitor
 
     def wait(self, ready: Callable[[], bool], timeout: float) -> bool:
-        """True once ``ready()`` holds; False when the deadline passes first."""
+        """True once ``ready()`` holds; False when the deadline passes first. ``ready()`` runs once per
+        burst of events (every event already queued is read first), not once per event."""
         deadline = time.monotonic() + timeout
         while not ready():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._monitor is None:
                 return False
-            self._monitor.poll(timeout=remaining)
+            if self._monitor.poll(timeout=remaining) is not None:
+                self._drain()
         return True
+
+    def wait_each(self, keys: Iterable[K], ready: Callable[[K], bool], key_of: Callable[[str], K | None],
+                  timeout: float) -> set[K]:
+        """Wait until ``ready(key)`` holds for every key; returns the keys still not ready at the deadline.
+        Each key is looked at once at the start, then only when an event names it (``key_of`` maps an
+        event's sysfs path to a key, or None), so the work grows with the events, not with events x keys.
+        After QUIET seconds without an event every pending key is looked at again (an event lost to a full
+        netlink buffer must not turn into a timeout)."""
+        pending = {k for k in keys if not ready(k)}
+        deadline = time.monotonic() + timeout
+        while pending and self._monitor is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            first = self._monitor.poll(timeout=min(remaining, QUIET))
+            if first is None:
+                pending = {k for k in pending if not ready(k)}
+                continue
+            named = {key_of(d.sys_path) for d in (first, *self._drain())}
+            pending -= {k for k in pending & named if ready(k)}
+        return pending
+
+    def _drain(self) -> list:
+        """Every event already queued, without waiting."""
+        assert self._monitor is not None
+        out = []
+        while (device := self._monitor.poll(timeout=0)) is not None:
+            out.append(device)
+        return out
 
     def close(self) -> None:
         self._monitor = None
@@ -48,3 +92,8 @@ def scan_host(root: Root, host: int) -> None:
         path.write_text("- - -\n")
     except OSError:
         pass  # iscsid's own scan still runs; the wait below covers it
+
+
+def scan_hosts(root: Root, hosts: list[int], *, parallel: int) -> None:
+    """scan_host for each host, ``parallel`` at once: each write waits for its own host's scan only."""
+    fanout.each(lambda h: scan_host(root, h), hosts, parallel=parallel)

@@ -1,0 +1,25 @@
+"""Running the same blocking step for many items side by side (logins, logouts, host scans, device
+deletes), at most N at once, results in the order of the items.
+
+The steps wait on other processes or on the kernel (an iscsiadm exec, a write to a sysfs file that returns
+when the kernel is done), so threads are enough: the interpreter is idle while they wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R]:
+    """``[step(x) for x in items]``, ``parallel`` at a time; an exception in a step is raised here once
+    every started step has ended (catch it inside ``step`` to keep one outcome per item)."""
+    if parallel <= 1 or len(items) <= 1:
+        return [step(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(parallel, len(items)), thread_name_prefix="isc") as pool:
+        return list(pool.map(step, items))

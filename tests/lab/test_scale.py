@@ -1,0 +1,82 @@
+"""Scale (issue 17): 32 LIO targets x 2 portals, 64 records, one LUN each, isc's multipath drop-in installed.
+Two `isc login --all` at once give exactly one session per record and one map per LUN; status, sessions,
+doctor and metrics report all of them; one `isc logout --all --teardown` removes every session, map and disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+import scale
+from labtargets import CHAP, MULTI, MUTUAL, NOACL, NOLUN
+
+pytestmark = pytest.mark.lab
+
+N = 32
+
+
+@pytest.fixture(scope="module")
+def scaled(guest):
+    guest.isc("multipath", "config", "--write").check()
+    names = scale.make_targets(guest, N)
+    guest.isc("discover", "127.0.0.1").check()
+    for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):  # only the scale targets' records remain
+        guest.run(f"iscsiadm -m node -T {t} -o delete").check()
+    return names
+
+
+def sessions_per_record(guest) -> Counter[tuple[str, str]]:
+    out = guest.run("iscsiadm -m session").check().stdout
+    return Counter((ln.split()[3], ln.split()[2].split(",")[0]) for ln in out.splitlines() if ln.startswith("tcp:"))
+
+
+def maps(guest) -> list[str]:
+    return guest.run("multipathd show maps raw format '%w'").check().stdout.split()
+
+
+def test_two_logins_at_once_give_one_session_per_record_and_a_map_per_lun(scaled, guest):
+    r = guest.run("(isc --json login --all > /tmp/a.json 2>/tmp/a.err; echo $? > /tmp/a.rc) & "
+                  "(isc --json login --all > /tmp/b.json 2>/tmp/b.err; echo $? > /tmp/b.rc); wait", timeout=900)
+    assert r.rc == 0, r.stderr
+    rcs = guest.run("cat /tmp/a.rc /tmp/b.rc").check().stdout.split()
+    assert rcs == ["0", "0"], guest.run("cat /tmp/a.err /tmp/b.err").stdout
+    runs = [json.loads(guest.run(f"cat /tmp/{x}.json").check().stdout)["logins"] for x in "ab"]
+    records = {(t, p) for t in scaled for p in ("127.0.0.1:3260", "127.0.0.2:3260")}
+    for logins in runs:
+        assert {(x["target"], x["portal"]) for x in logins} == records  # an outcome for every record
+    done = Counter((x["target"], x["portal"]) for logins in runs for x in logins if x["status"] == "done")
+    assert done == Counter(records)  # each record logged in by exactly one of the two
+    assert all(x["status"] == "already" for logins in runs for x in logins if x["status"] != "done")
+    assert all(x["devices"] for logins in runs for x in logins if x["status"] == "done")
+    # what the kernel and multipathd say
+    assert sessions_per_record(guest) == Counter(records)
+    assert len(set(maps(guest))) == N
+
+
+def test_status_sessions_doctor_and_metrics_report_all_of_them(scaled, guest):
+    status = json.loads(guest.isc("--json", "status").check().stdout)["targets"]
+    assert {t["target"] for t in status} == set(scaled)
+    luns = [lun for t in status for s in t["sessions"] for lun in s["luns"]]
+    assert len(luns) == 2 * N and all(lun["device"] and lun["device"].get("multipath") for lun in luns)
+    assert len({lun["device"]["multipath"]["wwid"] for lun in luns}) == N
+    assert len(json.loads(guest.isc("--json", "sessions").check().stdout)["sessions"]) == 2 * N
+    doctor = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)
+    assert not [f for f in doctor["findings"] if f["level"] == "error"], doctor["findings"]
+    text = guest.isc("metrics").check().stdout
+    paths = [ln for ln in text.splitlines() if ln.startswith("isc_lun_paths{")]
+    assert len(paths) == N and all(ln.endswith(" 2.0") for ln in paths)
+
+
+def test_one_teardown_removes_every_session_map_and_disk(scaled, guest):
+    r = guest.isc("--json", "logout", "--all", "--teardown", timeout=900)
+    assert r.rc == 0, r.stdout + r.stderr
+    logouts = json.loads(r.stdout)["logouts"]
+    assert len(logouts) == 2 * N and {x["status"] for x in logouts} == {"done"}
+    assert sessions_per_record(guest) == Counter()
+    assert maps(guest) == []
+    assert guest.run("ls /sys/block | grep -c '^sd' || true").stdout.strip() == "0"
+    # the next boot logs in to none of them
+    startups = guest.run("grep -rh '^node.startup' /etc/iscsi/nodes").check().stdout.split("\n")
+    assert {ln for ln in startups if ln} == {"node.startup = manual"}
