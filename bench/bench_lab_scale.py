@@ -1,0 +1,97 @@
+"""In the lab guest: N LIO targets x 2 portals (one nullio LUN each, isc's multipath drop-in installed, so
+every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc, best of --rounds.
+
+    python bench/bench_lab_scale.py [--sizes 1,8,32] [--rounds 2]
+
+- bring-up, raw: ``iscsiadm -m node --loginall=all`` + ``udevadm settle``;
+  isc: ``isc login --all`` (returns once every new session's disks exist and are known to udev).
+- teardown, raw: ``multipath -F`` + ``iscsiadm -m node --logoutall=all`` + ``udevadm settle``;
+  isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers, deletes the disks, logs
+  out, sets node.startup manual).
+- with the 2N sessions up: ``isc --json status``, ``isc --json doctor --no-mtu``, ``isc metrics``, each as a
+  multiple of ``python3 -c pass`` in the same guest (median of 3).
+
+Every figure is wall time under TCG: the ratios within one run are what carry over.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lab"))
+import scale
+import vm
+from labtargets import CHAP, MULTI, MUTUAL, NOACL, NOLUN
+
+UP = {"raw": "iscsiadm -m node --loginall=all >/dev/null && udevadm settle",
+      "isc": "isc login --all >/dev/null"}
+DOWN = {"raw": "multipath -F; iscsiadm -m node --logoutall=all >/dev/null && udevadm settle",
+        "isc": "isc logout --all --teardown >/dev/null 2>&1"}
+READS = {"isc --json status": "isc --json status >/dev/null",
+         "isc --json doctor --no-mtu": "isc --json doctor --no-mtu >/dev/null",
+         "isc metrics": "isc metrics >/dev/null",
+         "python3 -c pass": "python3 -c pass"}
+
+
+def seconds(g: vm.Guest, command: str) -> float:
+    r = g.run(f"udevadm settle; s=$(date +%s.%N); {command}; rc=$?; e=$(date +%s.%N); echo $rc $s $e", timeout=1800)
+    rc, start, end = r.stdout.split()[-3:]
+    if rc not in ("0", "1"):  # doctor exits 1 with warnings
+        raise RuntimeError(f"{command} failed ({rc}): {r.stdout}{r.stderr}")
+    return float(end) - float(start)
+
+
+def sessions(g: vm.Guest) -> int:
+    return sum(1 for ln in g.run("iscsiadm -m session 2>/dev/null").stdout.splitlines() if ln.startswith("tcp:"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1,8,32")
+    ap.add_argument("--rounds", type=int, default=2)
+    opts = ap.parse_args()
+    rows = []
+    with vm.Guest(vm.build_image(), share=vm.site_dir()) as g:
+        g.isc("multipath", "config", "--write").check()
+        for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):
+            g.run(f"iscsiadm -m node -T {t} -o delete")
+        for n in (int(x) for x in opts.sizes.split(",")):
+            scale.remove_targets(g)
+            g.run("iscsiadm -m node -o delete; rm -rf /etc/iscsi/send_targets/*")
+            scale.make_targets(g, n)
+            g.isc("discover", "127.0.0.1").check()
+            for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):
+                g.run(f"iscsiadm -m node -T {t} -o delete")
+            best: dict[str, float] = {}
+            reads: dict[str, float] = {}
+            for _ in range(opts.rounds):
+                for how in ("raw", "isc"):
+                    up = seconds(g, UP[how])
+                    assert sessions(g) == 2 * n, f"{how} bring-up gave {sessions(g)} sessions"
+                    if how == "isc" and not reads:
+                        reads = {k: statistics.median(seconds(g, c) for _ in range(3)) for k, c in READS.items()}
+                    down = seconds(g, DOWN[how])
+                    assert sessions(g) == 0, f"{how} teardown left {sessions(g)} sessions"
+                    best[f"up {how}"] = min(up, best.get(f"up {how}", up))
+                    best[f"down {how}"] = min(down, best.get(f"down {how}", down))
+            rows.append((n, best, reads))
+            print(f"N={n}: bring-up raw {best['up raw']:.1f} s, isc {best['up isc']:.1f} s "
+                  f"({best['up isc'] / best['up raw']:.2f}x); teardown raw {best['down raw']:.1f} s, "
+                  f"isc {best['down isc']:.1f} s ({best['down isc'] / best['down raw']:.2f}x)", flush=True)
+            base = reads["python3 -c pass"]
+            print("   " + ", ".join(f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in reads.items()), flush=True)
+    print(f"\n| targets x 2 portals | bring-up raw s | isc s | isc x raw | teardown raw s | isc s | isc x raw |"
+          f" status x py | doctor x py | metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, b, r in rows:
+        base = r["python3 -c pass"]
+        print(f"| {n} | {b['up raw']:.1f} | {b['up isc']:.1f} | {b['up isc'] / b['up raw']:.2f} | "
+              f"{b['down raw']:.1f} | {b['down isc']:.1f} | {b['down isc'] / b['down raw']:.2f} | "
+              f"{r['isc --json status'] / base:.1f} | {r['isc --json doctor --no-mtu'] / base:.1f} | "
+              f"{r['isc metrics'] / base:.1f} |")
+
+
+if __name__ == "__main__":
+    main()
