@@ -83,8 +83,8 @@ def main() -> None:
                   f"isc {best['down isc']:.1f} s ({best['down isc'] / best['down raw']:.2f}x)", flush=True)
             base = reads["python3 -c pass"]
             print("   " + ", ".join(f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in reads.items()), flush=True)
-    print(f"\n| targets x 2 portals | bring-up raw s | isc s | isc x raw | teardown raw s | isc s | isc x raw |"
-          f" status x py | doctor x py | metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n| targets x 2 portals | bring-up raw s | isc s | isc x raw | teardown raw s | isc s | isc x raw |"
+          " status x py | doctor x py | metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, b, r in rows:
         base = r["python3 -c pass"]
         print(f"| {n} | {b['up raw']:.1f} | {b['up isc']:.1f} | {b['up isc'] / b['up raw']:.2f} | "

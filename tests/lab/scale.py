@@ -43,10 +43,10 @@ def names(n: int) -> list[str]:
     return [f"{PREFIX}{i:02d}" for i in range(n)]
 
 
-def make_targets(guest, n: int) -> list[str]:  # noqa: ANN001 (vm.Guest; tests/lab is not a package)
+def make_targets(guest, n: int) -> list[str]:
     guest.run("python3 -", stdin=_MAKE.format(n=n, prefix=PREFIX, initiator=INITIATOR), timeout=600).check()
     return names(n)
 
 
-def remove_targets(guest) -> None:  # noqa: ANN001
+def remove_targets(guest) -> None:
     guest.run("python3 -", stdin=_REMOVE.format(prefix=PREFIX), timeout=600).check()
