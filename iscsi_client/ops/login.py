@@ -95,21 +95,30 @@ def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = Tr
             manual = {(str(n.target), n.portal.address) for n in nodes if n.scan == "manual"}
             outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress,
                                          manual)
+            if cmd is not None:
+                outcomes = _register_for_multipath(root, cmd, outcomes, waiter, wait_timeout, progress)
     finally:
         if waiter is not None:
             waiter.close()
-    if cmd is not None and waiter is not None and any(o.status == "done" for o in outcomes):
-        outcomes = _register_for_multipath(root, cmd, outcomes)
     return outcomes
 
 
-def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome]) -> list[Outcome]:
+def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome], waiter: DeviceWaiter,
+                            timeout: float, progress: Callable[[str], None] | None) -> list[Outcome]:
+    """Register new multi-path LUNs, then wait (same udev monitor) until multipathd has made their maps:
+    after a login that says it registered a LUN, its map is there."""
     from iscsi_client.ops.multipath_config import register_after_login
+    from iscsi_client.system.multipath import formed_maps
 
     registered = register_after_login(root=root, cmd=cmd)
     if not registered:
         return outcomes
+    if progress:
+        progress(f"waiting for multipathd to make {len(registered)} map(s)")
     step = f"registered WWID {', '.join(registered)} for multipath (isc's drop-in is installed)"
+    if not waiter.wait(lambda: set(registered) <= formed_maps(root), timeout):
+        late = sorted(set(registered) - formed_maps(root))
+        step += f"; no map for {', '.join(late)} within {timeout:.0f} s (see 'isc multipath status')"
     return [dataclasses.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
 
 

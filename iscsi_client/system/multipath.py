@@ -3,6 +3,7 @@ reconfiguration; the drop-in file isc writes."""
 
 from __future__ import annotations
 
+import os
 import re
 
 from iscsi_client.model import MultipathMap
@@ -78,3 +79,24 @@ def write_dropin(root: Root, text: str) -> str | None:
     root(DROPIN_DIR).mkdir(parents=True, exist_ok=True)
     saved = write_atomic(root(DROPIN), text, mode=0o644)
     return None if saved is None else f"{DROPIN_DIR}/{saved.name}"
+
+
+def formed_maps(root: Root) -> set[str]:
+    """WWIDs of the multipath maps the kernel has and udev has finished (dm-N with a dm uuid mpath-WWID):
+    one listing of /sys/block, a file or two per dm device, no multipath or multipathd command."""
+    from iscsi_client.system.blockdev import udev_initialized
+
+    out: set[str] = set()
+    try:
+        names = [n for n in os.listdir(root.str("/sys/block")) if n.startswith("dm-")]
+    except OSError:
+        return out
+    for name in names:
+        try:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
+            uuid = root(f"/sys/block/{name}/dm/uuid").read_text().strip()
+            dev = root(f"/sys/block/{name}/dev").read_text().strip()
+        except OSError:
+            continue
+        if uuid.startswith("mpath-") and udev_initialized(root, dev):
+            out.add(uuid.removeprefix("mpath-"))
+    return out

@@ -1,5 +1,6 @@
 """Scale (issue 17): 32 LIO targets x 2 portals, 64 records, one LUN each, isc's multipath drop-in installed.
-Two `isc login --all` at once give exactly one session per record and one map per LUN; status, sessions,
+Two `isc login --all` at once give exactly one session per record and one map per LUN (the login waits
+for the maps of the LUNs it registered); status, sessions,
 doctor and metrics report all of them; one `isc logout --all --teardown` removes every session, map and disk.
 """
 
@@ -52,6 +53,9 @@ def test_two_logins_at_once_give_one_session_per_record_and_a_map_per_lun(scaled
     assert done == Counter(records)  # each record logged in by exactly one of the two
     assert all(x["status"] == "already" for logins in runs for x in logins if x["status"] != "done")
     assert all(x["devices"] for logins in runs for x in logins if x["status"] == "done")
+    # the run that logged in registered the LUNs for multipath and returned once their maps were made
+    steps = {step for logins in runs for x in logins for step in x["steps"]}
+    assert steps and all("registered WWID" in step and "no map for" not in step for step in steps)
     # what the kernel and multipathd say
     assert sessions_per_record(guest) == Counter(records)
     assert len(set(maps(guest))) == N
