@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+IN_FLIGHT = 16  # logins, logouts, scans, deletes at once by default: iscsid runs logins side by side, as at boot
+
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -9,7 +9,7 @@ import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.context import get
-from iscsi_client.cli.options import LOGINS_IN_FLIGHT
+from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def discover_cmd(
                                  rich_help_panel="Log in"),
     wait_timeout: float = typer.Option(30.0, "--wait-timeout", metavar="SECONDS", rich_help_panel="Log in",
                                        help="With --login: how long to wait for the block devices."),
-    parallel: int = typer.Option(LOGINS_IN_FLIGHT, "--parallel", metavar="N", min=1, max=256, rich_help_panel="Log in",
+    parallel: int = typer.Option(IN_FLIGHT, "--parallel", metavar="N", min=1, max=256, rich_help_panel="Log in",
                                  help="With --login: logins in flight at once."),
     slp: bool = typer.Option(False, "--slp", hidden=True),
 ) -> int:

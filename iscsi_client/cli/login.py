@@ -7,9 +7,10 @@ import typer
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
-from iscsi_client.cli.options import LOGINS_IN_FLIGHT, NoWaitOpt, ParallelOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
+from iscsi_client.cli.options import NoWaitOpt, ParallelOpt, PortalOpt, SidsOpt, WaitTimeoutOpt
 from iscsi_client.cli.outcomes import render_outcomes
 from iscsi_client.cli.progress import progress_display
+from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.output import note
 
 
@@ -23,7 +24,7 @@ def login_cmd(
                                      help="Only the records of this iface (one NIC of several)."),
     no_wait: NoWaitOpt = False,
     wait_timeout: WaitTimeoutOpt = 30.0,
-    parallel: ParallelOpt = LOGINS_IN_FLIGHT,
+    parallel: ParallelOpt = IN_FLIGHT,
 ) -> int:
     """Log in (idempotent: existing sessions are left alone), several records at once. Non-zero exit if any
     portal failed."""

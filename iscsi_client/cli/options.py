@@ -19,7 +19,6 @@ SidsOpt = Annotated[list[int] | None, typer.Option(
 NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Do not wait for the block devices.")]
 WaitTimeoutOpt = Annotated[float, typer.Option(
     "--wait-timeout", metavar="SECONDS", help="How long to wait for the block devices.")]
-LOGINS_IN_FLIGHT = 16  # ops.login.DEFAULT_PARALLEL (not imported here: the completion path stays light)
 ParallelOpt = Annotated[int, typer.Option(
     "--parallel", metavar="N", min=1, max=256,
     help="Logins in flight at once (one iscsiadm each, all under isc's one host lock).")]

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from iscsi_client import fanout
 from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, NotFoundError, UsageError
+from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.ops.status import select_sessions
-from iscsi_client.ops.teardown import PARALLEL as TEARDOWN_PARALLEL
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
 from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
@@ -29,9 +29,6 @@ if TYPE_CHECKING:
     from iscsi_client.ops.discover import Found
 
 
-DEFAULT_PARALLEL = 16  # logins in flight at once: iscsid runs them concurrently, as at boot
-
-
 def _same(s: Session, n: Node) -> bool:
     """The session of this record: one portal reached through two ifaces has a session for each."""
     return s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface
@@ -40,7 +37,7 @@ def _same(s: Session, n: Node) -> bool:
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
           all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
           progress: Callable[[str], None] | None = None, iface: str | None = None,
-          cmd: Commands | None = None, parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
+          cmd: Commands | None = None, parallel: int = IN_FLIGHT) -> list[Outcome]:
     """Log in to every selected record (of one iface, if given) that has no session yet; then, unless
     ``wait`` is False, wait for the block devices of the new sessions (udev events, a deadline) and
     report them. With ``cmd``, LUNs that got several paths are registered for multipath where isc's
@@ -59,7 +56,7 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
 def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
                      iface: str | None = None, wait: bool = True, wait_timeout: float = 30.0,
                      progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
-                     parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
+                     parallel: int = IN_FLIGHT) -> list[Outcome]:
     """``isc discover --login``: log in to what a discovery just answered (every target, or only
     ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does:
     through ``iface`` when the discovery went through one, else through every iface that has a record.
@@ -82,7 +79,7 @@ def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targe
 
 def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = True, wait_timeout: float = 30.0,
                 progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
-                parallel: int = DEFAULT_PARALLEL) -> list[Outcome]:
+                parallel: int = IN_FLIGHT) -> list[Outcome]:
     """Log in to these records (those without a session yet) and wait for their devices unless told not to;
     then, with ``cmd``, register new multi-path LUNs for multipath (see register_after_login)."""
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
@@ -172,7 +169,7 @@ def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome],
     fresh = [s for s in sysfs.read_sessions(root) if s.sid not in before]
     unscanned = [s for s in fresh if (str(s.target), s.portal.address) in manual_scan]
     new = [s for s in fresh if s not in unscanned]
-    scan_hosts(root, [s.host for s in new if s.host is not None], parallel=DEFAULT_PARALLEL)
+    scan_hosts(root, [s.host for s in new if s.host is not None], parallel=IN_FLIGHT)
 
     if progress:
         progress(f"waiting for the block devices of {len(new)} new session(s)")
@@ -249,7 +246,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
     # By id when ids were given: exactly that session, even if another one shares target and portal.
     batches = logout_batches(sessions, every, by_sid=bool(sids))
     got: dict[int, tuple[str, str, IscsiadmError | None]] = {}
-    for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=TEARDOWN_PARALLEL),
+    for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=IN_FLIGHT),
                              strict=True):
         for s, res in zip(batch.members, logout_results(batch, result), strict=True):
             assert isinstance(s, Session)
@@ -268,7 +265,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
             return f"node.startup manual for {t}"
 
         with adm.lock() if not adm.dry_run else nullcontext():
-            set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=TEARDOWN_PARALLEL)
+            set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=IN_FLIGHT)
         steps += [step for step in set_manual if step]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]

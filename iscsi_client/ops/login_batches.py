@@ -17,6 +17,7 @@ output names each record it logged in, refused (with iscsiadm's code for it) or 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from iscsi_client.errors import IscsiadmError
@@ -31,11 +32,19 @@ ANY_CODE = tuple(range(256))  # a batch's code is read per record from its outpu
 class Batch:
     call: Call
     members: tuple[Node, ...] | tuple[Session, ...]
+    batched: bool = False  # one exec for several: each member's outcome is read from the output
 
-    @property
-    def single(self) -> bool:
-        return self.call.ok != ANY_CODE
 
+@dataclass(frozen=True)
+class _Words:
+    done: str
+    skipped: str  # not named by a batch, or a single exec's "nothing to do" code
+    would: str
+    skip_codes: tuple[int, ...]
+
+
+LOGIN_WORDS = _Words("logged in", "already logged in", "would log in", (15,))
+LOGOUT_WORDS = _Words("logged out", "no session", "would log out", (21, 22))
 
 Result = tuple[str, str, IscsiadmError | None]  # status (done | already | would | failed), detail, error
 
@@ -43,7 +52,7 @@ Result = tuple[str, str, IscsiadmError | None]  # status (done | already | would
 def login_batches(todo: list[Node], every: list[Node]) -> list[Batch]:
     if len(todo) > 1 and {n.key for n in todo} == {n.key for n in every}:
         return [Batch(Call(["-m", "node", "--loginall=all"], action="login to every record", ok=ANY_CODE),
-                      tuple(todo))]
+                      tuple(todo), batched=True)]
     held = Counter((str(n.target), n.iface) for n in every)
     groups: dict[tuple[str, str], list[Node]] = {}
     for n in todo:
@@ -52,7 +61,7 @@ def login_batches(todo: list[Node], every: list[Node]) -> list[Batch]:
     for (target, iface), members in groups.items():
         if len(members) > 1 and len(members) == held[(target, iface)]:
             out.append(Batch(Call([*node_selector(members[0].target, None, iface), "--login"],
-                                  action=f"login to {target}", ok=ANY_CODE), tuple(members)))
+                                  action=f"login to {target}", ok=ANY_CODE), tuple(members), batched=True))
         else:
             out += [Batch(Call([*node_selector(n.target, n.portal.without_tpgt(), n.iface), "--login"],
                                action=f"login to {n.target} on {n.portal.address}", ok=(0, 15)), (n,))
@@ -71,7 +80,7 @@ def logout_batches(chosen: list[Session], every: list[Session], *, by_sid: bool)
         return [one(s) for s in chosen]
     if len(chosen) > 1 and {s.sid for s in chosen} == {s.sid for s in every}:
         return [Batch(Call(["-m", "session", "-u"], action="logout from every session", ok=ANY_CODE),
-                      tuple(chosen))]
+                      tuple(chosen), batched=True)]
     held = Counter(str(s.target) for s in every)
     groups: dict[str, list[Session]] = {}
     for s in chosen:
@@ -80,55 +89,47 @@ def logout_batches(chosen: list[Session], every: list[Session], *, by_sid: bool)
     for target, members in groups.items():
         if len(members) > 1 and len(members) == held[target]:
             out.append(Batch(Call([*node_selector(members[0].target), "--logout"], action=f"logout from {target}",
-                                  ok=ANY_CODE), tuple(members)))
+                                  ok=ANY_CODE), tuple(members), batched=True))
         else:
             out += [one(s) for s in members]
     return out
 
 
 def login_results(batch: Batch, result: Completed | IscsiadmError) -> list[Result]:
-    """An outcome for each record of the batch, in its order."""
-    if isinstance(result, IscsiadmError):
-        return [("failed", result.message, result)] * len(batch.members)
-    if result.dry_run:
-        return [("would", "would log in", None)] * len(batch.members)
-    if batch.single:
-        return [("already", "already logged in", None) if result.rc == 15 else ("done", "logged in", None)]
-    said = {(r.target, r.portal, r.iface): r for r in parse_login_lines(result.stdout, result.stderr)}
-    out: list[Result] = []
-    for n in batch.members:
-        assert isinstance(n, Node)
-        r = said.get((str(n.target), n.portal.address, n.iface))
-        out.append(_from_line(r, result, f"login to {n.target} on {n.portal.address}", ("logged in", 15)))
-    return out
+    """An outcome for each record of the batch, in its order (matched by target, portal and iface)."""
+    return _results(batch, result, parse_login_lines, lambda r: (r.target, r.portal, r.iface),
+                    lambda n: n.key if isinstance(n, Node) else None, "login to", LOGIN_WORDS)
 
 
 def logout_results(batch: Batch, result: Completed | IscsiadmError) -> list[Result]:
+    """An outcome for each session of the batch, in its order (matched by session id)."""
+    return _results(batch, result, parse_logout_lines, lambda r: r.sid,
+                    lambda s: s.sid if isinstance(s, Session) else None, "logout from", LOGOUT_WORDS)
+
+
+def _results(batch: Batch, result: Completed | IscsiadmError, parse: Callable[[str, str], list[RecordResult]],
+             key_of_line: Callable[[RecordResult], object], key_of: Callable[[Node | Session], object],
+             verb: str, words: _Words) -> list[Result]:
     if isinstance(result, IscsiadmError):
         return [("failed", result.message, result)] * len(batch.members)
     if result.dry_run:
-        return [("would", "would log out", None)] * len(batch.members)
-    if batch.single:
-        return [("already", "no session", None) if result.rc in (21, 22) else ("done", "logged out", None)]
-    said = {r.sid: r for r in parse_logout_lines(result.stdout, result.stderr)}
-    out: list[Result] = []
-    for s in batch.members:
-        assert isinstance(s, Session)
-        out.append(_from_line(said.get(s.sid), result, f"logout from {s.target} on {s.portal.address}",
-                              ("logged out", 21)))
-    return out
+        return [("would", words.would, None)] * len(batch.members)
+    if not batch.batched:
+        return [("already", words.skipped, None) if result.rc in words.skip_codes else ("done", words.done, None)]
+    said = {key_of_line(r): r for r in parse(result.stdout, result.stderr)}
+    return [_from_line(said.get(key_of(m)), result, f"{verb} {m.target} on {m.portal.address}", words)
+            for m in batch.members]
 
 
-def _from_line(r: RecordResult | None, whole: Completed, action: str, done: tuple[str, int]) -> Result:
-    word, skipped = done
+def _from_line(r: RecordResult | None, whole: Completed, action: str, words: _Words) -> Result:
     if r is not None and r.ok:
-        return "done", word, None
+        return "done", words.done, None
     if r is not None:
         e = IscsiadmError(r.rc or whole.rc, action=action,
                           detail=f"initiator reported error ({r.rc} - {r.reason})" if r.rc else "")
         return "failed", e.message, e
-    if whole.rc in (0, skipped):  # not named: iscsiadm found it already logged in (out)
-        return "already", "already logged in" if skipped == 15 else "no session", None
+    if whole.rc == 0 or whole.rc in words.skip_codes:  # not named: iscsiadm found it already logged in (out)
+        return "already", words.skipped, None
     lines = whole.error_lines()
     e = IscsiadmError(whole.rc, action=action, detail=lines[-1].removeprefix("iscsiadm: ") if lines else "")
     return "failed", e.message, e

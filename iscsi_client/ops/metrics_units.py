@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from iscsi_client.system import files, services
+from iscsi_client.system import files, services, textfile
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -92,4 +92,4 @@ def install(*, root: Root, cmd: Commands, isc: str, textfile_dir: str = TEXTFILE
     enabled = not services.is_enabled(root, TIMER)
     if enabled:
         services.enable(cmd, root, [TIMER], now=True)
-    return Installed(tuple(writes), enabled, textfile_dir, root(textfile_dir).is_dir())
+    return Installed(tuple(writes), enabled, textfile_dir, textfile.directory_exists(root, textfile_dir))

@@ -16,7 +16,6 @@ from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 MULTIPATHD = "multipathd"
-PARALLEL = 16  # SCSI device deletes, logouts and record updates in flight at once
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
     # maps side by side, each its own multipath -f (a dry run lists them in order)
     names = sorted(flushed)
     fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True, action=f"flushing map {name}"),
-                names, parallel=1 if cmd.dry_run else PARALLEL)
+                names, parallel=1 if cmd.dry_run else fanout.IN_FLIGHT)
     done += [f"flushed multipath map {name}" for name in names]
     disks = [lun.disk for lun in luns if lun.disk is not None]
     if disks:
@@ -109,6 +108,6 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
         cmd.run(["blockdev", "--flushbufs", *(d.devnode for d in disks)], mutating=True,
                 action=f"flushing {', '.join(d.devnode for d in disks)}")
         if not cmd.dry_run:
-            fanout.each(lambda d: blockdev.delete_scsi_device(root, d.name), disks, parallel=PARALLEL)
+            fanout.each(lambda d: blockdev.delete_scsi_device(root, d.name), disks, parallel=fanout.IN_FLIGHT)
         done += [f"flushed and deleted {d.devnode}" for d in disks]
     return done

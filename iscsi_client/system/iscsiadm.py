@@ -168,18 +168,25 @@ class Iscsiadm:
         real = [self.binary, *(a.reveal() if isinstance(a, Secret) else a for a in args)]
         with self._count_lock:
             self.count += 1
+        # The exceptions subprocess raises carry the real argv: they are caught, dropped (not chained, not
+        # even as a suppressed __context__) and replaced by isc's own error naming the masked command.
+        proc: subprocess.CompletedProcess[bytes] | None = None
+        missing = False
         try:
             proc = subprocess.run(real, input=stdin.encode() if stdin is not None else None,
                                   stdin=None if stdin is not None else subprocess.DEVNULL, capture_output=True,
                                   env=child_env(), timeout=self.timeout)
         except (FileNotFoundError, PermissionError):
+            missing = True
+        except subprocess.TimeoutExpired:  # subprocess killed it; proc stays None
+            pass
+        if missing:
             raise EnvironmentProblem(
                 "iscsiadm is not installed" + ("" if os.geteuid() == 0 else " or not on this user's PATH"),
                 hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)"
                      + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
-        except subprocess.TimeoutExpired:
-            # subprocess killed it; its own message repeats the full command line: never let that out
+        if proc is None:
             raise IscError(
                 f"iscsiadm did not finish within {self.timeout:.0f} s: {shlex.join(argv_masked)}",
                 hint="a portal may be unreachable; raise --timeout or check the network",

@@ -8,8 +8,14 @@ from pathlib import Path
 
 from iscsi_client.errors import EnvironmentProblem
 from iscsi_client.ops.metrics import Family
+from iscsi_client.system.root import Root
 
 FILENAME = "isc.prom"  # the collector reads *.prom only; the temporary file is isc.prom.PID.TID
+
+
+def directory_exists(root: Root, directory: str) -> bool:
+    """node_exporter's textfile directory is there (its package is installed), under --root."""
+    return root(directory).is_dir()
 
 
 def write(directory: Path, families: Sequence[Family]) -> Path:

@@ -61,3 +61,17 @@ def test_an_iscsiadm_killed_by_a_signal_is_an_error_without_the_secret(tmp_path)
     assert "killed by signal 9" in e.value.message and "********" in e.value.message
     assert SECRET not in e.value.message and SECRET not in str(e.value.hint)
     assert e.value.__cause__ is None and e.value.__suppress_context__
+
+
+def test_an_iscsiadm_that_times_out_leaves_no_exception_holding_the_real_argv(tmp_path):
+    fake = tmp_path / "iscsiadm"
+    fake.write_text("#!/bin/sh\nexec sleep 10\n")
+    fake.chmod(0o755)
+    adm = Iscsiadm(Root(), binary=str(fake), timeout=0.5)
+    with pytest.raises(IscError) as e:
+        adm.run(["-m", "node", "-n", "node.session.auth.password", "-v", Secret(SECRET)], mutating=False,
+                action="test")
+    assert "did not finish within" in e.value.message and "********" in e.value.message
+    assert SECRET not in e.value.message
+    # subprocess's TimeoutExpired (which holds the real command line) is not kept, not even as context
+    assert e.value.__cause__ is None and e.value.__context__ is None
