@@ -426,6 +426,19 @@ class Lun:
     state: str | None
     disk: BlockDevice | None
     map: BlockDevice | None = None
+    kind: str | None = None  # the SCSI device type ("disk", "controller", "cd/dvd", ...), from sysfs
+    inquiry: str | None = None  # vendor and model, as the LUN answers INQUIRY (a LUN without a disk has them too)
+
+    @property
+    def holds_data(self) -> bool:
+        """False for a LUN that only stands for the target (tgt's LUN 0 is a controller, type 12)."""
+        return self.kind not in ("controller", "enclosure", "processor")
+
+
+#: SCSI peripheral device types (SPC-4, table 49), as the kernel's sysfs ``type`` attribute gives them
+SCSI_TYPES: dict[int, str] = {0: "disk", 1: "tape", 2: "printer", 3: "processor", 4: "worm", 5: "cd/dvd",
+                              7: "optical", 8: "changer", 12: "controller", 13: "enclosure", 14: "rbc",
+                              17: "osd", 20: "zbc"}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ def status_cmd(ctx: typer.Context) -> int:
             for lun in s["luns"]:
                 d = lun["device"]
                 if d is None:
-                    node.add(f"LUN {lun['lun']} ({lun['hctl']}): no block device")
+                    kind = f"({lun['scsi_type']})" if lun["scsi_type"] else ""
+                    what = " ".join(x for x in (lun["inquiry"], kind) if x)
+                    node.add(f"LUN {lun['lun']} ({lun['hctl']}): {what + ', ' if what else ''}no block device")
                     continue
                 line = (f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  {d['vendor'] or ''} "
                         f"{d['model'] or ''}  wwid {d['wwid'] or '-'}")

@@ -244,11 +244,12 @@ class Connection:
 
         m = self.req.mount
         assert m is not None
-        luns = sorted({lun.lun for v in self.views() for lun in v.luns})
+        luns = sorted({lun.lun for v in self.views() for lun in v.luns if lun.holds_data})
         if m.lun is None and len(luns) > 1:
             raise UsageError(f"{self.target} has LUNs {', '.join(map(str, luns))}; --mount takes one",
                              hint="name it with --lun N")
-        r = persist(root=self.root, adm=t.adm, cmd=t.cmd, what=f"{self.target}/{m.lun or 0}",
+        what = f"{self.target}/{m.lun}" if m.lun is not None else str(self.target)  # else its only data LUN
+        r = persist(root=self.root, adm=t.adm, cmd=t.cmd, what=what,
                     mountpoint=m.mountpoint, fstype=m.fstype, mkfs=m.mkfs, force=m.force, options=m.options,
                     single_path=False)  # one path of a multi-path LUN: persist refuses, naming why
         line = f"{r.spec} {r.mountpoint} {r.fstype} {r.options} 0 0"

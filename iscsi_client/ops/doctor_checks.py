@@ -173,6 +173,10 @@ def paths(f: Facts) -> list[Finding]:
         if mapped and offered > len(ps):
             out.append(_f("ISC021", WARNING, f"map {wwid} has {len(ps)} path(s) but {target} has records on "
                           f"{offered} portals", f"isc login {target}", wwid))
+        if len(ps) == 1 and offered <= 1 and (disks[0].vendor or "").strip() == "IET":
+            out.append(_f("ISC027", OK, f"LUN {wwid} of {target} has one path: tgt answers discovery with the "
+                          "portal that was asked only, so a target with more portals needs a discovery on each",
+                          "isc discover OTHER_PORTAL (if the target has one)", wwid))
     for m in f.maps or []:
         if m.queueing == "on":
             out.append(_f("ISC026", WARNING, f"map {m.name} queues I/O forever once every path has failed "
@@ -503,6 +507,10 @@ CHECKS: list[Check] = [
           "through the default iface adds a session that ignores the binding (it leaves through the NIC the "
           "routing table picks). Records discovered before the ifaces existed stay on default.",
           default_beside_bound),
+    Check("ISC027", "tgt's one-portal discovery", "tgt (stgt, vendor IET) answers SendTargets with the portal "
+          "the initiator asked only, where LIO lists every portal of the target: records, sessions and paths "
+          "exist only for the portals that were each asked. Informational: a single-path tgt LUN may be what "
+          "was meant.", paths),
     Check("ISC026", "queueing forever", "no_path_retry queue (queue_if_no_path with no limit) holds I/O "
           "for as long as all paths are down: nothing fails, so applications, umount and shutdown hang. A number "
           "of checker intervals queues through a short outage and then fails the I/O.", paths),

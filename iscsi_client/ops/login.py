@@ -213,9 +213,23 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
             f"CHAP user {n.chap.username!r} is set on this record"
         e.hint = (f"{chap}; set or fix it with 'isc chap {n.target} --user NAME'. Also check that the target "
                   f"has an ACL for this initiator name: {name or '(none set)'}")
-    elif e.rc == 19 and n.chap.method == "CHAP":
-        e.hint = (f"this record offers CHAP (user {n.chap.username!r}); a target that does not use CHAP rejects "
-                  f"such a login: if so, 'isc chap {n.target} --clear'")
+    elif e.rc == 19:
+        # A non-retryable refusal: LIO and tgt both give it when the target's mutual CHAP answer is wrong;
+        # tgt also gives it (login status 02/03, "target not found") to an initiator its ACL does not admit,
+        # where LIO refuses with an authorization error (24).
+        name, _ = initiator_file.read_initiator(root)
+        acl = (f"check the target name, that the target exports it on this portal, and that its ACL admits this "
+               f"initiator (name {name or '(none set)'}, or the address it connects from): tgt refuses an "
+               f"initiator it does not admit this way")
+        if n.chap.username_in:
+            e.hint = (f"this record asks the target to prove itself (mutual CHAP, target user "
+                      f"{n.chap.username_in!r}) and the target's answer may not match: fix it with 'isc chap "
+                      f"{n.target} --user NAME --mutual-user NAME'. Otherwise {acl}")
+        elif n.chap.method == "CHAP":
+            e.hint = (f"this record offers CHAP (user {n.chap.username!r}); a target that does not use CHAP "
+                      f"rejects such a login: if so, 'isc chap {n.target} --clear'. Otherwise {acl}")
+        else:
+            e.hint = acl[0].upper() + acl[1:]
     return e
 
 

@@ -65,7 +65,14 @@ def choose_device(root: Root, what: str, views: list[SessionView], *, single_pat
         target = Iqn.parse(name)
         if lun_text and not (lun_text.isascii() and lun_text.isdigit()):
             raise UsageError(f"{what!r}: the LUN after '/' must be a number")
-        number = int(lun_text or 0)
+        if lun_text:
+            number = int(lun_text)
+        else:  # the target's only LUN that holds data (tgt's LUN 0 is its controller)
+            data = sorted({x.lun for v in views if v.session.target == target for x in v.luns if x.holds_data})
+            if len(data) > 1:
+                raise UsageError(f"{target} has LUNs {', '.join(map(str, data))}; name one",
+                                 hint=f"{target}/{data[0]}, for example; 'isc status' shows them")
+            number = data[0] if data else 0
         found = [(v, x) for v in views if v.session.target == target for x in v.luns if x.lun == number]
     if not found and what.startswith("/dev/"):
         for v in views:
@@ -92,6 +99,10 @@ def choose_device(root: Root, what: str, views: list[SessionView], *, single_pat
             "but is not under multipath; mounting one path would lose the others and risk corruption",
             hint="make it a multipath map first (multipath -a " + paths[0] + "; systemctl restart multipathd), "
                  "or log out of the extra portals, or pass --single-path if you mean it")
+    if lun0.disk is None and not lun0.holds_data:
+        raise UsageError(f"LUN {lun0.lun} of {v0.session.target} is a {lun0.kind} ({lun0.inquiry or 'no inquiry'}), "
+                         "not a disk",
+                         hint="tgt's LUN 0 is its controller and its disks start at LUN 1; 'isc status' lists them")
     if lun0.disk is None:
         raise NotFoundError(f"LUN {lun0.lun} of {v0.session.target} has no block device yet")
     return Chosen(v0.session.target, lun0.lun, lun0.disk.devnode, None, paths)

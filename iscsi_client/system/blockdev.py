@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-from iscsi_client.model import BlockDevice, Lun, Session, SessionView
+from iscsi_client.model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
 from iscsi_client.system.root import Root
 from iscsi_client.system.sysfs import SESSION_CLASS, read_sessions
 
@@ -176,8 +176,12 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
                     if dev is not None and dev.is_multipath:
                         mapped = dev
                         break
+            kind = _read(f"{lun_dir}/type")
+            inquiry = " ".join(x for x in (_read(f"{lun_dir}/vendor"), _read(f"{lun_dir}/model")) if x)
             luns.append(Lun(hctl=lun_name, lun=int(m.group(4)), state=_read(f"{lun_dir}/state"),
-                            disk=disk, map=mapped))
+                            disk=disk, map=mapped,
+                            kind=SCSI_TYPES.get(int(kind), f"type {kind}") if kind and kind.isdigit() else None,
+                            inquiry=inquiry or None))
     return tuple(sorted(luns, key=lambda x: x.lun))
 
 

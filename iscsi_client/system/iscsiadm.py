@@ -231,6 +231,12 @@ def _text(data: bytes | str) -> str:
     return data.decode(errors="replace") if isinstance(data, bytes) else data
 
 
+#: iscsiadm's closing summaries, which say less than the line before them
+_SUMMARIES = ("Could not log into all portals", "Could not logout of all requested sessions")
+
+
 def _last_line(c: Completed) -> str:
+    """The last line of iscsiadm's error output that says what went wrong (not its closing summary)."""
     lines = [ln.removeprefix("iscsiadm: ") for ln in c.error_lines()]
-    return lines[-1] if lines else ""
+    telling = [ln for ln in lines if ln.strip() not in _SUMMARIES]
+    return (telling or lines or [""])[-1]

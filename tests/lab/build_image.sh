@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
-# udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core, prometheus-node-exporter, auditd.
+# udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core, prometheus-node-exporter, auditd,
+# and tgt (a second target, tests/lab/guest/tgt-*.conf).
 # Prints the image directory on stdout.
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
@@ -49,6 +50,7 @@ pkgs=systemd,systemd-sysv,udev,dbus,kmod,iproute2,iputils-ping,procps,e2fsprogs,
 pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux-image-amd64
 pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk,open-isns-server,open-isns-utils
 pkgs+=,ansible-core,prometheus-node-exporter,curl,auditd  # fleet and audit tests: the real engines
+pkgs+=,tgt  # the second target (issue 18)
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
@@ -80,6 +82,8 @@ mmdebstrap --variant=apt --include="$pkgs" \
   --customize-hook="install -m 0644 '$here/guest/isc-lab-target.service' \"\$1/etc/systemd/system/\"" \
   --customize-hook="install -D -m 0644 '$here/guest/lab-targets.json' \"\$1/usr/local/share/isc-lab/lab-targets.json\"" \
   --customize-hook="install -D -m 0600 '$work/targetcli-prefs.bin' \"\$1/root/.targetcli/prefs.bin\"" \
+  --customize-hook="install -D -m 0644 '$here/guest/tgt-targets.conf' \"\$1/etc/tgt/conf.d/isc-lab.conf\"" \
+  --customize-hook="install -D -m 0644 '$here/guest/tgt-unit.conf' \"\$1/etc/systemd/system/tgt.service.d/isc-lab.conf\"" \
   --customize-hook='chroot "$1" systemctl enable isc-lab-target.service' \
   --customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer serial-getty@ttyS0.service getty@tty1.service e2scrub_reap.service rtslib-fb-targetctl.service isnsd.service' \
   --customize-hook='mkdir -p "$1/mnt/host"; passwd -R "$1" -d root' \
