@@ -79,9 +79,11 @@ class MultipathPlan:
         return self.old != self.new
 
 
-def render(views: list[SessionView], local: list[BlockDevice], builtin_table: str) -> tuple[str, list[str],
-                                                                                           list[str]]:
-    """(file text, vendors written, vendors the installed table already covers)."""
+def render(views: list[SessionView], local: list[BlockDevice], builtin_table: str,
+           own: str = "") -> tuple[str, list[str], list[str]]:
+    """(file text, vendors written, vendors the installed table already covers). ``own`` is isc's drop-in as
+    it is now: ``multipath -t`` shows the configuration with it merged in, so an entry isc wrote itself is
+    not taken for a built-in one (which would drop it on the next run and write it again on the one after)."""
     seen: dict[str, tuple[str, str]] = {}
     for v in views:
         for lun in v.luns:
@@ -105,7 +107,7 @@ def render(views: list[SessionView], local: list[BlockDevice], builtin_table: st
         lines += ["}", ""]
     entries = []
     for key, (vendor, product) in sorted(seen.items()):
-        if has_device_entry(builtin_table, vendor, product):
+        if has_device_entry(builtin_table, vendor, product) and not has_device_entry(own, vendor, product):
             builtin.append(key)
             continue
         e = VENDORS[key]
@@ -128,9 +130,9 @@ def plan(*, root: Root, cmd: Commands) -> MultipathPlan:
     iscsi_disks = {lun.disk.name for v in views for lun in v.luns if lun.disk}
     local = blockdev.local_disks(root, iscsi_disks)
     table = multipath.builtin_table(cmd) if root.is_live else ""
-    text, written, builtin = render(views, local, table)
     path = multipath.DROPIN
     old = multipath.read_dropin(root)
+    text, written, builtin = render(views, local, table, own=old)
     p = MultipathPlan(path, old, text, vendors=written, builtin=builtin,
                       blacklisted=[(d.devnode, d.wwid or "") for d in local if d.wwid])
     p.lun_wwids = multipath_luns(root, views)

@@ -159,7 +159,7 @@ class Iscsiadm:
                 # With a named iface, a missing kernel transport comes back as rc 21 ("no records"),
                 # which would send the user looking in the wrong place.
                 rc = 12
-            raise IscsiadmError(rc, action=action, detail=_last_line(completed))
+            raise IscsiadmError(rc, action=action, detail=last_line(completed))
         return completed
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:
@@ -235,7 +235,7 @@ def _text(data: bytes | str) -> str:
 _SUMMARIES = ("Could not log into all portals", "Could not logout of all requested sessions")
 
 
-def _last_line(c: Completed) -> str:
+def last_line(c: Completed) -> str:
     """The last line of iscsiadm's error output that says what went wrong (not its closing summary)."""
     lines = [ln.removeprefix("iscsiadm: ") for ln in c.error_lines()]
     telling = [ln for ln in lines if ln.strip() not in _SUMMARIES]

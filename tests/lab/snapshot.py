@@ -84,7 +84,7 @@ for s in sorted(os.listdir("/sys/class/iscsi_session")):
             ld = os.path.join(sdir, t, lun)
             if lun.count(":") != 3:
                 continue
-            attrs(ld, ["vendor", "model", "rev", "state", "wwid", "queue_depth"])
+            attrs(ld, ["vendor", "model", "rev", "state", "wwid", "queue_depth", "type"])
             bd = os.path.join(ld, "block")
             if os.path.isdir(bd):
                 for b in os.listdir(bd):
@@ -128,6 +128,14 @@ SCENARIOS = {
         "systemctl restart multipathd && udevadm settle && sleep 2 && multipath -r && udevadm settle",
         "mkfs.xfs -q -f /dev/mapper/$(multipath -l -v1 | head -1) && udevadm settle",
         "mkdir -p /srv/data && mount /dev/mapper/$(multipath -l -v1 | head -1) /srv/data",
+    ],
+    # tgt: a two-portal target under multipath (isc's IET entry), and three LUNs (rdwr, aio, null) on one
+    # portal; each session also has tgt's LUN 0, a controller with no block device
+    "tgt": [
+        "timeout 60 sh -c 'until systemctl is-active -q tgt; do sleep 0.5; done'",
+        "isc discover 127.0.0.3 && isc discover 127.0.0.4",
+        "isc login iqn.2003-01.org.isc.lab:tgt-multi && isc multipath config --write",
+        "isc login iqn.2003-01.org.isc.lab:tgt-stores -p 127.0.0.3",
     ],
 }
 
