@@ -92,14 +92,18 @@ def discover_cmd(
                          hint="use SendTargets (the default) or --isns")
     if firmware:
         from iscsi_client.ops.discover import discover_firmware
+        from iscsi_client.ops.firmware import firmware_initiator
 
-        in_firmware = discover_firmware(adm=c.iscsiadm())
+        in_firmware = discover_firmware(adm=c.iscsiadm(), cmd=c.commands())
+        initiator = firmware_initiator(c.root)
         cols = FOUND_COLUMNS[:3]
         if c.json:
             emit_json({"targets": [{"target": str(f.target), "portal": f.portal.address,
-                                    "tpgt": f.portal.tpgt} for f in in_firmware]})
+                                    "tpgt": f.portal.tpgt} for f in in_firmware], "initiator": initiator})
         else:
             print_table(cols, [_as_found(f) for f in in_firmware])
+            if initiator:
+                say(f"the firmware logs in as {initiator}")
         return 0
     if list_records:
         if portals:

@@ -12,7 +12,8 @@ app = typer.Typer(help="Show or set this host's initiator name.", invoke_without
 
 @app.callback()
 def initiator_cmd(ctx: typer.Context) -> int | None:
-    """Show the initiator name (/etc/iscsi/initiatorname.iscsi)."""
+    """Show the initiator name (/etc/iscsi/initiatorname.iscsi), and the boot firmware's (iBFT) where the host
+    has one."""
     if ctx.invoked_subcommand is not None:
         return None
     from iscsi_client.ops.initiator import show_initiator
@@ -21,11 +22,14 @@ def initiator_cmd(ctx: typer.Context) -> int | None:
     info = show_initiator(root=c.root)
     if c.json:
         emit_json({"initiator": {"name": info.name, "path": info.path, "valid": info.valid,
-                                 "problem": info.problem}})
+                                 "problem": info.problem, "firmware": info.firmware}})
     elif info.name:
         say(info.name)
         if not info.valid:
             note(f"warning: {info.problem}")
+        if info.firmware:
+            differs = "" if info.firmware == info.name else f" (differs from {info.path}: 'isc doctor' explains)"
+            say(f"firmware (iBFT): {info.firmware}{differs}")
     else:
         note(f"no initiator name in {info.path}; set one with 'isc initiator set --generate'")
     if not info.name:

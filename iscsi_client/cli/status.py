@@ -11,12 +11,14 @@ from iscsi_client.output import emit_json, say
 def status_cmd(ctx: typer.Context) -> int:
     """Show every iSCSI session with its LUNs, block devices, multipath maps and mounts."""
     from iscsi_client.model import human_size
+    from iscsi_client.ops.firmware import firmware_keys
     from iscsi_client.ops.status import status, views_as_targets
 
     c = get(ctx)
     views = status(root=c.root)
+    fw = firmware_keys(c.root) if views else set()
     if c.json:
-        emit_json({"targets": views_as_targets(views)})
+        emit_json({"targets": views_as_targets(views, fw)})
         return 0
     if not views:
         say("no iSCSI sessions")
@@ -25,10 +27,11 @@ def status_cmd(ctx: typer.Context) -> int:
     from rich.tree import Tree
 
     console = Console(highlight=False, soft_wrap=True)
-    for t in views_as_targets(views):
+    for t in views_as_targets(views, fw):
         tree = Tree(f"[bold]{t['target']}[/bold]")
         for s in t["sessions"]:  # type: ignore[attr-defined]
             via = f"  iface {s['iface']}" if s["iface"] != "default" else ""
+            via += "  [bold]firmware (iBFT)[/bold]" if s["firmware"] else ""
             node = tree.add(f"{s['portal']}  session {s['sid']}  {s['state']}  recovery_tmo {s['recovery_tmo']}{via}")
             if not s["luns"]:
                 node.add("[yellow]no LUNs[/yellow]")

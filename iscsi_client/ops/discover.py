@@ -15,6 +15,7 @@ from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, 
 from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.system import initiator_file, net, nodedb, sysfs
+from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Arg, Completed, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 
@@ -184,13 +185,19 @@ def _same_address(host: str | None, port: str | None, portal: Portal) -> bool:
         return False
 
 
-def discover_firmware(*, adm: Iscsiadm) -> list[DiscoveredTarget]:
-    """Targets the boot firmware (iBFT) knows; a clear NotFound where the host has none."""
+def discover_firmware(*, adm: Iscsiadm, cmd: Commands | None = None) -> list[DiscoveredTarget]:
+    """Targets the boot firmware (iBFT) knows; a clear NotFound where the host has none. With ``cmd``, the
+    kernel's iBFT reader is loaded first where it is missing."""
+    if cmd is not None:
+        from iscsi_client.system.firmware import load_reader
+
+        load_reader(adm.root, cmd)
     try:
         result = adm.run(["-m", "discovery", "-t", "fw"], mutating=False, action="reading firmware targets")
     except IscsiadmError as e:
         if e.rc in (21, 12):
-            raise NotFoundError("this host's firmware has no iSCSI boot (iBFT) targets",
-                                hint="iBFT exists only on hosts that boot from iSCSI") from None
+            from iscsi_client.ops.firmware import NO_TABLE_HINT
+
+            raise NotFoundError("this host's firmware has no iSCSI boot (iBFT) targets", hint=NO_TABLE_HINT) from None
         raise
     return parse_portal_lines(result.stdout)

@@ -81,6 +81,9 @@ def initiator_name(f: Facts) -> list[Finding]:
         return found
     stale: dict[str, list[str]] = {}
     for v in f.views:
+        if (str(v.session.target), v.session.portal.address) in f.firmware and \
+                v.session.initiator == f.initiator.firmware:
+            continue  # the firmware's own session logs in with the firmware's name (ISC005)
         # an iface may carry its own initiator name (iface.initiatorname): its sessions use that one
         if v.session.initiator and v.session.initiator != f.iface_initiators.get(v.session.iface, name):
             stale.setdefault(v.session.initiator, []).append(str(v.session.sid))
@@ -109,6 +112,39 @@ def _initiator_name_itself(f: Facts) -> list[Finding]:
                                       "names copied between hosts (cloned images) break ACLs and sessions",
                    "isc initiator set --generate  (then update the targets' ACLs)")]
     return [_f("ISC003", OK, f"initiator name {i.name}")]
+
+
+# --- the boot firmware (iBFT) ---------------------------------------------------------------------------
+def boot_firmware(f: Facts) -> list[Finding]:
+    out = []
+    fw, name = f.initiator.firmware, f.initiator.name
+    if fw and name and fw != name:
+        out.append(_f("ISC005", WARNING, f"the boot firmware (iBFT) logs in as {fw} but initiatorname.iscsi "
+                      f"names {name}: targets admit the firmware's name, and a login with the other one (a record "
+                      "without iface.initiatorname, the boot disk's session made again by open-iscsi) is refused",
+                      f"isc initiator set {fw} && systemctl restart iscsid", fw))
+    multipathed = {(str(v.session.target), v.session.portal.address) for v in f.views if any(x.map for x in v.luns)}
+    for n in f.nodes:
+        key = (str(n.target), n.portal.address)
+        if key not in f.firmware:
+            continue
+        if n.startup != "onboot":
+            out.append(_f("ISC006", WARNING, f"the record of the firmware's target {n.target} on {n.portal.address} "
+                          f"says node.startup {n.startup}, not onboot: when open-iscsi stops (shutdown, an upgrade) "
+                          "it logs out every session but onboot ones, taking a boot disk away before it is "
+                          "unmounted", f"isc startup {n.target} onboot", str(n.target)))
+        tmo = n.replacement_timeout
+        if tmo is not None and tmo < 120 and key not in multipathed:
+            out.append(_f("ISC006", WARNING, f"the record of the firmware's target {n.target} on {n.portal.address} "
+                          f"has replacement_timeout {tmo} s, a multipath path's setting: a network outage that long "
+                          "fails I/O on a boot disk that has no other path",
+                          f"isc nodes set {n.target} node.session.timeo.replacement_timeout=120", str(n.target)))
+    if out:
+        return out
+    if not fw:
+        return [_f("ISC005", OK, "no boot firmware (iBFT) table")]
+    return [_f("ISC005", OK, "the boot firmware (iBFT) logs in as this host's initiator name; its targets' "
+               "records keep boot-safe settings")]
 
 
 # --- the network ----------------------------------------------------------------------------------------
@@ -486,6 +522,12 @@ CHECKS: list[Check] = [
           "and a session keeps the name it logged in with. After initiatorname.iscsi changes, targets go on "
           "seeing the old name until iscsid restarts and the sessions log in again, and an ACL made for the new "
           "name seems not to work.", initiator_name),
+    Check("ISC005", "firmware initiator name", "A host that boots from iSCSI logs in first from its firmware "
+          "(iBFT) with the firmware's initiator name; the target's ACL names that one. When initiatorname.iscsi "
+          "says another, open-iscsi's own logins are refused.", boot_firmware),
+    Check("ISC006", "boot-disk record settings", "The firmware's targets need node.startup onboot (open-iscsi "
+          "logs out every other session when it stops) and a long replacement_timeout unless the boot disk is "
+          "multipathed.", boot_firmware),
     Check("ISC010", "MTU end to end", "Jumbo frames help only when every hop has the same MTU; a smaller MTU "
           "on the way makes large iSCSI PDUs vanish (logins work, I/O stalls). isc pings each portal with the "
           "don't-fragment bit at the largest payload the interface MTU allows (IPv4: MTU-28, IPv6: MTU-48).", mtu),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from iscsi_client.model import MultipathMap, Node, SessionView
+from iscsi_client.ops.firmware import firmware_keys
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services, sysfs
@@ -50,6 +51,7 @@ class Facts:
     mount_units: frozenset[str] = frozenset()  # *.mount unit files installed (mounts made persistent by systemd)
     session_chap_users: dict[int, str | None] = field(default_factory=dict)  # sid -> the user it logged in with
     iface_initiators: dict[str, str] = field(default_factory=dict)  # iface -> its own initiator name, if set
+    firmware: frozenset[tuple[str, str]] = frozenset()  # (target, portal) of the boot firmware's (iBFT) targets
 
 
 def _fstab_lines(text: str) -> list[FstabLine]:
@@ -113,6 +115,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         mount_units=services.mount_units(root),
         session_chap_users={v.session.sid: sysfs.negotiated(root, v.session).chap_user for v in views},
         iface_initiators={i.name: i.initiatorname for i in ifacedb.read_ifaces(root) if i.initiatorname},
+        firmware=frozenset(firmware_keys(root)),
     )
 
 

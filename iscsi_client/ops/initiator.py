@@ -15,19 +15,23 @@ class InitiatorName:
     path: str
     valid: bool
     problem: str | None = None
+    firmware: str | None = None  # the name the boot firmware (iBFT) logged in with, where there is one
 
 
 def show_initiator(*, root: Root) -> InitiatorName:
     from iscsi_client.errors import UsageError
+    from iscsi_client.system.firmware import read_table
 
     name, path = initiator_file.read_initiator(root)
+    table = read_table(root)
+    fw = table.initiator if table else None
     if name is None:
-        return InitiatorName(None, path, False, "no InitiatorName= line (or no file)")
+        return InitiatorName(None, path, False, "no InitiatorName= line (or no file)", fw)
     try:
         Iqn.parse(name)
     except UsageError as e:
-        return InitiatorName(name, path, False, e.message)
-    return InitiatorName(name, path, True)
+        return InitiatorName(name, path, False, e.message, fw)
+    return InitiatorName(name, path, True, firmware=fw)
 
 
 @dataclass(frozen=True)

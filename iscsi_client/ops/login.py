@@ -90,7 +90,7 @@ def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = Tr
             outcomes = _login_all(root, adm, nodes, sessions, parallel)
         if waiter is not None and any(o.status == "done" for o in outcomes):
             manual = {(str(n.target), n.portal.address) for n in nodes if n.scan == "manual"}
-            outcomes = _wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress,
+            outcomes = wait_for_devices(root, waiter, outcomes, {s.sid for s in sessions}, wait_timeout, progress,
                                          manual)
             if cmd is not None:
                 outcomes = _register_for_multipath(root, cmd, outcomes, waiter, wait_timeout, progress)
@@ -160,7 +160,7 @@ def _sid_of(sys_path: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], before: set[int],
+def wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], before: set[int],
                       timeout: float, progress: Callable[[str], None] | None,
                       manual_scan: set[tuple[str, str]]) -> list[Outcome]:
     """Scan the new sessions' hosts (all at once) and wait for their LUNs, each session looked at again only
@@ -235,8 +235,10 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
 
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
            all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
-           cmd: Commands | None = None, sids: Sequence[int] = (), iface: str | None = None) -> list[Outcome]:
-    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``.
+           cmd: Commands | None = None, sids: Sequence[int] = (), iface: str | None = None,
+           force: bool = False) -> list[Outcome]:
+    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``, and
+    refusing the boot firmware's sessions (iBFT: the host may run from that LUN) unless ``force``.
     ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal."""
     if target is None and not all_sessions and not sids and iface is None:
         raise UsageError("no target given",
@@ -249,6 +251,10 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         where = f" on {portal.address}" if portal else ""
         ids = f" with id {', '.join(map(str, sids))}" if sids else ""
         return [Outcome(what, portal.address if portal else "-", "already", f"no session{ids} to {what}{where}")]
+    if not force:
+        from iscsi_client.ops.firmware import refuse_firmware_sessions
+
+        refuse_firmware_sessions(root, sessions)
     mounts = blockdev.mounts_by_devno(root)
     views = [SessionView(s, blockdev.session_luns(root, s, mounts)) for s in sessions]
     steps: list[str] = []

@@ -47,13 +47,16 @@ def device_dict(d: BlockDevice | None) -> dict[str, object] | None:
             "partitions": [device_dict(p) for p in d.partitions]}
 
 
-def views_as_targets(views: list[SessionView]) -> list[dict[str, object]]:
-    """Group by target (the JSON shape of ``isc status``)."""
+def views_as_targets(views: list[SessionView],
+                     firmware: set[tuple[str, str]] | None = None) -> list[dict[str, object]]:
+    """Group by target (the JSON shape of ``isc status``). ``firmware``: (target, portal) of the boot
+    firmware's targets (ops/firmware.py), whose sessions are marked."""
     targets: dict[str, list[dict[str, object]]] = {}
     for v in views:
         s = v.session
         targets.setdefault(str(s.target), []).append({
             "sid": s.sid, "portal": s.portal.address, "tpgt": s.portal.tpgt, "iface": s.iface,
+            "firmware": (str(s.target), s.portal.address) in (firmware or set()),
             "state": s.state, "connection_state": s.connection_state, "recovery_tmo": s.recovery_tmo,
             "host": s.host,
             "luns": [{"lun": lun.lun, "hctl": lun.hctl, "state": lun.state, "scsi_type": lun.kind,

@@ -24,6 +24,7 @@ REPO = HERE.parent.parent
 
 
 SAVED_STATE = "isc-lab-ready"
+KERNEL_ARGS = "root=/dev/vda rw console=ttyS0 systemd.show_status=0 net.ifnames=0"
 
 
 class BootStalled(TimeoutError):
@@ -122,9 +123,13 @@ class Guest:
     """One running lab guest. Use as a context manager; exit always shuts it down cleanly."""
 
     def __init__(self, image: Path, *, share: Path, disk: Path | None = None, memory: int = 2048,
-                 saved: Path | None = None) -> None:
+                 saved: Path | None = None, netboot: Path | None = None) -> None:
         """``saved``: a disk holding the saved VM state ``SAVED_STATE`` (made by :meth:`save`); the first
-        start copies it and resumes from it (a few seconds) instead of booting (about 30 s). A reboot boots."""
+        start copies it and resumes from it (a few seconds) instead of booting (about 30 s). A reboot boots.
+        ``netboot``: a directory with a boot.ipxe; the guest boots through QEMU's iPXE network ROM on a user
+        network (10.0.2.15, the host's loopback as 10.0.2.2), which fetches it by TFTP from that directory
+        (the iBFT lab: tests/lab/ibft.py)."""
+        self.netboot = netboot
         self.image = image
         self.share = share
         self.memory = memory
@@ -180,11 +185,12 @@ class Guest:
         argv = [
             "qemu-system-x86_64", *accel, "-smp", "2", "-m", str(self.memory), "-nographic", "-nodefaults",
             "-no-reboot",
-            "-kernel", str(self.image / "vmlinuz"), "-initrd", str(self.image / "initrd.img"),
-            "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0 net.ifnames=0",
+            *(["-nic", f"user,model=virtio-net-pci,tftp={self.netboot},bootfile=boot.ipxe", "-boot", "n"]
+              if self.netboot else
+              ["-kernel", str(self.image / "vmlinuz"), "-initrd", str(self.image / "initrd.img"),
+               "-append", KERNEL_ARGS, "-nic", "none"]),
             "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=unsafe",
             "-serial", f"file:{self.console}",
-            "-nic", "none",
             "-virtfs", f"local,path={self.share},mount_tag=host,security_model=none,readonly=on",
             "-chardev", f"socket,path={self.qga_path},server=on,wait=off,id=qga0",
             "-device", "virtio-serial", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
