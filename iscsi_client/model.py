@@ -33,8 +33,13 @@ class Iqn:
         name = text.strip()
         if not name:
             raise InvalidNameError("empty iSCSI name", hint="an iSCSI name looks like iqn.2003-01.org.example:disk1")
-        if len(name.encode()) > MAX_NAME_BYTES:
-            raise InvalidNameError(f"iSCSI name is {len(name.encode())} bytes long; the limit is {MAX_NAME_BYTES}")
+        try:
+            size = len(name.encode())
+        except UnicodeEncodeError:  # bytes that are not UTF-8, read from a file with surrogateescape
+            raise InvalidNameError(f"iSCSI name {name.encode(errors='surrogateescape')!r} is not valid UTF-8",
+                                   hint="an iSCSI name is UTF-8 text (RFC 3720): rewrite it") from None
+        if size > MAX_NAME_BYTES:
+            raise InvalidNameError(f"iSCSI name is {size} bytes long; the limit is {MAX_NAME_BYTES}")
         if any(c.isspace() for c in name):
             raise InvalidNameError(f"iSCSI name {name!r} contains whitespace")
         kind = name[:4].lower()

@@ -36,7 +36,7 @@ from iscsi_client.cli import (
 )
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
-from iscsi_client.errors import EXIT_ENVIRONMENT, EXIT_USAGE, IscError
+from iscsi_client.errors import EXIT_ENVIRONMENT, IscError
 from iscsi_client.system.root import Root
 
 app = typer.Typer(
@@ -267,6 +267,16 @@ def _once(message: str) -> str:
     return " ".join(sentences)
 
 
+def _no_help_screens(group: click.Command) -> None:
+    """Under --json a command group named without its subcommand is a usage error (one JSON document), not
+    the help screen click prints for a person."""
+    if isinstance(group, click.Group):
+        for sub in group.commands.values():
+            if isinstance(sub, click.Group) and not sub.invoke_without_command:
+                sub.no_args_is_help = False
+            _no_help_screens(sub)
+
+
 def main(argv: list[str] | None = None) -> None:
     if COMPLETE_VAR in os.environ:
         # TAB completion: click's own protocol (bash_complete, zsh_complete, fish_complete), matching the
@@ -284,12 +294,17 @@ def main(argv: list[str] | None = None) -> None:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="surrogateescape")
     try:
-        rv = command(args).main(args=args, prog_name="isc", standalone_mode=False)
+        tree = command(args)
+        if _wants_json(args):
+            _no_help_screens(tree)
+        rv = tree.main(args=args, prog_name="isc", standalone_mode=False)
     except IscError as err:
         sys.exit(report_error(err, args))
     except click.exceptions.UsageError as e:
-        sys.exit(report_error(IscError(_once(e.format_message()), hint="see 'isc --help' or 'isc COMMAND --help'",
-                                       exit_code=EXIT_USAGE), args))
+        from iscsi_client.errors import UsageError
+
+        sys.exit(report_error(UsageError(_once(e.format_message()), hint="see 'isc --help' or 'isc COMMAND --help'"),
+                              args))
     except OSError as e:
         sys.exit(report_error(os_error(e), args))
     except click.exceptions.Abort:

@@ -51,9 +51,13 @@ WantedBy=timers.target
 
 def unit_texts(isc: str, textfile_dir: str = TEXTFILE_DIR) -> dict[str, str]:
     """Unit name -> content, for the isc executable at ``isc``."""
-    if any(c.isspace() for c in isc + textfile_dir):
-        from iscsi_client.errors import UsageError
+    from iscsi_client.errors import UsageError
 
+    if not textfile_dir.startswith("/") or not isc.startswith("/"):
+        raise UsageError(f"{textfile_dir if not textfile_dir.startswith('/') else isc!r} is not an absolute path: "
+                         "systemd needs absolute paths in a unit", hint="e.g. --textfile-dir "
+                         "/var/lib/prometheus/node-exporter")
+    if any(c.isspace() for c in isc + textfile_dir):
         raise UsageError("the isc path and the textfile directory must not contain white space (systemd "
                          "would split them)", hint="install isc under /usr/local/bin or /usr/bin")
     return {SERVICE: _SERVICE.format(isc=isc, textfile_dir=textfile_dir), TIMER: _TIMER}

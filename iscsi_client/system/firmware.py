@@ -9,6 +9,7 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
+from iscsi_client.errors import EnvironmentProblem
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -109,8 +110,11 @@ def load_reader(root: Root, cmd: Commands) -> None:
     load it unless the initramfs boots from iSCSI, and without it iscsiadm finds no firmware targets. It only
     reads the firmware's table; a kernel without it (or a host with no table) is left as it is."""
     if root.is_live and not os.path.isdir(IBFT):
-        cmd.run(["modprobe", "-q", "iscsi_ibft"], mutating=False, action="loading the kernel's iBFT reader",
-                ok=tuple(range(256)))
+        try:
+            cmd.run(["modprobe", "-q", "iscsi_ibft"], mutating=False, action="loading the kernel's iBFT reader",
+                    ok=tuple(range(256)))
+        except EnvironmentProblem:  # no modprobe (a container): iscsiadm then finds no table, and isc says so
+            pass
 
 
 def interface_of(root: Root, mac: str) -> str | None:
