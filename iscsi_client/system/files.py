@@ -48,27 +48,52 @@ def backup(path: Path) -> Path | None:
     while dest.exists():
         dest = path.with_name(f"{path.name}.isc-{stamp}.{n}")
         n += 1
-    shutil.copy2(path, dest)
+    try:
+        shutil.copy2(path, dest)
+    except BaseException:  # a full disk: no half-copied backup left behind
+        dest.unlink(missing_ok=True)
+        raise
     return dest
 
 
+def _remove_empty(made: list[Path]) -> None:
+    """The directories a failed write created (deepest first), where they are still empty."""
+    for d in made:
+        try:
+            d.rmdir()
+        except OSError:
+            return
+
+
 def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup: bool = True) -> Path | None:
-    """Replace ``path`` with ``text``: temp file in the same directory (exclusive create), fsync, rename,
-    fsync the directory. Returns the backup path, if one was made."""
+    """Replace ``path`` with ``text``: temp file in the same directory (exclusive create), fsync, backup of
+    the old file, rename, fsync the directory. Returns the backup path, if one was made. A failure at any
+    step (a full or read-only filesystem) leaves the old file, and no temp file or backup of this call."""
+    made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     old_mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    saved = backup(path) if keep_backup else None
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".isc-tmp", dir=path.parent)
+    saved = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".isc-tmp", dir=path.parent)
+    except BaseException:
+        _remove_empty(made)
+        raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode if mode is not None else (old_mode if old_mode is not None else 0o644))
+        saved = backup(path) if keep_backup else None
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if saved is not None:
+            saved.unlink(missing_ok=True)
+        _remove_empty(made)
+        if isinstance(e, OSError) and e.filename is None:  # a failed write names no file: name the one isc was writing
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     dfd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
     try:

@@ -76,8 +76,7 @@ def read_dropin(root: Root) -> str:
 
 def write_dropin(root: Root, text: str) -> str | None:
     """Atomic write with a backup; returns the backup's host path."""
-    root(DROPIN_DIR).mkdir(parents=True, exist_ok=True)
-    saved = write_atomic(root(DROPIN), text, mode=0o644)
+    saved = write_atomic(root(DROPIN), text, mode=0o644)  # makes the directory (removed again if it fails)
     return None if saved is None else f"{DROPIN_DIR}/{saved.name}"
 
 
