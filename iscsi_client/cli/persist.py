@@ -65,7 +65,10 @@ def unpersist_cmd(ctx: typer.Context,
     c = get(ctx)
     r = unpersist(root=c.root, adm=c.iscsiadm(), cmd=c.commands(), mountpoint=mountpoint)
     if c.json:
-        emit_json({"unpersist": dataclasses.asdict(r)})
+        emit_json({"unpersist": {**dataclasses.asdict(r), "already": r.already}})
+        return
+    if r.already:
+        say(f"nothing to undo: /etc/fstab has no entry for {r.mountpoint}")
         return
     would = "would " if r.dry_run else ""
     if r.unmounted:

@@ -202,20 +202,28 @@ class UnpersistResult:
     startup_manual: list[str]
     dry_run: bool
 
+    @property
+    def already(self) -> bool:
+        """Nothing was there to undo (no fstab line): the state asked for already held."""
+        return self.entry is None
+
 
 def unpersist(*, root: Root, adm: Iscsiadm, cmd: Commands, mountpoint: str) -> UnpersistResult:
     mp = os.path.normpath(mountpoint)
     old = fstab_file.read_fstab(root)
     new, entry, comment = fstab_text.remove_entry(old, mp)
-    if entry is None:
-        raise NotFoundError(f"/etc/fstab has no entry for {mp}")
+    if entry is None:  # idempotent, like logout with no session: already unpersisted (or never persisted)
+        if root.is_live and filesystems.mounted_source(cmd, mp) is not None:
+            raise NotFoundError(f"/etc/fstab has no entry for {mp}, but something is mounted there",
+                                hint="isc unpersist undoes isc persist; unmount it yourself if it is not isc's")
+        return UnpersistResult(mp, None, None, False, None, [], cmd.dry_run)
     unmounted = False
     if root.is_live and filesystems.mounted_source(cmd, mp) is not None:
         filesystems.umount(cmd, mp)
         unmounted = True
-    backup = None if cmd.dry_run else fstab_file.update_fstab(root, lambda now: fstab_text.remove_entry(now, mp)[0])
-    if root.is_live and not cmd.dry_run:
-        filesystems.daemon_reload(cmd)
+    # The records first, the fstab line last: a run killed in between leaves the line, and the same command
+    # run again finds it and finishes (the other order would leave a target that logs in at boot for no mount,
+    # with nothing left to say which).
     target = comment.split()[0] if comment else None
     manual: list[str] = []
     if target is not None:
@@ -227,4 +235,7 @@ def unpersist(*, root: Root, adm: Iscsiadm, cmd: Commands, mountpoint: str) -> U
                 manual = [n.portal.address for n in changed]
             except NotFoundError:
                 pass
+    backup = None if cmd.dry_run else fstab_file.update_fstab(root, lambda now: fstab_text.remove_entry(now, mp)[0])
+    if root.is_live and not cmd.dry_run:
+        filesystems.daemon_reload(cmd)
     return UnpersistResult(mp, entry.render(), target, unmounted, backup, manual, cmd.dry_run)

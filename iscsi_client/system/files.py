@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -56,6 +57,37 @@ def backup(path: Path) -> Path | None:
     return dest
 
 
+TEMP_SUFFIX = ".isc-tmp"
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of writes to ``path`` whose isc was killed (SIGKILL, a power cut) before its rename: their
+    names carry the writer's pid, and one whose process is gone is removed."""
+    prefix = f".{path.name}."
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if not (name.startswith(prefix) and name.endswith(TEMP_SUFFIX)):
+            continue
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(path.parent / name)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _remove_empty(made: list[Path]) -> None:
     """The directories a failed write created (deepest first), where they are still empty."""
     for d in made:
@@ -74,7 +106,8 @@ def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup:
     old_mode = path.stat().st_mode & 0o7777 if path.exists() else None
     saved = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".isc-tmp", dir=path.parent)
+        _remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except BaseException:
         _remove_empty(made)
         raise

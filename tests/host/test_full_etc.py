@@ -7,16 +7,10 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SNAPSHOT = REPO / "tests" / "fixtures" / "lab-root" / "multipath.tar.gz"
-MULTI = "iqn.2003-01.org.isc.lab:multi"
-WWID = "360014055a1f0c3e00014c1a9d0015c00"
+from writers import COMMANDS, ISC, REPO, argv, make_source
 
 # Fill the tmpfs (ENOSPC) or make it read-only (EROFS), run isc, then compare every file with the original.
 SCRIPT = r'''
@@ -34,34 +28,11 @@ find "$R/etc" -name '*.isc-tmp*' -o -name '.*.tmp' > "$T/tmp"
 exit 0
 '''
 
-COMMANDS = [
-    ("initiator", "set", "iqn.2005-03.org.isc.lab:renamed"),
-    ("startup", MULTI, "automatic"),
-    ("nodes", "set", MULTI, "node.session.queue_depth=64"),
-    ("unpersist", "/srv/data"),
-    ("multipath", "config", "--write"),
-    ("config", "restore", "@DUMP@"),
-]
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("needs root and unshare (a mount namespace with a tmpfs)")
-    base = tmp_path_factory.mktemp("etc-src")
-    with tarfile.open(SNAPSHOT) as tar:
-        tar.extractall(base, filter="tar")
-    src = base / "multipath"
-    with open(src / "etc/fstab", "a") as f:
-        f.write(f"# isc: {MULTI} lun 0\n/dev/disk/by-id/dm-uuid-mpath-{WWID} /srv/data xfs _netdev,nofail 0 0\n")
-    # a dump whose restore changes something: node.startup automatic on both records
-    dump = base / "dump.toml"
-    subprocess.run([sys.executable, "-m", "iscsi_client", "--root", str(src), "config", "dump", "-o", str(dump)],
-                   check=True, capture_output=True, cwd=REPO)
-    text = dump.read_text()
-    assert 'startup = "manual"' in text, text
-    dump.write_text(text.replace('startup = "manual"', 'startup = "automatic"'))
-    return src
+    return make_source(tmp_path_factory.mktemp("etc-src"))
 
 
 @pytest.mark.parametrize("mode", ["full", "ro"])
@@ -70,10 +41,9 @@ def test_a_writing_command_on_a_full_or_read_only_etc_fails_cleanly(source: Path
                                                                      args: tuple[str, ...]) -> None:
     root = tmp_path / "root"
     shutil.copytree(source, root, symlinks=True)
-    argv = [a.replace("@DUMP@", str(source.parent / "dump.toml")) for a in args]
     env = dict(os.environ, SRC=str(source), R=str(root), T=str(tmp_path), MODE=mode)
-    done = subprocess.run(["unshare", "-m", "--", "sh", "-c", SCRIPT, "sh", sys.executable, "-m", "iscsi_client",
-                           "--root", str(root), *argv], env=env, capture_output=True, text=True, cwd=REPO,
+    done = subprocess.run(["unshare", "-m", "--", "sh", "-c", SCRIPT, "sh", *ISC, "--root", str(root),
+                           *argv(args, source)], env=env, capture_output=True, text=True, cwd=REPO,
                           timeout=120)
     assert done.returncode == 0, done.stderr
     rc = int((tmp_path / "rc").read_text())
