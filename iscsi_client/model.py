@@ -408,6 +408,7 @@ class BlockDevice:
     dm_name: str | None = None  # for maps: /dev/mapper/<dm_name>
     dm_uuid: str | None = None  # for maps: mpath-<wwid>
     partitions: tuple[BlockDevice, ...] = ()  # sda1, sda2... of a disk (a map's partitions are dm holders)
+    read_only: bool = False
 
     @property
     def devnode(self) -> str:
@@ -433,6 +434,20 @@ class Lun:
     map: BlockDevice | None = None
     kind: str | None = None  # the SCSI device type ("disk", "controller", "cd/dvd", ...), from sysfs
     inquiry: str | None = None  # vendor and model, as the LUN answers INQUIRY (a LUN without a disk has them too)
+
+    @property
+    def gone(self) -> str | None:
+        """Why this LUN's disk looks removed on the target, once the kernel has asked again (I/O or a rescan):
+        tgt then reports no capacity at all, LIO a 32 KiB read-only placeholder (the LUN 0 it shows an ACL
+        without LUNs)."""
+        d = self.disk
+        if d is None or d.is_multipath:
+            return None
+        if d.size_bytes == 0:
+            return "no capacity: removed on the target"
+        if d.read_only and d.size_bytes == 32768 and (d.vendor or "").startswith("LIO"):
+            return "LIO's 32 KiB read-only placeholder: removed on the target"
+        return None
 
     @property
     def holds_data(self) -> bool:

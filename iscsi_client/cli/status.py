@@ -42,8 +42,9 @@ def status_cmd(ctx: typer.Context) -> int:
                     what = " ".join(x for x in (lun["inquiry"], kind) if x)
                     node.add(f"LUN {lun['lun']} ({lun['hctl']}): {what + ', ' if what else ''}no block device")
                     continue
+                gone = f"  [red]gone ({lun['gone']})[/red]" if lun["gone"] else ""
                 line = (f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  {d['vendor'] or ''} "
-                        f"{d['model'] or ''}  wwid {d['wwid'] or '-'}")
+                        f"{d['model'] or ''}{gone}  wwid {d['wwid'] or '-'}")
                 branch = node.add(line)
                 holder = lun["map"] or d
                 if lun["map"]:

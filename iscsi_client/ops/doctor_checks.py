@@ -299,6 +299,11 @@ def session_health(f: Facts) -> list[Finding]:
                        "fix the session (above): blocked and transport-offline devices resume when it recovers")
                 out.append(_f("ISC023", FAILURE, f"{dev} (LUN {lun.lun} of session {s.sid}) is {lun.state}",
                               fix, dev))
+            elif lun.gone and lun.disk is not None:
+                out.append(_f("ISC023", FAILURE, f"{lun.disk.devnode} (LUN {lun.lun} of session {s.sid}, {s.target}) "
+                              f"is gone: {lun.gone}; I/O to it fails",
+                              f"isc logout {s.target} --teardown, or delete just it: echo 1 > "
+                              f"/sys/block/{lun.disk.name}/device/delete", lun.disk.devnode))
     return out or [_f("ISC023", OK, "every session is logged in and every LUN is running")]
 
 

@@ -139,14 +139,16 @@ def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Sess
 
 
 def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True) -> bool:
-    """Every LUN of these sessions has its block device, known to udev (links and properties exist).
-    ``need_lun``: a session without any LUN is not ready yet (a fresh login; LUN 0 is on its way)."""
+    """Every LUN of these sessions that holds data has its block device, known to udev (links and properties
+    exist); a controller LUN (tgt's LUN 0) never gets one. ``need_lun``: a session without any LUN is not
+    ready yet (a fresh login; LUN 0 is on its way)."""
     no_mounts: dict[str, tuple[str, ...]] = {}  # readiness does not depend on mounts: skip mountinfo
     for s in sessions:
         luns = blockdev.session_luns(root, s, no_mounts)
         if need_lun and not luns:
             return False
-        if any(lun.disk is None or not blockdev.udev_initialized(root, lun.disk.major_minor) for lun in luns):
+        if any(lun.disk is None and lun.holds_data or
+               lun.disk is not None and not blockdev.udev_initialized(root, lun.disk.major_minor) for lun in luns):
             return False
     return True
 

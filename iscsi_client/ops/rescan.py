@@ -63,7 +63,7 @@ def rescan(*, root: Root, adm: Iscsiadm, target: Iqn | None = None, portal: Port
         luns = views[s.sid]
         devices = tuple(lun.disk.devnode for lun in luns if lun.disk is not None)
         added = [lun for lun in luns if lun.hctl not in before[s.sid]]
-        missing = [lun for lun in luns if lun.disk is None]
+        missing = [lun for lun in luns if lun.disk is None and lun.holds_data]  # tgt's LUN 0 has no disk
         if missing and waiter is not None:  # with --no-wait a device still on its way is no error
             err = NotFoundError(f"session {s.sid}: LUN {', '.join(str(x.lun) for x in missing)} has no block "
                                 f"device within {wait_timeout:.0f} s",
@@ -78,6 +78,11 @@ def rescan(*, root: Root, adm: Iscsiadm, target: Iqn | None = None, portal: Port
         for lun in luns:
             old = before[s.sid].get(lun.hctl)
             if lun.disk is None or old is None or old == lun.disk.size_bytes:
+                continue
+            if lun.gone:
+                parts.append(f"LUN {lun.lun} is gone ({lun.gone})")
+                steps.append(f"{lun.disk.devnode} is left over from LUN {lun.lun}: 'isc logout {s.target} --teardown', "
+                             f"or delete just it: echo 1 > /sys/block/{lun.disk.name}/device/delete")
                 continue
             parts.append(f"LUN {lun.lun} {human_size(old)} -> {human_size(lun.disk.size_bytes)}")
             did = resized.get(lun.map.name) if lun.map else None

@@ -60,7 +60,7 @@ def views_as_targets(views: list[SessionView],
             "state": s.state, "connection_state": s.connection_state, "recovery_tmo": s.recovery_tmo,
             "host": s.host,
             "luns": [{"lun": lun.lun, "hctl": lun.hctl, "state": lun.state, "scsi_type": lun.kind,
-                      "inquiry": lun.inquiry, "device": device_dict(lun.disk),
+                      "inquiry": lun.inquiry, "gone": lun.gone, "device": device_dict(lun.disk),
                       "map": device_dict(lun.map)} for lun in v.luns],
         })
     return [{"target": t, "sessions": ss} for t, ss in sorted(targets.items())]

@@ -136,6 +136,49 @@ def test_an_acl_refusal_names_the_acl_and_the_initiator_as_for_lio(tgt):
     tgt.run(f"iscsiadm -m node -o delete -T {T}acl; iscsiadm -m node -o delete -p 127.0.0.1").check()
 
 
+def test_a_lun_added_then_removed_on_the_target_reads_as_for_lio(tgt):
+    def rescan(target: str) -> dict:
+        (o,) = json.loads(tgt.isc("--json", "rescan", target).check().stdout)["rescans"]
+        return o
+
+    def gone(dev: str) -> dict:
+        (f,) = [f for f in json.loads(tgt.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
+                if f["code"] == "ISC023" and f["subject"] == dev]
+        return f
+
+    # tgt: LUN 2 added to tgt-multi (target id 3) while logged in, then deleted: no capacity any more
+    tgt.isc("login", f"{T}multi", "-p", "127.0.0.3").check()
+    tgt.run("truncate -s 32M /var/lib/isc-lab/tgt-later.img && tgtadm --lld iscsi --op new --mode logicalunit "
+            "--tid 3 --lun 2 --backing-store /var/lib/isc-lab/tgt-later.img").check()
+    added = rescan(f"{T}multi")
+    assert added["detail"] == "1 new LUN(s): 2" and len(added["devices"]) == 2  # a login waits for no controller
+    tgt.run("tgtadm --lld iscsi --op delete --mode logicalunit --tid 3 --lun 2").check()
+    after = rescan(f"{T}multi")
+    assert "LUN 2 is gone (no capacity: removed on the target)" in after["detail"], after
+    dev = added["devices"][1]  # the devices of LUN 1 and LUN 2, in LUN order
+    f = gone(dev)
+    assert f["level"] == "failure" and f"/sys/block/{dev.removeprefix('/dev/')}/device/delete" in f["fix"]
+
+    # LIO: a LUN mapped to nolun while logged in, then unmapped: LIO shows a 32 KiB read-only LUN 0 instead
+    lun = "/iscsi/iqn.2003-01.org.isc.lab:nolun/tpg1/luns"
+    tgt.isc("discover", "127.0.0.1").check()
+    tgt.isc("login", "iqn.2003-01.org.isc.lab:nolun", "--no-wait").check()
+    tgt.run("targetcli /backstores/fileio create gone /var/lib/isc-lab/gone.img 64M sparse=true && "
+            f"targetcli {lun} create /backstores/fileio/gone").check()
+    try:
+        (lio_dev,) = rescan("iqn.2003-01.org.isc.lab:nolun")["devices"]
+        tgt.run(f"targetcli {lun} delete lun=0").check()
+        after = rescan("iqn.2003-01.org.isc.lab:nolun")
+        assert "LUN 0 is gone (LIO's 32 KiB read-only placeholder: removed on the target)" in after["detail"]
+        assert gone(lio_dev)["level"] == "failure"
+    finally:
+        tgt.isc("logout", "iqn.2003-01.org.isc.lab:nolun", "--teardown").check()
+        tgt.run("targetcli /backstores/fileio delete gone; rm -f /var/lib/isc-lab/gone.img")
+    tgt.isc("logout", f"{T}multi", "--teardown").check()
+    tgt.run("iscsiadm -m node -o delete -p 127.0.0.1; rm -f /var/lib/isc-lab/tgt-later.img").check()
+    assert sessions(tgt) == [] and tgt.run("ls /sys/class/scsi_disk/").stdout == ""
+
+
 def test_connect_two_portals_reboot_and_disconnect(tgt):
     tgt.run(f"umask 077 && printf '%s\\n' {CHAP_SECRET} > {SECRET_FILE}").check()
     assert "IET" not in tgt.run("multipath -t").check().stdout  # multipath-tools 0.9.4 has no tgt entry
