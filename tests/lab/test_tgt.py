@@ -1,7 +1,8 @@
 """isc against tgt (stgt), the lab's second target: tgtd in the same guest as LIO, on 127.0.0.3 and 127.0.0.4
 (tests/lab/guest/tgt-targets.conf), with the guest's real kernel initiator. Discovery, CHAP one-way and
 mutual (wrong, then right), an initiator-address ACL, a LUN of each block backing store, the controller LUN
-tgt adds, two portals made one map with isc's IET entry, connect, a reboot and disconnect. Where tgt and LIO
+tgt adds, a LUN added and removed while logged in, two portals made one map with isc's IET entry, connect, a
+reboot, apply of the dumped setup and disconnect. Where tgt and LIO
 differ, isc gives the same clear outcome; tests/lab/NOTES.md lists the differences."""
 
 from __future__ import annotations
@@ -205,6 +206,18 @@ def test_connect_two_portals_reboot_and_disconnect(tgt):
     assert tgt.run("cat /srv/tgt/marker").check().stdout.strip() == "kept"
     assert tgt.run("multipath -ll").stdout.count("active ready running") == 2
     assert json.loads(tgt.isc("--json", "doctor", "--no-mtu").stdout)["ok"]
+
+    # the same setup as a document: dump, forget the target, apply the dump, the same dump comes back
+    tgt.isc("config", "dump", "-o", "/root/tgt.toml").check()
+    before = tgt.run("cat /root/tgt.toml").check().stdout
+    assert "/srv/tgt" in before and CHAP_SECRET not in before
+    tgt.run(f"umask 077 && printf '[\"%s\"]\\npassword = \"%s\"\\n' {T}chap {CHAP_SECRET} > /root/tgt-secrets.toml"
+            ).check()
+    tgt.isc("disconnect", f"{T}chap", "--forget").check()
+    r = tgt.isc("--json", "apply", "/root/tgt.toml", "--secrets", "/root/tgt-secrets.toml")
+    assert r.rc == 0, r.stdout + r.stderr
+    assert tgt.run("cat /srv/tgt/marker").check().stdout.strip() == "kept"
+    assert tgt.isc("config", "dump").check().stdout == before
 
     r = tgt.isc("--json", "disconnect", f"{T}chap")
     assert r.rc == 0, r.stdout + r.stderr
