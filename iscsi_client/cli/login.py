@@ -11,6 +11,7 @@ from iscsi_client.cli.options import NoWaitOpt, ParallelOpt, PortalOpt, SidsOpt,
 from iscsi_client.cli.outcomes import render_outcomes
 from iscsi_client.cli.progress import progress_display
 from iscsi_client.fanout import IN_FLIGHT
+from iscsi_client.ops.outcome import Outcome
 from iscsi_client.output import note
 
 
@@ -44,18 +45,20 @@ def login_cmd(
         with progress_display(enabled=not c.json) as progress:
             outcomes = login_firmware(root=c.root, adm=c.iscsiadm(), cmd=c.commands(), wait=not no_wait,
                                       wait_timeout=wait_timeout, progress=progress)
-        if not c.json:
-            for step in dict.fromkeys(s for o in outcomes for s in o.steps):
-                note(step)
-        return render_outcomes(outcomes, json_out=c.json, key="logins")
+        return _report(outcomes, json_out=c.json, key="logins")
     with progress_display(enabled=not c.json) as progress:
         outcomes = login(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                          all_nodes=all_nodes, wait=not no_wait, wait_timeout=wait_timeout, progress=progress,
                          iface=iface, cmd=c.commands(), parallel=parallel)
-    if not c.json:
+    return _report(outcomes, json_out=c.json, key="logins")
+
+
+def _report(outcomes: list[Outcome], *, json_out: bool, key: str) -> int:
+    """The steps taken (once each), then the outcome per portal."""
+    if not json_out:
         for step in dict.fromkeys(s for o in outcomes for s in o.steps):
             note(step)
-    return render_outcomes(outcomes, json_out=c.json, key="logins")
+    return render_outcomes(outcomes, json_out=json_out, key=key)
 
 
 def logout_cmd(
@@ -82,7 +85,4 @@ def logout_cmd(
     outcomes = logout(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                       all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands(),
                       sids=tuple(sids or ()), iface=iface, force=force)
-    if not c.json:
-        for step in dict.fromkeys(s for o in outcomes for s in o.steps):
-            note(step)
-    return render_outcomes(outcomes, json_out=c.json, key="logouts")
+    return _report(outcomes, json_out=c.json, key="logouts")

@@ -20,7 +20,7 @@ UDEV_DATA = "/run/udev/data"
 MOUNTINFO = "/proc/self/mountinfo"
 
 
-def _read(path: Path | str) -> str | None:
+def read_attr(path: Path | str) -> str | None:
     try:
         with open(path, "rb") as fh:  # binary: no text wrapper per attribute (thousands of them)
             return fh.read().decode(errors="replace").strip()
@@ -30,7 +30,7 @@ def _read(path: Path | str) -> str | None:
 
 def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """(E: properties, S: links as /dev paths) from the udev database; empty when udev has not seen it."""
-    text = _read(root(f"{UDEV_DATA}/b{major_minor}"))
+    text = read_attr(root(f"{UDEV_DATA}/b{major_minor}"))
     props: dict[str, str] = {}
     links: list[str] = []
     for line in (text or "").splitlines():
@@ -48,7 +48,7 @@ def udev_initialized(root: Root, major_minor: str) -> bool:
 
 def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
-    text = _read(root(MOUNTINFO)) or ""
+    text = read_attr(root(MOUNTINFO)) or ""
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 5:
@@ -67,19 +67,19 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
     if cache is not None and name in cache:
         return cache[name]
     base = root.str(f"/sys/class/block/{name}")
-    devno = _read(f"{base}/dev")
+    devno = read_attr(f"{base}/dev")
     if devno is None:
         return None
     props, links = udev_properties(root, devno)
-    sectors = _read(f"{base}/size")
+    sectors = read_attr(f"{base}/size")
     try:
         holders = tuple(sorted(os.listdir(f"{base}/holders")))
     except OSError:
         holders = ()
     is_dm = name.startswith("dm-")
-    dm_name = _read(f"{base}/dm/name") if is_dm else None
-    dm_uuid = _read(f"{base}/dm/uuid") if is_dm else None
-    wwid = props.get("ID_SERIAL") or (None if is_dm else _read(f"{base}/device/wwid"))
+    dm_name = read_attr(f"{base}/dm/name") if is_dm else None
+    dm_uuid = read_attr(f"{base}/dm/uuid") if is_dm else None
+    wwid = props.get("ID_SERIAL") or (None if is_dm else read_attr(f"{base}/device/wwid"))
     if dm_uuid and dm_uuid.startswith("mpath-"):
         wwid = dm_uuid.removeprefix("mpath-")
     partitions: tuple[BlockDevice, ...] = ()
@@ -90,9 +90,9 @@ def block_device(root: Root, name: str, mounts: dict[str, tuple[str, ...]],
         name=name,
         major_minor=devno,
         size_bytes=int(sectors) * 512 if sectors and sectors.isascii() and sectors.isdigit() else 0,
-        read_only=_read(f"{base}/ro") == "1",
-        vendor=props.get("ID_VENDOR") or (None if is_dm else _read(f"{base}/device/vendor")),
-        model=props.get("ID_MODEL") or (None if is_dm else _read(f"{base}/device/model")),
+        read_only=read_attr(f"{base}/ro") == "1",
+        vendor=props.get("ID_VENDOR") or (None if is_dm else read_attr(f"{base}/device/vendor")),
+        model=props.get("ID_MODEL") or (None if is_dm else read_attr(f"{base}/device/model")),
         wwid=wwid,
         fstype=props.get("ID_FS_TYPE") or None,
         fs_uuid=props.get("ID_FS_UUID") or None,
@@ -134,12 +134,12 @@ def describe_holder(root: Root, name: str) -> str:
     base = root.str(f"/sys/class/block/{name}")
     if name.startswith("md"):
         return f"md RAID {name}"
-    uuid = _read(f"{base}/dm/uuid")
+    uuid = read_attr(f"{base}/dm/uuid")
     if uuid is None:
         return name
     prefix = uuid.split("-", 1)[0]
     kind = _DM_KINDS.get(prefix.rstrip("0123456789") if prefix.startswith("part") else prefix, "device-mapper device")
-    return f"{kind} {_read(f'{base}/dm/name') or '?'} ({name})"
+    return f"{kind} {read_attr(f'{base}/dm/name') or '?'} ({name})"
 
 
 def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]] | None = None,
@@ -177,9 +177,9 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
                     if dev is not None and dev.is_multipath:
                         mapped = dev
                         break
-            kind = _read(f"{lun_dir}/type")
-            inquiry = " ".join(x for x in (_read(f"{lun_dir}/vendor"), _read(f"{lun_dir}/model")) if x)
-            luns.append(Lun(hctl=lun_name, lun=int(m.group(4)), state=_read(f"{lun_dir}/state"),
+            kind = read_attr(f"{lun_dir}/type")
+            inquiry = " ".join(x for x in (read_attr(f"{lun_dir}/vendor"), read_attr(f"{lun_dir}/model")) if x)
+            luns.append(Lun(hctl=lun_name, lun=int(m.group(4)), state=read_attr(f"{lun_dir}/state"),
                             disk=disk, map=mapped,
                             kind=SCSI_TYPES.get(int(kind), f"type {kind}") if kind and kind.isdigit() else None,
                             inquiry=inquiry or None))
@@ -214,7 +214,7 @@ def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
             except OSError:
                 continue
             if target in devnodes:
-                comm = _read(pid_dir / "comm") or "?"
+                comm = read_attr(pid_dir / "comm") or "?"
                 found.setdefault(target, []).append(f"{comm}[{pid_dir.name}]")
     return found
 

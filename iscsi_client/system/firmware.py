@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 from iscsi_client.errors import EnvironmentProblem
+from iscsi_client.system.blockdev import read_attr
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -52,12 +53,7 @@ class FirmwareTable:
 
 
 def _attr(root: Root, path: str) -> str | None:
-    try:
-        with open(root.str(path), "rb") as f:
-            text = f.read().decode(errors="replace").strip()
-    except OSError:
-        return None
-    return text or None
+    return read_attr(root.str(path)) or None
 
 
 def _int(text: str | None) -> int | None:

@@ -132,3 +132,16 @@ def test_isc_keeps_its_iet_entry_once_multipath_t_shows_it(snap):
     assert render(views, [], merged)[1] == []  # not knowing its own file, isc would drop the entry
     second, written, builtin = render(views, [], merged, own=first)
     assert second == first and written == ["IET"] and builtin == []
+
+
+def test_a_tgt_session_is_ready_without_a_disk_for_its_controller_lun(snap):
+    """tgt's LUN 0 never gets a block device: the login's device wait must not wait for it (it did, for its
+    whole timeout, on every tgt login and rescan)."""
+    from iscsi_client.ops.login import devices_ready
+    from iscsi_client.system import sysfs
+
+    root = Root(snap)
+    sessions = sysfs.read_sessions(root)
+    assert sessions and all(any(x.kind == "controller" and x.disk is None for x in blockdev.session_luns(root, s))
+                            for s in sessions)
+    assert devices_ready(root, sessions)
