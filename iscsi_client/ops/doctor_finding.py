@@ -1,0 +1,31 @@
+"""What one doctor check reports (a finding, with its level and the fix to run) and what a check is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from iscsi_client.ops.doctor_facts import Facts
+
+OK, WARNING, FAILURE, SKIPPED = "ok", "warning", "failure", "skipped"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    level: str
+    summary: str
+    fix: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    title: str
+    explanation: str
+    run: Callable[[Facts], list[Finding]]
+
+
+def finding(code: str, level: str, summary: str, fix: str | None = None, subject: str | None = None) -> Finding:
+    return Finding(code, level, summary, fix, subject)
