@@ -9,17 +9,20 @@ from iscsi_client.output import emit_json, say
 
 
 def status_cmd(ctx: typer.Context) -> int:
-    """Show every iSCSI session with its LUNs, block devices, multipath maps and mounts."""
+    """Show every iSCSI session with its LUNs, block devices, multipath maps and mounts.
+
+    Exit 1 when a session is not logged in (the kernel is reconnecting) or a LUN is not running or gone."""
     from iscsi_client.model import human_size
     from iscsi_client.ops.firmware import firmware_keys
-    from iscsi_client.ops.status import status, views_as_targets
+    from iscsi_client.ops.status import problems, status, views_as_targets
 
     c = get(ctx)
     views = status(root=c.root)
     fw = firmware_keys(c.root) if views else set()
+    trouble = problems(views)
     if c.json:
-        emit_json({"targets": views_as_targets(views, fw)})
-        return 0
+        emit_json({"targets": views_as_targets(views, fw), "problems": trouble})
+        return 1 if trouble else 0
     if not views:
         say("no iSCSI sessions")
         return 0
@@ -32,7 +35,9 @@ def status_cmd(ctx: typer.Context) -> int:
         for s in t["sessions"]:  # type: ignore[attr-defined]
             via = f"  iface {s['iface']}" if s["iface"] != "default" else ""
             via += "  [bold]firmware (iBFT)[/bold]" if s["firmware"] else ""
-            node = tree.add(f"{s['portal']}  session {s['sid']}  {s['state']}  recovery_tmo {s['recovery_tmo']}{via}")
+            state = s["state"] if s["state"] in ("LOGGED_IN", None) else \
+                f"[red]{s['state']} (connection {s['connection_state'] or 'unknown'}: reconnecting)[/red]"
+            node = tree.add(f"{s['portal']}  session {s['sid']}  {state}  recovery_tmo {s['recovery_tmo']}{via}")
             if not s["luns"]:
                 node.add("[yellow]no LUNs[/yellow]")
             for lun in s["luns"]:
@@ -43,6 +48,8 @@ def status_cmd(ctx: typer.Context) -> int:
                     node.add(f"LUN {lun['lun']} ({lun['hctl']}): {what + ', ' if what else ''}no block device")
                     continue
                 gone = f"  [red]gone ({lun['gone']})[/red]" if lun["gone"] else ""
+                if lun["state"] not in ("running", None):
+                    gone = f"  [red]{lun['state']}[/red]{gone}"
                 line = (f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  {d['vendor'] or ''} "
                         f"{d['model'] or ''}{gone}  wwid {d['wwid'] or '-'}")
                 branch = node.add(line)
@@ -59,4 +66,6 @@ def status_cmd(ctx: typer.Context) -> int:
                     for mp in part["mountpoints"]:
                         pnode.add(f"mounted on {mp}")
         console.print(tree)
-    return 0
+    if trouble:
+        console.print(f"[red]{len(trouble)} problem(s)[/red]: {'; '.join(trouble)}; 'isc doctor' says what to do")
+    return 1 if trouble else 0

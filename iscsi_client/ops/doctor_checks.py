@@ -409,6 +409,10 @@ CHECKS: list[Check] = [
           "the initiator asked only, where LIO lists every portal of the target: records, sessions and paths "
           "exist only for the portals that were each asked. Informational: a single-path tgt LUN may be what "
           "was meant.", paths),
+    Check("ISC028", "no working path", "Every path of a map has failed. multipathd then queues the map's I/O "
+          "for no_path_retry checker intervals (a short outage passes unnoticed), for ever with queue, or fails "
+          "it at once with fail; once the queueing has run out, reads and writes get errors and a filesystem on "
+          "the map may shut down.", paths),
     Check("ISC026", "queueing forever", "no_path_retry queue (queue_if_no_path with no limit) holds I/O "
           "for as long as all paths are down: nothing fails, so applications, umount and shutdown hang. A number "
           "of checker intervals queues through a short outage and then fails the I/O.", paths),

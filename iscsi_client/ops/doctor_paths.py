@@ -3,7 +3,7 @@ no working paths, paths through one NIC, sessions reconnecting and LUNs gone."""
 
 from __future__ import annotations
 
-from iscsi_client.model import BlockDevice
+from iscsi_client.model import BlockDevice, MultipathMap
 from iscsi_client.ops.doctor_facts import Facts
 from iscsi_client.ops.doctor_finding import FAILURE, OK, WARNING, Finding
 from iscsi_client.ops.doctor_finding import finding as _f
@@ -55,6 +55,8 @@ def paths(f: Facts) -> list[Finding]:
                           "that may never come back",
                           "set no_path_retry to a number of checker intervals (12 is LIO's built-in value) where it "
                           "is set to queue in multipath.conf, then: multipathd reconfigure", m.name))
+        if m.paths and not any(p.healthy for p in m.paths):
+            out.append(_no_working_path(m))
         for p in m.paths:
             if not p.healthy:
                 out.append(_f("ISC022", FAILURE, f"map {m.name}: path {p.dev} is {p.dm_state}/{p.checker_state}",
@@ -64,6 +66,26 @@ def paths(f: Facts) -> list[Finding]:
         out.append(_f("ISC022", WARNING, "multipathd is not running or not installed", "systemctl enable --now "
                       "multipathd"))
     return out or [_f("ISC020", OK, "paths: no single-path mounts, no failed paths")]
+
+
+def _no_working_path(m: MultipathMap) -> Finding:
+    """Every path of a map has failed: what happens to its I/O now, from multipathd's queueing summary
+    ("N sec" of queueing left, "on" for ever, "off" once no_path_retry has run out or is fail)."""
+    q = m.queueing.strip()
+    back = "bring a path back: 'isc status' shows each session, check the network and the target"
+    if q.endswith(" sec"):
+        how = (f"I/O is queued and fails in {q.removesuffix(' sec')} s unless a path comes back "
+               "(no_path_retry)")
+        fix = f"{back}; to fail the queued I/O at once instead: multipathd disablequeueing map {m.name}"
+    elif q == "on" or (m.queue_if_no_path and not q[:1].isdigit()):
+        how = "I/O is queued until a path comes back (no_path_retry queue): whatever uses the map hangs"
+        fix = f"{back}; to fail the queued I/O instead: multipathd disablequeueing map {m.name}"
+    else:
+        how = ("I/O to it fails: queueing has stopped (no_path_retry ran out or is fail), so a filesystem on "
+               "it may have shut down or gone read-only")
+        fix = (f"{back} (multipathd queues again once one is active); then unmount and check the filesystem "
+               "on the map before using it again")
+    return _f("ISC028", FAILURE, f"map {m.name} has no working path ({len(m.paths)} failed): {how}", fix, m.name)
 
 
 def nic_redundancy(f: Facts) -> list[Finding]:
@@ -111,17 +133,35 @@ def multipathed_sessions(f: Facts) -> set[int]:
     return {v.session.sid for v in f.views if any(lun.map for lun in v.luns)}
 
 
+def _without_a_live_path(f: Facts) -> set[int]:
+    """Ids of multipathed sessions none of whose maps has a path through a logged-in session (from sysfs:
+    multipathd's checker notices a dead path only at its next interval)."""
+    by_map: dict[str, set[int]] = {}
+    for v in f.views:
+        for lun in v.luns:
+            if lun.map is not None:
+                by_map.setdefault(lun.map.name, set()).add(v.session.sid)
+    up = {v.session.sid for v in f.views if v.session.state == "LOGGED_IN"}
+    return {sid for sids in by_map.values() if not sids & up for sid in sids}
+
+
 def session_health(f: Facts) -> list[Finding]:
     """Sessions not logged in (the kernel is reconnecting) and SCSI devices not running: blocked during
     recovery and transport-offline after replacement_timeout both resume when the session comes back; a
     device the SCSI layer set offline (error handling gave up) stays offline until set running."""
     out = []
     multipathed = multipathed_sessions(f)
+    alone = _without_a_live_path(f)
     for v in f.views:
         s = v.session
         if s.state and s.state != "LOGGED_IN":
-            io = ("I/O moves to the other paths" if s.sid in multipathed else
-                  f"I/O waits up to {s.recovery_tmo if s.recovery_tmo is not None else '?'} s, then fails")
+            if s.sid not in multipathed:
+                io = f"I/O waits up to {s.recovery_tmo if s.recovery_tmo is not None else '?'} s, then fails"
+            elif s.sid in alone:
+                io = ("no other path of its map is logged in: the map's I/O is queued or fails as its "
+                      "no_path_retry says (ISC028)")
+            else:
+                io = "I/O moves to the other paths"
             out.append(_f("ISC023", FAILURE, f"session {s.sid} ({s.target} on {s.portal.address}) is {s.state}, "
                           f"connection {s.connection_state or 'unknown'}: the kernel keeps reconnecting; {io}",
                           f"check the network path to {s.portal.host} and the target's portal; "

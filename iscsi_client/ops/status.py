@@ -22,6 +22,24 @@ def status(*, root: Root, sids: Sequence[int] = ()) -> list[SessionView]:
     return [v for v in views if v.session.sid in set(sids)]
 
 
+def problems(views: Sequence[SessionView]) -> list[str]:
+    """What in the views needs attention: sessions that are not logged in (the kernel is reconnecting),
+    LUNs whose SCSI device is not running, LUNs removed on the target. Empty when all is well."""
+    out = []
+    for v in views:
+        s = v.session
+        if s.state and s.state != "LOGGED_IN":
+            out.append(f"session {s.sid} ({s.target} on {s.portal.address}) is {s.state}, connection "
+                       f"{s.connection_state or 'unknown'}: the kernel is reconnecting")
+        for lun in v.luns:
+            dev = lun.disk.devnode if lun.disk else lun.hctl
+            if lun.state and lun.state != "running":
+                out.append(f"{dev} (LUN {lun.lun} of session {s.sid}) is {lun.state}")
+            elif lun.gone:
+                out.append(f"{dev} (LUN {lun.lun} of session {s.sid}) is gone: {lun.gone}")
+    return out
+
+
 def negotiated(*, root: Root, sessions: Sequence[Session]) -> dict[int, Negotiated]:
     """Each session's local address and negotiated login parameters, by session id (read on demand: isc
     status walks hundreds of sessions and does not show them)."""

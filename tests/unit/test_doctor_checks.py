@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from iscsi_client.model import BlockDevice, Chap, Iqn, Lun, MpPath, MultipathMap, Node, PathGroup, Portal, Session
 from iscsi_client.model import SessionView as View
 from iscsi_client.ops.doctor_checks import CHECKS, explain, run_checks
@@ -253,3 +255,41 @@ def test_an_iface_with_its_own_initiator_name_is_not_a_changed_name():
     own = facts(views=views, iface_initiators={"iface-eth1": "iqn.2005-03.org.example:eth1"})
     assert not [x for x in run_checks(own) if x.code == "ISC004"]
     assert [x.code for x in run_checks(facts(views=views)) if x.code == "ISC004"] == ["ISC004"]
+
+
+def test_a_map_with_no_working_path_says_what_its_io_does_now():
+    """ISC028 reads multipathd's queueing summary of a map whose every path failed (lab: the target's TPG
+    disabled under I/O, tests/lab/test_faults.py)."""
+    def all_failed(queueing: str, features: str = "1 queue_if_no_path") -> MultipathMap:
+        return MultipathMap("36001405abc", "36001405abc", "dm-0", "LIO-ORG", "disk", features, "1 alua", queueing,
+                            (PathGroup(1, "service-time 0", 0, "enabled",
+                                       (MpPath("sda", "8:0", "failed", "faulty", "running"),
+                                        MpPath("sdb", "8:16", "failed", "faulty", "running"))),))
+
+    def isc028(m: MultipathMap) -> str:
+        (x,) = [x for x in run_checks(facts(maps=[m])) if x.code == "ISC028"]
+        assert x.level == "failure" and x.subject == "36001405abc" and x.fix and "bring a path back" in x.fix
+        return x.summary
+
+    assert "fails in 55 s unless a path comes back" in isc028(all_failed("55 sec"))
+    assert "queued until a path comes back" in isc028(all_failed("on"))
+    assert "I/O to it fails: queueing has stopped" in isc028(all_failed("off", features="0"))
+    healthy = _two_path_map()
+    one_left = all_failed("12 chk").path_groups[0].paths[:1] + (MpPath("sdb", "8:16", "active", "ready", "running"),)
+    m = dataclasses.replace(all_failed("12 chk"), path_groups=(PathGroup(1, "service-time 0", 50, "active", one_left),))
+    assert not [x for x in run_checks(facts(views=healthy, maps=[m])) if x.code == "ISC028"]
+
+
+def test_a_session_down_says_whether_another_path_of_its_map_carries_the_io():
+    one, two = _two_path_map()
+    down = dataclasses.replace(one, session=dataclasses.replace(one.session, state="FREE", connection_state="failed"))
+    up = dataclasses.replace(two, session=dataclasses.replace(two.session, state="LOGGED_IN"))
+    gone = dataclasses.replace(up, session=dataclasses.replace(up.session, state="FREE", connection_state="failed"))
+
+    def says(views: list[View]) -> list[str]:
+        return [x.summary for x in run_checks(facts(views=views)) if x.code == "ISC023" and x.level == "failure"]
+
+    (s,) = says([down, up])
+    assert "I/O moves to the other paths" in s
+    both = says([down, gone])
+    assert len(both) == 2 and all("no other path of its map is logged in" in x and "(ISC028)" in x for x in both)
