@@ -124,7 +124,9 @@ ISCSIADM_CODES: dict[int, IscsiadmCode] = {
     10: IscsiadmCode("ISCSI_ERR_LOGOUT", "logout failed", EXIT_FAILURE),
     11: IscsiadmCode("ISCSI_ERR_PDU_TIMEOUT", "the portal did not answer (connection refused or PDU timeout)",
                      EXIT_UNREACHABLE,
-                     "check that a target listens on that address and port (default 3260)"),
+                     "check that a target listens on that address and port (default 3260); if it does and "
+                     "iscsid's log (journalctl -u iscsid) says 'TCP connection closed', the target drops the "
+                     "login: look at the target's log"),
     12: IscsiadmCode("ISCSI_ERR_TRANS_NOT_FOUND", "the kernel's iSCSI initiator (iscsi_tcp) is not available",
                      EXIT_ENVIRONMENT,
                      "load it with 'modprobe iscsi_tcp'; containers and some minimal kernels do not have it"),

@@ -313,10 +313,21 @@ class Node:
     queue_depth: int | None = None  # node.session.queue_depth: per-LUN outstanding commands
     cmds_max: int | None = None  # node.session.cmds_max: per-session outstanding commands
     scan: str = "auto"  # node.session.scan: manual = the kernel does not scan LUNs at login
+    login_timeout: int | None = None  # node.conn[0].timeo.login_timeout: seconds per login attempt
+    login_retries: int | None = None  # node.session.initial_login_retry_max: attempts of a first login
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (str(self.target), self.portal.address, self.iface)
+
+    @property
+    def login_window(self) -> float:
+        """How long iscsid itself keeps trying a first login of this record before iscsiadm returns (its
+        attempts times their timeout, plus the pauses between them, generously: open-iscsi's defaults,
+        8 x 15 s, took 135 s against a target that drops every login in the lab guest, 2 x 5 s took 24 s)."""
+        per_try = self.login_timeout if self.login_timeout is not None and self.login_timeout > 0 else 15
+        tries = self.login_retries if self.login_retries is not None and self.login_retries > 0 else 8
+        return float(tries * (per_try + 10) + 30)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,9 @@ def root_options(
     json_out: bool = typer.Option(False, "--json", help="Machine-readable output (an object with arrays)."),
     dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Show commands and file changes; change nothing."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show each command as it runs (secrets masked)."),
-    timeout: float = typer.Option(120.0, "--timeout", metavar="SECONDS", help="Limit for each iscsiadm run."),
+    timeout: float = typer.Option(120.0, "--timeout", metavar="SECONDS",
+                                  help="Limit for each iscsiadm run; a login waits at least as long as iscsid "
+                                       "retries it (initial_login_retry_max x login_timeout)."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
@@ -201,7 +203,8 @@ def _accept_global_options(cmd: click.Command) -> None:
         flag(["--dry-run", "-n"], "dry_run", "Show commands and file changes; change nothing."),
         flag(["--verbose", "-v"], "verbose", "Show each command as it runs (secrets masked)."),
         click.Option(["--timeout"], "timeout", type=float, metavar="SECONDS", expose_value=False,
-                     callback=_late_global, help="Limit for each iscsiadm run."),
+                     callback=_late_global, help="Limit for each iscsiadm run; a login waits at least as long "
+                     "as iscsid retries it (initial_login_retry_max x login_timeout)."),
         click.Option(["--root"], "root", type=click.Path(file_okay=False), metavar="DIR", expose_value=False,
                      callback=_late_global, help="Operate on files under DIR."),
     ]

@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from iscsi_client import fanout
-from iscsi_client.errors import EXIT_NOT_FOUND, IscError, IscsiadmError, NotFoundError, UsageError
+from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
@@ -132,10 +132,27 @@ def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Sess
             got[n.key] = res
     outcomes: list[Outcome] = []
     for n in nodes:
+        down = next((s for s in sessions if _same(s, n) and s.state and s.state != "LOGGED_IN"), None)
+        if n.key not in got and down is not None:
+            outcomes.append(_not_logged_in(n, down))
+            continue
         status, detail, error = got.get(n.key, ("already", "already logged in", None))
         outcomes.append(Outcome(str(n.target), n.portal.address, status, detail,
                                 _explain(root, error, n) if error else None, iface=n.iface))
     return outcomes
+
+
+def _not_logged_in(n: Node, s: Session) -> Outcome:
+    """The record has a session, but not a logged-in one: iscsid is still making a first login (it retries
+    a target that drops or refuses it, for Node.login_window) or reconnecting a session that lost its
+    connection. Neither is "already logged in"; a second login would only be refused (iscsiadm 15)."""
+    err = IscError(f"login to {n.target} on {n.portal.address}: session {s.sid} exists but is {s.state} "
+                   f"(connection {s.connection_state or 'unknown'}), not logged in: iscsid is still trying to log "
+                   "in or to reconnect", exit_code=EXIT_UNREACHABLE,
+                   hint="'isc status' shows it and 'isc doctor' checks the path; the session logs in by itself "
+                        "once the target answers, and a first login that never succeeds is dropped by iscsid "
+                        f"after about {n.login_window:.0f} s (initial_login_retry_max x login_timeout)")
+    return Outcome(str(n.target), n.portal.address, "failed", err.message, err, sid=s.sid, iface=n.iface)
 
 
 def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True) -> bool:

@@ -50,9 +50,14 @@ Result = tuple[str, str, IscsiadmError | None]  # status (done | already | would
 
 
 def login_batches(todo: list[Node], every: list[Node]) -> list[Batch]:
+    """Each login exec waits at least as long as iscsid keeps trying its records (Node.login_window): an
+    iscsiadm killed before that leaves iscsid retrying a session isc has reported as failed."""
+    def window(members: list[Node]) -> float:
+        return max(n.login_window for n in members)
+
     if len(todo) > 1 and {n.key for n in todo} == {n.key for n in every}:
-        return [Batch(Call(["-m", "node", "--loginall=all"], action="login to every record", ok=ANY_CODE),
-                      tuple(todo), batched=True)]
+        return [Batch(Call(["-m", "node", "--loginall=all"], action="login to every record", ok=ANY_CODE,
+                           timeout=window(todo)), tuple(todo), batched=True)]
     held = Counter((str(n.target), n.iface) for n in every)
     groups: dict[tuple[str, str], list[Node]] = {}
     for n in todo:
@@ -61,10 +66,12 @@ def login_batches(todo: list[Node], every: list[Node]) -> list[Batch]:
     for (target, iface), members in groups.items():
         if len(members) > 1 and len(members) == held[(target, iface)]:
             out.append(Batch(Call([*node_selector(members[0].target, None, iface), "--login"],
-                                  action=f"login to {target}", ok=ANY_CODE), tuple(members), batched=True))
+                                  action=f"login to {target}", ok=ANY_CODE, timeout=window(members)),
+                             tuple(members), batched=True))
         else:
             out += [Batch(Call([*node_selector(n.target, n.portal.without_tpgt(), n.iface), "--login"],
-                               action=f"login to {n.target} on {n.portal.address}", ok=(0, 15)), (n,))
+                               action=f"login to {n.target} on {n.portal.address}", ok=(0, 15),
+                               timeout=n.login_window), (n,))
                     for n in members]
     return out
 

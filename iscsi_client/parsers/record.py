@@ -70,6 +70,8 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         queue_depth=_int(rec.get("node.session.queue_depth")),
         cmds_max=_int(rec.get("node.session.cmds_max")),
         scan=rec.get("node.session.scan") or "auto",
+        login_timeout=_int(rec.get("node.conn[0].timeo.login_timeout")),
+        login_retries=_int(rec.get("node.session.initial_login_retry_max")),
     )
 
 

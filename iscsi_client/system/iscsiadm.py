@@ -82,6 +82,7 @@ class Call:
     args: Sequence[Arg]
     action: str
     ok: Sequence[int] = (0,)
+    timeout: float | None = None  # at least this long, whatever the Iscsiadm's own timeout
 
 
 class Iscsiadm:
@@ -113,7 +114,8 @@ class Iscsiadm:
         """Run several changing commands, at most ``parallel`` at once, under ONE hold of the host lock
         (the way ``iscsiadm --loginall`` sends every login to iscsid before waiting for any). Results come
         back in the order of ``calls``: a refused command gives its IscsiadmError instead of raising, so
-        each call keeps its own outcome. Announced (``-v``, ``--dry-run``, ``changes``) in order, first."""
+        each call keeps its own outcome, and so does one that did not finish in time (isc stops waiting for it:
+        an exit code 8, connection timed out). Announced (``-v``, ``--dry-run``, ``changes``) in order, first."""
         if not calls:
             return []
         self.root.require_live(calls[0].action)
@@ -124,9 +126,12 @@ class Iscsiadm:
         def one(i: int) -> Completed | IscsiadmError:
             c = calls[i]
             try:
-                return self._run(c.args, announced[i], mutating=True, action=c.action, ok=c.ok, stdin=None)
+                return self._run(c.args, announced[i], mutating=True, action=c.action, ok=c.ok, stdin=None,
+                                 timeout=c.timeout)
             except IscsiadmError as e:
                 return e
+            except _TimedOut as e:
+                return IscsiadmError(8, action=c.action, detail=str(e), hint=e.hint)
 
         with self.lock():
             return fanout.each(one, range(len(calls)), parallel=parallel)
@@ -141,14 +146,14 @@ class Iscsiadm:
         return argv_masked
 
     def _run(self, args: Sequence[Arg], argv_masked: tuple[str, ...], *, mutating: bool, action: str,
-             ok: Sequence[int], stdin: str | None) -> Completed:
+             ok: Sequence[int], stdin: str | None, timeout: float | None = None) -> Completed:
         tokens: dict[str, Secret] = {}
         if "update" in args and any(isinstance(a, Secret) for a in args):
             from iscsi_client.system.record_secrets import placeholder
 
             args = [_swap(a, tokens, placeholder) for a in args]
         with self.lock() if mutating else _nothing():
-            completed = _scrub(self._exec(args, argv_masked, stdin), [*args, *tokens.values()])
+            completed = _scrub(self._exec(args, argv_masked, stdin, timeout), [*args, *tokens.values()])
             if tokens and completed.rc in ok:
                 from iscsi_client.system.record_secrets import fill
 
@@ -162,7 +167,8 @@ class Iscsiadm:
             raise IscsiadmError(rc, action=action, detail=last_line(completed))
         return completed
 
-    def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None) -> Completed:
+    def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None,
+              at_least: float | None = None) -> Completed:
         import subprocess
 
         real = [self.binary, *(a.reveal() if isinstance(a, Secret) else a for a in args)]
@@ -171,11 +177,12 @@ class Iscsiadm:
         # The exceptions subprocess raises carry the real argv: they are caught, dropped (not chained, not
         # even as a suppressed __context__) and replaced by isc's own error naming the masked command.
         proc: subprocess.CompletedProcess[bytes] | None = None
+        limit = max(self.timeout, at_least or 0.0)
         missing = False
         try:
             proc = subprocess.run(real, input=stdin.encode() if stdin is not None else None,
                                   stdin=None if stdin is not None else subprocess.DEVNULL, capture_output=True,
-                                  env=child_env(), timeout=self.timeout)
+                                  env=child_env(), timeout=limit)
         except (FileNotFoundError, PermissionError):
             missing = True
         except subprocess.TimeoutExpired:  # subprocess killed it; proc stays None
@@ -187,11 +194,9 @@ class Iscsiadm:
                      + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
         if proc is None:
-            raise IscError(
-                f"iscsiadm did not finish within {self.timeout:.0f} s: {shlex.join(argv_masked)}",
-                hint="a portal may be unreachable; raise --timeout or check the network",
-                exit_code=5,
-            ) from None
+            raise _TimedOut(f"iscsiadm did not finish within {limit:.0f} s: {shlex.join(argv_masked)}",
+                            hint="a portal may be unreachable; raise --timeout or check the network",
+                            exit_code=5) from None
         if proc.returncode < 0:
             raise IscError(f"iscsiadm was killed by signal {-proc.returncode}: {shlex.join(argv_masked)}",
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
@@ -200,6 +205,10 @@ class Iscsiadm:
     def lock(self) -> AbstractContextManager[None]:
         """The host-wide lock (system/lock.py), re-entrant within this process."""
         return host_lock(self.root, self.on_wait)
+
+
+class _TimedOut(IscError):
+    """isc stopped waiting for an iscsiadm (killed it after its timeout)."""
 
 
 @contextmanager

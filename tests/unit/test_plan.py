@@ -48,7 +48,7 @@ def real_adm(monkeypatch):
     from iscsi_client.system import iscsiadm, record_secrets
 
     monkeypatch.setattr(iscsiadm.Iscsiadm, "_exec",
-                        lambda self, args, masked, stdin: iscsiadm.Completed(masked, 0, "", ""))
+                        lambda self, args, masked, stdin, at_least=None: iscsiadm.Completed(masked, 0, "", ""))
     monkeypatch.setattr(iscsiadm.Iscsiadm, "lock", lambda self: iscsiadm._nothing())
     monkeypatch.setattr(record_secrets, "fill", lambda root, tokens: len(tokens))
 
