@@ -11,7 +11,7 @@ from iscsi_client.errors import InUseError, NotFoundError, UsageError
 from iscsi_client.model import Iqn, Lun, SessionView, Startup
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
-from iscsi_client.system import blockdev, filesystems, nodedb, services
+from iscsi_client.system import blockdev, filesystems, made_filesystems, nodedb, services
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Iscsiadm
@@ -137,7 +137,9 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
             raise InUseError(f"{chosen.device} holds a {have_type} filesystem, not {fstype}; refusing to touch it",
                              hint=f"persist it as {have_type} (--fstype {have_type}), or reformat with "
                                   "--mkfs --force if its data is disposable")
-        if mkfs and not force:
+        if mkfs and not force and made_filesystems.made_for(root, have_uuid, mp) is not None:
+            mkfs = False  # isc made it for this mount point in a run that did not finish: carry on with it
+        elif mkfs and not force:
             raise InUseError(f"{chosen.device} already holds a {have_type} filesystem (UUID {have_uuid}); "
                              "not formatting it", hint="drop --mkfs to persist it as it is, or add --force to erase it")
     elif not mkfs:
@@ -155,7 +157,10 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
             raise InUseError(f"/etc/fstab already has an entry for {mp}: {e.render()}",
                              hint=f"remove it first (isc unpersist {mp}) or choose another mount point")
     if (have_type and mkfs and force) or not have_type:
-        filesystems.mkfs(cmd, chosen.device, want_type, force=force)
+        fs_uuid = made_filesystems.new_uuid()
+        if not cmd.dry_run:
+            made_filesystems.remember(root, made_filesystems.Made(fs_uuid, mp, want_type, chosen.device))
+        filesystems.mkfs(cmd, chosen.device, want_type, force=force, fs_uuid=fs_uuid)
         formatted = True
         if not cmd.dry_run and not chosen.multipath_wwid:  # a map's line names the map, not the UUID
             have_uuid = filesystems.probe(cmd, chosen.device).uuid

@@ -24,10 +24,13 @@ def probe(cmd: Commands, device: str) -> Probe:
     return Probe(props.get("TYPE"), props.get("UUID"), props.get("LABEL"))
 
 
-def mkfs(cmd: Commands, device: str, fstype: str, *, force: bool) -> None:
+def mkfs(cmd: Commands, device: str, fstype: str, *, force: bool, fs_uuid: str | None = None) -> None:
+    """Create the filesystem, with the UUID isc chose when given (system/made_filesystems.py)."""
     argv = {"xfs": ["mkfs.xfs", "-q"] + (["-f"] if force else []),
             "ext4": ["mkfs.ext4", "-q", "-F"], "ext3": ["mkfs.ext3", "-q", "-F"], "ext2": ["mkfs.ext2", "-q", "-F"],
             "btrfs": ["mkfs.btrfs", "-q"] + (["-f"] if force else [])}[fstype]
+    if fs_uuid:
+        argv += ["-m", f"uuid={fs_uuid}"] if fstype == "xfs" else ["-U", fs_uuid]
     cmd.run([*argv, device], mutating=True, action=f"creating {fstype} on {device}")
     cmd.run(["udevadm", "settle", "--timeout=30"], mutating=True, action="waiting for udev", ok=(0, 1))
 

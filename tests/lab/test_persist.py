@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from labtargets import CHAP, CHAP_SECRET, CHAP_USER, MULTI
@@ -31,7 +32,9 @@ def test_persist_mkfs_mount_and_boot_config(guest, fstab_before):
     dry = guest.isc("persist", CHAP, "/srv/data", "--mkfs", "--dry-run")
     assert dry.rc == 0, dry.stdout + dry.stderr
     (disk,) = iscsi_disks(guest)
-    for step in (f"would run: mkfs.xfs -q /dev/{disk}", "would run: iscsiadm -m node", "-v automatic",
+    # the UUID isc chooses (and records first) so that a rerun after a kill knows the filesystem it made
+    assert re.search(rf"would run: mkfs.xfs -q -m uuid=[0-9a-f-]{{36}} /dev/{disk}\n", dry.stderr), dry.stderr
+    for step in ("would run: iscsiadm -m node", "-v automatic",
                  "would run: systemctl daemon-reload", "would run: mount /srv/data"):
         assert step in dry.stderr, step
     for step in ("would create xfs on", "fstab: would add  UUID=<new filesystem UUID> /srv/data xfs _netdev,nofail",
@@ -60,7 +63,12 @@ def test_persist_mkfs_mount_and_boot_config(guest, fstab_before):
     assert again.rc == 0, again.stderr
     assert not json.loads(again.stdout)["persist"]["fstab_changed"]
     assert guest.run("cat /etc/fstab").stdout == fstab
-    refuse = guest.isc("persist", CHAP, "/srv/data", "--mkfs")
+    # --mkfs again: isc made this filesystem for /srv/data (a rerun after a kill must converge), so it is kept;
+    # for any other mount point it is data isc does not format
+    same = guest.isc("--json", "persist", CHAP, "/srv/data", "--mkfs")
+    assert same.rc == 0, same.stderr
+    assert not json.loads(same.stdout)["persist"]["formatted"] and guest.run("cat /etc/fstab").stdout == fstab
+    refuse = guest.isc("persist", CHAP, "/srv/other", "--mkfs")
     assert refuse.rc == 7 and "already holds a xfs filesystem" in refuse.stderr
 
     # without remote-fs.target no _netdev mount happens at boot: doctor says so, and its fix is the cure
