@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
@@ -54,4 +54,4 @@ def remember(root: Root, made: Made) -> None:
     rows = [m for m in read(root) if m.uuid != made.uuid][-(KEEP - 1):] + [made]
     path = root(PATH)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomic(path, json.dumps([m.__dict__ for m in rows], indent=1) + "\n", mode=0o600, keep_backup=False)
+    write_atomic(path, json.dumps([asdict(m) for m in rows], indent=1) + "\n", mode=0o600, keep_backup=False)

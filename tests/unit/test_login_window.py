@@ -34,10 +34,11 @@ def test_every_login_exec_carries_the_longest_window_of_its_records():
     assert one.call.timeout == other.login_window
 
 
-def test_an_exec_past_its_window_fails_on_its_own_and_the_others_keep_their_outcomes(tmp_path):
+def test_an_exec_past_its_window_fails_on_its_own_and_the_others_keep_their_outcomes(tmp_path, monkeypatch):
     """Each exec gets max(--timeout, its window); one that does not finish is an outcome (iscsiadm's code 8,
     the connection timed out), not an error that drops every other record's result."""
     import time
+    from contextlib import nullcontext
 
     from iscsi_client.errors import IscsiadmError
     from iscsi_client.system.iscsiadm import Call, Iscsiadm
@@ -47,7 +48,7 @@ def test_an_exec_past_its_window_fails_on_its_own_and_the_others_keep_their_outc
     fake.write_text('#!/bin/sh\n[ "$1" = slow ] && exec sleep 30\nexit 0\n')
     fake.chmod(0o755)
     adm = Iscsiadm(Root(), binary=str(fake), timeout=0.2)
-    adm.lock = lambda: __import__("contextlib").nullcontext()  # type: ignore[method-assign]  # not the host's
+    monkeypatch.setattr(adm, "lock", nullcontext)  # not the host's lock: other tests may hold it
     t0 = time.monotonic()
     slow, fast = adm.run_each([Call(["slow"], action="login to a", timeout=1.5), Call(["fast"], action="login to b")],
                               parallel=2)
