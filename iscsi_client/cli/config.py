@@ -57,16 +57,18 @@ def dump_cmd(ctx: typer.Context,
 
 
 def read_document(file: Path, secrets: Path | None) -> tuple[ConfigDoc, Secrets]:
-    """A dump (or a desired state for isc apply) and its secrets file, both validated."""
+    """A dump (or a desired state for isc apply) and its secrets (the secrets file, and the files the document
+    names), all validated."""
     from iscsi_client.errors import UsageError
-    from iscsi_client.ops.config import Secrets, read_secrets
+    from iscsi_client.ops.config import Secrets, read_secrets, with_secret_files
     from iscsi_client.parsers.config_doc import parse
 
     try:
         text = file.read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise UsageError(f"cannot read {file}: {e}") from None
-    return parse(text), read_secrets(secrets) if secrets else Secrets()
+    doc = parse(text)
+    return doc, with_secret_files(doc, read_secrets(secrets) if secrets else Secrets())
 
 
 SecretsOpt = Annotated[Path | None, typer.Option(

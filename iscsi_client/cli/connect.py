@@ -170,7 +170,8 @@ def apply_cmd(
     log in to the records marked login = true (with their multipath maps) and mount its mounts.
 
     A plan like connect's: --dry-run shows it, a second run changes nothing. Nothing the document does not
-    name is removed unless --prune. Secrets come from --secrets FILE, never from the document.
+    name is removed unless --prune. Secrets come from --secrets FILE or from root-only files the document
+    names (password_file, mutual_password_file), never from the document itself.
     """
     from iscsi_client.cli.config import read_document
     from iscsi_client.cli.plan_render import render_plan

@@ -28,7 +28,7 @@ from iscsi_client.system import ifacedb, initiator_file, nodedb, sysfs
 from iscsi_client.system.files import read_head, write_atomic
 from iscsi_client.system.iscsiadm import Arg, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
-from iscsi_client.system.secret_file import read_private_file
+from iscsi_client.system.secret_file import read_private_file, read_secret_file
 
 
 def dump(*, root: Root) -> config_doc.ConfigDoc:
@@ -121,6 +121,31 @@ def read_secrets(path: Path) -> Secrets:
                  for portal, table in portals.items()}
     targets = {str(Iqn.parse(target)): _chap_secrets(path, target, table) for target, table in data.items()}
     return Secrets(targets, discovery)
+
+
+def with_secret_files(doc: config_doc.ConfigDoc, given: Secrets) -> Secrets:
+    """``given`` (the --secrets file) plus the secrets in the files the document names (password_file,
+    mutual_password_file): each root-only, its first line the secret. A target or portal with a secret in
+    both places is refused: which one is meant cannot be guessed."""
+    targets, discovery = dict(given.targets), dict(given.discovery)
+    for ref in doc.secret_files:
+        into = discovery if ref.discovery else targets
+        if ref.name in into:
+            raise UsageError(f"{ref.name}: a secret in the secrets file and a password_file in the document",
+                             hint="keep one of the two")
+        mutual = _named_secret(ref.mutual_password_file, ref.name) if ref.mutual_password_file else None
+        into[ref.name] = ChapSecrets(_named_secret(ref.password_file, ref.name), mutual)
+    return Secrets(targets, discovery)
+
+
+def _named_secret(file: str, name: str) -> Secret:
+    value, loose = read_secret_file(Path(file))
+    if loose:
+        raise UsageError(f"the secret file {file} (for {name}) is readable by group or others",
+                         hint=f"chmod 600 {file}")
+    if not value:
+        raise UsageError(f"the secret file {file} (for {name}) is empty", hint="the secret is its first line")
+    return Secret(value)
 
 
 def _chap_secrets(path: Path, name: str, table: object) -> ChapSecrets:

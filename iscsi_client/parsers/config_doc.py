@@ -59,12 +59,24 @@ class MountEntry:
 
 
 @dataclass(frozen=True)
+class SecretFiles:
+    """Where a desired state says a CHAP secret is (isc apply): files on this host, never the secret itself.
+    ``name`` is a target IQN, or a discovery portal's host:port when ``discovery``."""
+
+    name: str
+    password_file: str
+    mutual_password_file: str | None = None
+    discovery: bool = False
+
+
+@dataclass(frozen=True)
 class ConfigDoc:
     initiator: str | None = None
     ifaces: tuple[Iface, ...] = ()
     nodes: tuple[NodeEntry, ...] = ()
     mounts: tuple[MountEntry, ...] = field(default_factory=tuple)
     discovery: tuple[DiscoveryRecord, ...] = ()
+    secret_files: tuple[SecretFiles, ...] = ()  # never dumped: a dump names no file of the host's
 
 
 def node_entry(node: Node, record: Mapping[str, str | None], *, logged_in: bool = False) -> NodeEntry:
@@ -164,6 +176,44 @@ def _flag(t: Mapping[str, object], key: str, where: str) -> bool:
     return value
 
 
+INLINE_SECRETS = ("password", "mutual_password", "secret", "password_in")
+
+
+def _secret_files(t: Mapping[str, object], where: str, name: str, *, user: str | None, mutual: str | None,
+                  discovery: bool = False) -> SecretFiles | None:
+    """An entry's password_file / mutual_password_file (absolute paths); a secret written inline is refused
+    without quoting it."""
+    for key in INLINE_SECRETS:
+        if key in t:
+            raise UsageError(f"{where} ({name}): {key} holds a secret inside the document",
+                             hint="a document never holds a secret: name a root-only file with password_file, "
+                                  "or give the secrets with --secrets FILE")
+    files = [_text(t, key, where, required=False) for key in ("password_file", "mutual_password_file")]
+    for path in files:
+        if path is not None and not path.startswith("/"):
+            raise UsageError(f"{where} ({name}): {path!r} is not an absolute path",
+                             hint="secret files are named from / (the document may be applied from anywhere)")
+    password, mutual_file = files
+    if password is None and mutual_file is None:
+        return None
+    if password is None or user is None:
+        raise UsageError(f"{where} ({name}): a secret file needs chap_user and password_file")
+    if (mutual_file is None) != (mutual is None):
+        raise UsageError(f"{where} ({name}): mutual_user and mutual_password_file go together")
+    return SecretFiles(name, password, mutual_file, discovery)
+
+
+def _one_file_per_name(refs: Sequence[SecretFiles]) -> tuple[SecretFiles, ...]:
+    """A target's records (one per portal) may each name its files: they must name the same ones."""
+    seen: dict[tuple[bool, str], SecretFiles] = {}
+    for ref in refs:
+        other = seen.setdefault((ref.discovery, ref.name), ref)
+        if other != ref:
+            raise UsageError(f"{ref.name}: its entries name different secret files",
+                             hint="one password_file (and mutual_password_file) per target")
+    return tuple(seen.values())
+
+
 def parse(text: str) -> ConfigDoc:
     """Read and validate a dump; a clear error (exit 2) naming the entry at fault, before anything changes."""
     try:
@@ -189,6 +239,7 @@ def parse(text: str) -> ConfigDoc:
             raise UsageError(f"{where} ({name}): give netdev, hwaddress or initiator_name")
         ifaces.append(Iface(name, "tcp", mac, None, netdev, str(Iqn.parse(iname)) if iname else None))
     discovery = []
+    refs: list[SecretFiles] = []
     for i, raw in enumerate(_list(data, "discovery")):
         where = f"discovery[{i}]"
         t = _table(raw, where)
@@ -203,6 +254,8 @@ def parse(text: str) -> ConfigDoc:
         if mutual is not None and user is None:
             raise UsageError(f"{where} ({portal.address}): mutual_user needs chap_user")
         discovery.append(DiscoveryRecord(portal, method, "CHAP" if user else "None", user, mutual))
+        if ref := _secret_files(t, where, portal.address, user=user, mutual=mutual, discovery=True):
+            refs.append(ref)
     nodes = []
     for i, raw in enumerate(_list(data, "nodes")):
         where = f"nodes[{i}]"
@@ -221,10 +274,11 @@ def parse(text: str) -> ConfigDoc:
                 raise UsageError(f"{where}.settings: {k} must be a string (as iscsiadm shows it)")
             check_setting(k, v)
             settings.append((k, v))
+        user, mutual = _text(t, "chap_user", where, required=False), _text(t, "mutual_user", where, required=False)
         nodes.append(NodeEntry(target, portal, _text(t, "iface", where, required=False) or "default", startup,
-                               _text(t, "chap_user", where, required=False),
-                               _text(t, "mutual_user", where, required=False), tuple(settings),
-                               _flag(t, "login", where)))
+                               user, mutual, tuple(settings), _flag(t, "login", where)))
+        if ref := _secret_files(t, where, str(target), user=user, mutual=mutual):
+            refs.append(ref)
     mounts = []
     for i, raw in enumerate(_list(data, "mounts")):
         where = f"mounts[{i}]"
@@ -236,4 +290,5 @@ def parse(text: str) -> ConfigDoc:
                                  _text(t, "mountpoint", where) or "", _text(t, "fstype", where) or "",
                                  _text(t, "options", where) or "", _text(t, "spec", where) or "",
                                  _flag(t, "mkfs", where)))
-    return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts), tuple(discovery))
+    return ConfigDoc(initiator, tuple(ifaces), tuple(nodes), tuple(mounts), tuple(discovery),
+                     _one_file_per_name(refs))

@@ -95,3 +95,33 @@ def test_restore_refuses_a_bad_file_before_anything_runs(host, tmp_path):
     r = host.isc("-v", "config", "restore", str(bad))
     assert r.returncode == 2 and "identity" in r.stderr and "+ iscsiadm" not in r.stderr
     assert not (host.etc / "nodes").exists()
+
+
+def test_restore_takes_secrets_from_files_the_document_names(host, tmp_path):
+    """password_file / mutual_password_file in the document: the real iscsiadm record gets the secrets, no
+    output shows them, and a secret written inline is refused before anything runs."""
+    secret, mutual = tmp_path / "alice.secret", tmp_path / "tgt.secret"
+    secret.write_text(f"{SECRET}\n")
+    mutual.write_text(f"{MUTUAL}\n")
+    for f in (secret, mutual):
+        os.chmod(f, 0o600)
+    doc = tmp_path / "want.toml"
+    doc.write_text(f'schema_version = 1\n[[nodes]]\ntarget = "{CHAP}"\nportal = "127.0.0.1:3260"\n'
+                   f'chap_user = "alice"\nmutual_user = "tgt"\npassword_file = "{secret}"\n'
+                   f'mutual_password_file = "{mutual}"\n')
+    r = host.isc("-v", "config", "restore", str(doc))
+    assert r.returncode == 0, r.stderr
+    assert SECRET not in r.stdout + r.stderr and MUTUAL not in r.stdout + r.stderr
+    shown = host.iscsiadm("-m", "node", "-T", CHAP, "-o", "show", "-S").stdout
+    assert f"node.session.auth.password = {SECRET}" in shown and f"node.session.auth.password_in = {MUTUAL}" in shown
+    assert "node.session.auth.username_in = tgt" in shown
+    again = host.isc("-v", "config", "restore", str(doc))
+    assert again.returncode == 0 and "+ iscsiadm" not in again.stderr  # converged
+
+    inline = tmp_path / "inline.toml"
+    inline.write_text(doc.read_text().replace(f'password_file = "{secret}"', f'password = "{SECRET}"'))
+    shutil.rmtree(host.etc / "nodes")
+    bad = host.isc("-v", "--json", "config", "restore", str(inline))
+    assert bad.returncode == 2 and "+ iscsiadm" not in bad.stderr and not (host.etc / "nodes").exists()
+    assert SECRET not in bad.stdout + bad.stderr
+    assert "never holds a secret" in json.loads(bad.stdout)["error"]["hint"]

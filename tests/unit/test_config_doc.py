@@ -106,3 +106,58 @@ def test_a_desired_state_says_login_and_mkfs_and_nothing_else_is_a_flag():
     assert "mkfs" not in render(doc, version="t")  # a dump never asks for a new filesystem
     with pytest.raises(UsageError, match=r"nodes\[0\]: login must be true or false"):
         parse(text.replace("login = true", 'login = "yes"'))
+
+
+NODE = ('schema_version = 1\n[[nodes]]\ntarget = "iqn.2003-01.org.example:d1"\nportal = "192.0.2.10"\n'
+        'chap_user = "alice"\n')
+
+
+@pytest.mark.parametrize(("extra", "needle"), [
+    ('password = "s3cretS3cret99"\n', "password holds a secret inside the document"),
+    ('mutual_password = "s3cretS3cret99"\n', "mutual_password holds a secret inside the document"),
+    ('password_file = "secret.txt"\n', "is not an absolute path"),
+    ('mutual_user = "tgt"\npassword_file = "/root/a"\n', "mutual_user and mutual_password_file go together"),
+    ('mutual_password_file = "/root/m"\n', "needs chap_user and password_file"),
+])
+def test_a_document_names_secret_files_and_never_holds_a_secret(extra, needle):
+    with pytest.raises(UsageError) as e:
+        parse(NODE + extra)
+    assert needle in e.value.message
+    assert "s3cretS3cret99" not in e.value.message + (e.value.hint or "")
+
+
+def test_secret_files_named_in_the_document_are_read_guarded_and_never_kept(tmp_path):
+    from iscsi_client.ops.config import Secrets, with_secret_files
+
+    secret, mutual = tmp_path / "alice.secret", tmp_path / "tgt.secret"
+    secret.write_text("s3cretS3cret99\n")
+    mutual.write_text("mutualSecret42\nignored second line\n")
+    for f in (secret, mutual):
+        os.chmod(f, 0o600)
+    text = (NODE + f'mutual_user = "tgt"\npassword_file = "{secret}"\nmutual_password_file = "{mutual}"\n'
+            + NODE.split("\n", 1)[1].replace("192.0.2.10", "192.0.2.11") + f'password_file = "{secret}"\n')
+    with pytest.raises(UsageError, match="name different secret files"):
+        parse(text)  # the second record of the same target names other files
+    doc = parse(NODE + f'mutual_user = "tgt"\npassword_file = "{secret}"\nmutual_password_file = "{mutual}"\n'
+                + '[[discovery]]\nportal = "192.0.2.10"\nchap_user = "disc"\n'
+                + f'password_file = "{secret}"\n')
+    got = with_secret_files(doc, Secrets())
+    chap = got.targets["iqn.2003-01.org.example:d1"]
+    assert chap.secret.reveal() == "s3cretS3cret99" and chap.mutual and chap.mutual.reveal() == "mutualSecret42"
+    assert got.discovery["192.0.2.10:3260"].secret.reveal() == "s3cretS3cret99"
+    assert "s3cretS3cret99" not in repr(got) + repr(doc)
+    assert str(secret) not in render(doc, version="t")  # a dump names no file of the host's
+
+    from iscsi_client.model import Secret
+    from iscsi_client.ops.config import ChapSecrets
+    both = Secrets({"iqn.2003-01.org.example:d1": ChapSecrets(Secret("other0secret00"))})
+    with pytest.raises(UsageError, match="a secret in the secrets file and a password_file"):
+        with_secret_files(doc, both)
+    os.chmod(mutual, 0o640)
+    with pytest.raises(UsageError) as e:
+        with_secret_files(doc, Secrets())
+    assert "readable by group or others" in e.value.message and "chmod 600" in (e.value.hint or "")
+    secret.write_text("")
+    os.chmod(mutual, 0o600)
+    with pytest.raises(UsageError, match="is empty"):
+        with_secret_files(doc, Secrets())
