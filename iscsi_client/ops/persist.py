@@ -157,6 +157,8 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
             raise InUseError(f"/etc/fstab already has an entry for {mp}: {e.render()}",
                              hint=f"remove it first (isc unpersist {mp}) or choose another mount point")
     if (have_type and mkfs and force) or not have_type:
+        if not cmd.dry_run:
+            fstab_file.check_writable(root, old)  # a full or read-only /etc is refused before mkfs, not after
         fs_uuid = made_filesystems.new_uuid()
         if not cmd.dry_run:
             made_filesystems.remember(root, made_filesystems.Made(fs_uuid, mp, want_type, chosen.device))

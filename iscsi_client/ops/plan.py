@@ -100,11 +100,13 @@ class PlanFailed(IscError):
     kind = "plan_step"
 
     def __init__(self, report: PlanReport, step: StepReport, err: IscError, *, command: str) -> None:
-        done = [s.key for s in report.steps if s.changed]
-        if report.dry_run or not done:
-            before = "nothing was changed"
-        else:
+        done = [s.key for s in report.steps if s.changed and s is not step]  # the failed one is no "before"
+        if done and not report.dry_run:
             before = f"done before it: {', '.join(done)}"
+        elif step.changed and not report.dry_run:
+            before = "no step before it changed anything; it ran the commands shown before failing"
+        else:
+            before = "nothing was changed"
         super().__init__(f"step '{step.key}' ({step.title}) failed: {err.message}; {before}",
                          hint=(f"{err.hint + '; ' if err.hint else ''}then run the same command again "
                                f"({command}): the steps already done are kept and skipped"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import stat
@@ -97,6 +98,21 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
+def check_room(path: Path, size: int) -> None:
+    """Raise the OSError write_atomic would meet (read-only, or no room for the temp file and the backup of a
+    ``size``-byte file), before a step that cannot be undone (mkfs) runs ahead of the write."""
+    try:
+        st = os.statvfs(path.parent)
+    except FileNotFoundError:
+        return
+    if st.f_flag & os.ST_RDONLY:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+    block = st.f_frsize or 4096
+    need = 2 * (size // block + 1) * block  # the new file beside the backup of the old one
+    if st.f_bfree * block < need:  # isc runs as root: the blocks reserved for root count
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
 def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup: bool = True) -> Path | None:
     """Replace ``path`` with ``text``: temp file in the same directory (exclusive create), fsync, backup of
     the old file, rename, fsync the directory. Returns the backup path, if one was made. A failure at any
@@ -108,8 +124,10 @@ def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup:
     try:
         _remove_stale_temps(path)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=TEMP_SUFFIX, dir=path.parent)
-    except BaseException:
+    except BaseException as e:
         _remove_empty(made)
+        if isinstance(e, OSError):  # name the file isc was replacing, not its temp file
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
     try:
         with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as fh:

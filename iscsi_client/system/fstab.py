@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from iscsi_client.system.files import read_text, write_atomic
+from iscsi_client.system.files import check_room, read_text, write_atomic
 from iscsi_client.system.lock import host_lock
 from iscsi_client.system.root import Root
 
@@ -27,3 +27,8 @@ def update_fstab(root: Root, edit: Callable[[str], str]) -> str | None:
             return None
         saved = write_atomic(root(PATH), new, mode=0o644)
     return None if saved is None else f"/etc/{saved.name}"
+
+
+def check_writable(root: Root, text: str) -> None:
+    """fstab can be replaced by ``text`` (or raise the OSError naming it): checked before mkfs."""
+    check_room(root(PATH), len(text.encode(errors="surrogateescape")) + 512)

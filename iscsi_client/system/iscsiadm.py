@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from iscsi_client import fanout
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
 from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.system import dbspace
 from iscsi_client.system.commands import child_env
 from iscsi_client.system.lock import host_lock
 from iscsi_client.system.root import Root
@@ -105,6 +106,8 @@ class Iscsiadm:
             stdin: str | None = None) -> Completed:
         """Run ``iscsiadm ARGS``. A code outside ``ok`` raises :class:`IscsiadmError`."""
         self.root.require_live(action)
+        if mutating and not self.dry_run and dbspace.writes_records(args):
+            dbspace.ensure_room(self.root)  # before -v says it runs
         argv_masked = self._announce(args, mutating)
         if self.dry_run and mutating:
             return Completed(argv_masked, 0, "", "", dry_run=True)
@@ -119,6 +122,8 @@ class Iscsiadm:
         if not calls:
             return []
         self.root.require_live(calls[0].action)
+        if not self.dry_run and any(dbspace.writes_records(c.args) for c in calls):
+            dbspace.ensure_room(self.root)
         announced = [self._announce(c.args, True) for c in calls]
         if self.dry_run:
             return [Completed(a, 0, "", "", dry_run=True) for a in announced]
@@ -153,7 +158,10 @@ class Iscsiadm:
 
             args = [_swap(a, tokens, placeholder) for a in args]
         with self.lock() if mutating else _nothing():
+            empty_before = self._room_for(args) if mutating else None
             completed = _scrub(self._exec(args, argv_masked, stdin, timeout), [*args, *tokens.values()])
+            if empty_before is not None and completed.rc in ok:
+                dbspace.check_not_left_empty(self.root, empty_before)
             if tokens and completed.rc in ok:
                 from iscsi_client.system.record_secrets import fill
 
@@ -166,6 +174,12 @@ class Iscsiadm:
                 rc = 12
             raise IscsiadmError(rc, action=action, detail=last_line(completed))
         return completed
+
+    def _room_for(self, args: Sequence[Arg]) -> set[str] | None:
+        """Before an exec that adds records: the empty record files already there (see check_not_left_empty)."""
+        if not dbspace.adds_records(args):
+            return None
+        return set(dbspace.left_empty(self.root))
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None,
               at_least: float | None = None) -> Completed:

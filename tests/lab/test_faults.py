@@ -145,6 +145,83 @@ def test_kill_9_of_chap_and_persist_then_the_same_command_converges(guest):
     guest.run(f"isc unpersist /srv/k && {wipe} && isc chap {CHAP} --clear").check()
 
 
+def test_kill_9_of_apply_then_the_same_command_converges(guest):
+    """isc apply of a document that logs in and persists the map with a new filesystem, killed at random
+    moments; the same apply then gives what one clean run gives."""
+    wipe = f"wipefs -q -a /dev/mapper/{the_map(guest)}"
+    guest.isc("persist", MULTI, "/srv/k", "--mkfs").check()
+    guest.isc("config", "dump", "-o", "/root/want.toml").check()
+    guest.run("sed -i '/^mountpoint = \"\\/srv\\/k\"/a mkfs = true' /root/want.toml && "
+              "grep -q '^mkfs = true' /root/want.toml").check()
+    new = files(guest)
+    guest.run(f"isc unpersist /srv/k && {wipe}").check()
+    old = files(guest)
+    assert old != new
+    rng = random.Random(1616)
+    for n in range(3):
+        guest.run(f"isc unpersist /srv/k >/dev/null && {wipe}").check()
+        assert files(guest) == old, n
+        delay = rng.uniform(0.5, 4.0)
+        guest.run(f"setsid isc apply /root/want.toml >/dev/null 2>&1 & pid=$!; sleep {delay:.2f}; kill -9 $pid; "
+                  "while pgrep -x 'iscsiadm|mkfs.xfs|mount|udevadm' >/dev/null; do sleep 0.2; done").check()
+        mid = files(guest)
+        for path in set(old) | set(new) | set(mid):
+            if not path.endswith(".isc-tmp"):
+                assert mid.get(path) in (old.get(path), new.get(path)), (n, f"{delay:.2f}", path)
+        again = guest.isc("--json", "apply", "/root/want.toml", timeout=180)
+        assert again.rc == 0, (n, f"{delay:.2f}", again.stdout + again.stderr)
+        assert files(guest) == new, (n, f"{delay:.2f}")
+        assert guest.run("findmnt /srv/k").rc == 0
+    guest.run(f"isc unpersist /srv/k && {wipe}").check()
+
+
+# /etc as a tmpfs copy in a mount namespace of its own, full (ENOSPC) or read-only (EROFS), the rest of the
+# host live: the command under test runs there, then /etc is compared with the copy it was made from.
+FULL_ETC = r'''
+rm -rf /run/etc-src && mkdir -p /run/etc-src && cp -a /etc/. /run/etc-src/ || exit 90
+exec unshare -m -- sh -c '
+mount --make-rprivate / && mount -t tmpfs -o size=$(( $(du -sk /run/etc-src | cut -f1) + 512 ))k tmpfs /etc &&
+cp -a /run/etc-src/. /etc/ || exit 90
+case "$0" in
+  full) dd if=/dev/zero of=/etc/filler bs=4k 2>/dev/null; : ;;
+  ro) mount -o remount,ro /etc || exit 91 ;;
+esac
+"$@" > /run/etc-out 2> /run/etc-err; echo $? > /run/etc-rc
+rm -f /etc/filler 2>/dev/null
+diff -r --no-dereference /run/etc-src /etc > /run/etc-diff 2>&1
+exit 0' "$@"
+'''
+
+
+def test_a_full_or_read_only_etc_stops_every_live_writer_before_it_changes_anything(guest):
+    """chap, persist --mkfs, connect and apply on a full and on a read-only /etc: one line naming the file
+    (the node database or /etc/fstab), every file of /etc as it was, no filesystem made on the LUN (persist
+    checks fstab before mkfs), no session, and no record left empty (iscsiadm itself exits 0 on a full /etc
+    leaving empty records: isc refuses before it runs)."""
+    guest.run("cat > /root/full-etc.sh", stdin=FULL_ETC).check()
+    device = f"/dev/mapper/{the_map(guest)}"
+    guest.run(f"wipefs -q -a {device}").check()
+    guest.run(f"printf 'schema_version = 1\\n[[nodes]]\\ntarget = \"{NOLUN}\"\\nportal = \"127.0.0.1:3260,1\"\\n"
+              f"startup = \"onboot\"\\n' > /root/onboot.toml").check()
+    secret = f"--chap-user {CHAP_USER} --password-file /root/c.secret"
+    cases = {f"chap {CHAP} --user {CHAP_USER} --password-file /root/c.secret": "/etc/iscsi",
+             f"persist {MULTI} /srv/e --mkfs": "/etc/fstab",
+             f"connect 127.0.0.1 --target {CHAP} {secret} --mount /srv/c --mkfs --no-mtu": "/etc/iscsi",
+             "apply /root/onboot.toml": "/etc/iscsi"}
+    before = sessions(guest)
+    for mode, why in (("full", "No space left on device"), ("ro", "Read-only file system")):
+        for command, named in cases.items():
+            guest.run(f"sh /root/full-etc.sh {mode} isc {command}", timeout=180).check()
+            rc, err = guest.run("cat /run/etc-rc").stdout.strip(), guest.run("cat /run/etc-err").stdout
+            assert rc == "1" and "Traceback" not in err, (mode, command, rc, err)
+            errors = [ln for ln in err.splitlines() if ln.startswith("isc: error:")]
+            assert len(errors) == 1 and why in errors[0] and named in errors[0], (mode, command, err)
+            assert guest.run("cat /run/etc-diff").stdout == "", (mode, command)
+            assert guest.run(f"blkid {device}").rc == 2, (mode, command)  # no filesystem was made
+            assert sessions(guest) == before, (mode, command)
+    assert guest.run("find /etc/iscsi -type f -size 0").stdout == ""
+
+
 def test_the_target_gone_for_seconds_under_io_then_back(guest):
     start_reader(guest)
     guest.run(f"targetcli {TPG} disable").check()

@@ -96,3 +96,14 @@ def test_a_failing_step_stops_the_run_names_what_was_done_and_how_to_go_on(monke
     assert "isc connect X" in (err.hint or "")
     assert "s3cr3t" not in repr(err.report.steps) + err.message + (err.hint or "")
     assert isinstance(err, IscError)
+
+
+def test_a_first_step_that_ran_and_failed_is_not_reported_as_done_before_itself(monkeypatch):
+    real_adm(monkeypatch)
+    h = Host()
+    with pytest.raises(PlanFailed) as e:
+        engine().execute([h.step("discover", broken=True), h.step("login", needs="discover")], dry_run=False,
+                         command="isc connect X")
+    msg = e.value.message
+    assert "done before it" not in msg and "nothing was changed" not in msg  # it did run its command
+    assert "no step before it changed anything" in msg and e.value.report.steps[0].changed
