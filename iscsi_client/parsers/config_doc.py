@@ -189,9 +189,9 @@ def _secret_files(t: Mapping[str, object], where: str, name: str, *, user: str |
                              hint="a document never holds a secret: name a root-only file with password_file, "
                                   "or give the secrets with --secrets FILE")
     files = [_text(t, key, where, required=False) for key in ("password_file", "mutual_password_file")]
-    for path in files:
-        if path is not None and not path.startswith("/"):
-            raise UsageError(f"{where} ({name}): {path!r} is not an absolute path",
+    for key, path in zip(("password_file", "mutual_password_file"), files, strict=True):
+        if path is not None and not path.startswith("/"):  # not echoed: it may be a secret typed in its place
+            raise UsageError(f"{where} ({name}): {key} is not an absolute path",
                              hint="secret files are named from / (the document may be applied from anywhere)")
     password, mutual_file = files
     if password is None and mutual_file is None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from iscsi_client.errors import IscError
 from iscsi_client.model import Secret
+from iscsi_client.system import files
 from iscsi_client.system.root import Root
 
 DB = "/etc/iscsi"
@@ -22,33 +23,31 @@ MIN_FREE = 256 * 1024  # a discovery of 64 records needs about 64 x 3 blocks (fi
 RECORD_DIRS = ("nodes", "send_targets", "isns", "ifaces")
 
 
+def _op(args: Sequence[str | Secret]) -> tuple[list[str], str | None]:
+    plain = [a for a in args if isinstance(a, str)]
+    return plain, plain[plain.index("-o") + 1] if "-o" in plain[:-1] else None
+
+
 def writes_records(args: Sequence[str | Secret]) -> bool:
     """Whether ``iscsiadm ARGS`` adds or changes database files (a discovery stores what it finds unless
     asked not to; -o delete only frees room)."""
-    plain = [a for a in args if isinstance(a, str)]
-    op = plain[plain.index("-o") + 1] if "-o" in plain[:-1] else None
-    if op in ("new", "update"):
-        return True
-    return "discovery" in plain and op != "nonpersistent" and op != "delete"
+    plain, op = _op(args)
+    return op in ("new", "update") or ("discovery" in plain and op not in ("nonpersistent", "delete"))
 
 
 def adds_records(args: Sequence[str | Secret]) -> bool:
-    plain = [a for a in args if isinstance(a, str)]
-    return "discovery" in plain or ("-o" in plain and "new" in plain)
+    plain, op = _op(args)
+    return "discovery" in plain or op == "new"
 
 
 def ensure_room(root: Root) -> None:
     """Refuse, in one line naming the directory, when the database's filesystem cannot take a write."""
-    where = root(DB)
-    try:
-        st = os.statvfs(where)
-    except FileNotFoundError:
-        return  # iscsiadm makes it (and says so when it cannot)
-    if st.f_flag & os.ST_RDONLY:
-        raise _refused(errno.EROFS, "")
-    free = st.f_bfree * st.f_frsize  # isc runs as root: the blocks reserved for root count
-    if free < MIN_FREE:
-        raise _refused(errno.ENOSPC, f" ({free // 1024} KiB free, isc wants {MIN_FREE // 1024} KiB)")
+    code = files.no_room(root(DB), MIN_FREE)
+    if code is not None:
+        detail = f" (less than {MIN_FREE // 1024} KiB free)" if code == errno.ENOSPC else ""
+        raise IscError(f"cannot change the node database: {DB}: {os.strerror(code)}{detail}",
+                       hint="iscsiadm would leave empty or half-written records: make room on the filesystem of "
+                            f"{DB} (or remount it read-write)")
 
 
 def left_empty(root: Root) -> list[str]:
@@ -76,8 +75,3 @@ def check_not_left_empty(root: Root, before: set[str]) -> None:
                        hint="make room on the filesystem of /etc/iscsi and delete the empty records "
                             "('isc nodes delete TARGET')")
 
-
-def _refused(code: int, detail: str) -> IscError:
-    return IscError(f"cannot change the node database: {DB}: {os.strerror(code)}{detail}",
-                    hint="iscsiadm would leave empty or half-written records: make room on the filesystem of "
-                         f"{DB} (or remount it read-write)")

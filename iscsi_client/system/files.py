@@ -98,19 +98,24 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
+def no_room(directory: Path, need: int) -> int | None:
+    """Why ``need`` bytes could not be written in ``directory`` now: errno.EROFS, errno.ENOSPC, or None. isc
+    runs as root, so the blocks reserved for root count as free."""
+    try:
+        st = os.statvfs(directory)
+    except FileNotFoundError:
+        return None  # made by the write itself, which then says what stops it
+    if st.f_flag & os.ST_RDONLY:
+        return errno.EROFS
+    return errno.ENOSPC if st.f_bfree * st.f_frsize < need else None
+
+
 def check_room(path: Path, size: int) -> None:
     """Raise the OSError write_atomic would meet (read-only, or no room for the temp file and the backup of a
     ``size``-byte file), before a step that cannot be undone (mkfs) runs ahead of the write."""
-    try:
-        st = os.statvfs(path.parent)
-    except FileNotFoundError:
-        return
-    if st.f_flag & os.ST_RDONLY:
-        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
-    block = st.f_frsize or 4096
-    need = 2 * (size // block + 1) * block  # the new file beside the backup of the old one
-    if st.f_bfree * block < need:  # isc runs as root: the blocks reserved for root count
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+    code = no_room(path.parent, 2 * (size // 4096 + 1) * 4096)  # the new file beside the old one's backup
+    if code is not None:
+        raise OSError(code, os.strerror(code), str(path))
 
 
 def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup: bool = True) -> Path | None:

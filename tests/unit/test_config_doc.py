@@ -115,7 +115,7 @@ NODE = ('schema_version = 1\n[[nodes]]\ntarget = "iqn.2003-01.org.example:d1"\np
 @pytest.mark.parametrize(("extra", "needle"), [
     ('password = "s3cretS3cret99"\n', "password holds a secret inside the document"),
     ('mutual_password = "s3cretS3cret99"\n', "mutual_password holds a secret inside the document"),
-    ('password_file = "secret.txt"\n', "is not an absolute path"),
+    ('password_file = "s3cretS3cret99"\n', "is not an absolute path"),  # a secret typed in the wrong key
     ('mutual_user = "tgt"\npassword_file = "/root/a"\n', "mutual_user and mutual_password_file go together"),
     ('mutual_password_file = "/root/m"\n', "needs chap_user and password_file"),
 ])
