@@ -315,6 +315,7 @@ class Node:
     scan: str = "auto"  # node.session.scan: manual = the kernel does not scan LUNs at login
     login_timeout: int | None = None  # node.conn[0].timeo.login_timeout: seconds per login attempt
     login_retries: int | None = None  # node.session.initial_login_retry_max: attempts of a first login
+    nr_sessions: int = 1  # node.session.nr_sessions: sessions a login makes to this portal through this iface
 
     @property
     def key(self) -> tuple[str, str, str]:

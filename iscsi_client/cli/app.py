@@ -33,6 +33,7 @@ from iscsi_client.cli import (
     sessions,
     startup,
     status,
+    tune,
 )
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
@@ -92,6 +93,7 @@ app.command("status")(status.status_cmd)
 app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
+app.command("tune")(tune.tune_cmd)
 app.add_typer(doctor.app, name="doctor")
 app.add_typer(metrics.app, name="metrics")
 app.add_typer(config.app, name="config")

@@ -18,13 +18,13 @@ from iscsi_client.ops.login import login
 from iscsi_client.ops.node_settings import set_node_values
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.ops.startup import set_startup
+from iscsi_client.ops.tunables import MULTIPATH_REPLACEMENT_TIMEOUT
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.system import blockdev, nodedb, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.root import Root
 
 #: what doctor (ISC030) advises for a multipathed session: fail I/O over to the other paths after 5 s
-MULTIPATH_REPLACEMENT_TIMEOUT = "5"
 
 
 @dataclass(frozen=True)

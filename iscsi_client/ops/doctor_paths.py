@@ -24,8 +24,10 @@ def paths(f: Facts) -> list[Finding]:
     out = []
     per_wwid = _lun_paths(f)
     portals_of: dict[str, set[str]] = {}
+    wanted_of: dict[str, int] = {}  # sessions the target's records ask for (node.session.nr_sessions each)
     for n in f.nodes:
         portals_of.setdefault(str(n.target), set()).add(n.portal.address)
+        wanted_of[str(n.target)] = wanted_of.get(str(n.target), 0) + n.nr_sessions
     target_of = {lun.disk.wwid: str(v.session.target) for v in f.views for lun in v.luns if lun.disk}
     for wwid, ps in per_wwid.items():
         mapped = [m for _, _, m in ps if m is not None]
@@ -41,9 +43,11 @@ def paths(f: Facts) -> list[Finding]:
                           "unmount it, set up multipath (isc multipath config --write), mount the map", wwid))
         target = target_of.get(wwid)
         offered = len(portals_of.get(target or "", ()))
-        if mapped and offered > len(ps):
+        wanted = wanted_of.get(target or "", 0)
+        if mapped and (offered > len({p for p, _, _ in ps}) or wanted > len(ps)):
+            per = "" if wanted == offered else f", {wanted} session(s) with node.session.nr_sessions"
             out.append(_f("ISC021", WARNING, f"map {wwid} has {len(ps)} path(s) but {target} has records on "
-                          f"{offered} portals", f"isc login {target}", wwid))
+                          f"{offered} portal(s){per}", f"isc login {target}", wwid))
         if len(ps) == 1 and offered <= 1 and (disks[0].vendor or "").strip() == "IET":
             out.append(_f("ISC027", OK, f"LUN {wwid} of {target} has one path: tgt answers discovery with the "
                           "portal that was asked only, so a target with more portals needs a discovery on each",

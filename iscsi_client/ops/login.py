@@ -123,7 +123,8 @@ def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Sess
                parallel: int) -> list[Outcome]:
     """Log in to the records without a session in the fewest execs (ops/login_batches.py), ``parallel``
     execs at once under one hold of the host lock; an outcome per record, in the order of ``nodes``."""
-    todo = [n for n in nodes if not any(_same(s, n) for s in sessions)]
+    # a record asks for node.session.nr_sessions sessions; iscsiadm's login of it adds only the missing ones
+    todo = [n for n in nodes if sum(_same(s, n) for s in sessions) < n.nr_sessions]
     batches = login_batches(todo, nodedb.read_nodes(root)) if todo else []
     got: dict[tuple[str, str, str], tuple[str, str, IscsiadmError | None]] = {}
     for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=parallel), strict=True):
@@ -255,10 +256,12 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
            all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
            cmd: Commands | None = None, sids: Sequence[int] = (), iface: str | None = None,
-           force: bool = False) -> list[Outcome]:
+           force: bool = False, keep_startup: bool = False) -> list[Outcome]:
     """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``, and
     refusing the boot firmware's sessions (iBFT: the host may run from that LUN) unless ``force``.
-    ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal."""
+    ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal.
+    A teardown sets node.startup manual (the target stays away at boot) unless ``keep_startup``: a path
+    that leaves only to log in again (isc tune --relogin)."""
     if target is None and not all_sessions and not sids and iface is None:
         raise UsageError("no target given",
                          hint="name a target, a session id (--sid) or an iface (-I), or use --all to log out of "
@@ -303,9 +306,10 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
                 return None
             return f"node.startup manual for {t}"
 
-        with adm.lock() if not adm.dry_run else nullcontext():
-            set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=IN_FLIGHT)
-        steps += [step for step in set_manual if step]
+        if not keep_startup:
+            with adm.lock() if not adm.dry_run else nullcontext():
+                set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=IN_FLIGHT)
+            steps += [step for step in set_manual if step]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]
     return outcomes

@@ -97,8 +97,18 @@ def logout_batches(chosen: list[Session], every: list[Session], *, by_sid: bool)
         if len(members) > 1 and len(members) == held[target]:
             out.append(Batch(Call([*node_selector(members[0].target), "--logout"], action=f"logout from {target}",
                                   ok=ANY_CODE), tuple(members), batched=True))
-        else:
-            out += [one(s) for s in members]
+            continue
+        # the sessions of one record (node.session.nr_sessions > 1) leave in its one exec, which logs out
+        # every session of the record: an exec per session would find the second one gone already
+        records: dict[tuple[str, str, str], list[Session]] = {}
+        for s in members:
+            records.setdefault((target, s.portal.address, s.iface), []).append(s)
+        for same in records.values():
+            first = same[0]
+            out.append(one(first) if len(same) == 1 else
+                       Batch(Call([*node_selector(first.target, first.portal.without_tpgt(), first.iface), "--logout"],
+                                  action=f"logout from {target} on {first.portal.address}", ok=ANY_CODE),
+                             tuple(same), batched=True))
     return out
 
 

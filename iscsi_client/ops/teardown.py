@@ -25,12 +25,15 @@ class Hold:
     kind: str  # mount | map | dm | open
 
 
-def holds(root: Root, views: list[SessionView]) -> list[Hold]:
+def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset()) -> list[Hold]:
+    """What uses the sessions' disks and maps. A map in ``kept`` (by WWID) keeps working through paths
+    of other sessions: its mounts, holders and users stay with it and hold none of these paths."""
     out: list[Hold] = []
     nodes: set[str] = set()
     for v in views:
         for lun in v.luns:
-            for dev in (*(lun.disk.with_partitions() if lun.disk else ()), lun.map):
+            mapped = lun.map if lun.map is not None and lun.map.wwid not in kept else None
+            for dev in (*(lun.disk.with_partitions() if lun.disk else ()), mapped):
                 if dev is None:
                     continue
                 nodes.add(dev.devnode)
@@ -44,9 +47,9 @@ def holds(root: Root, views: list[SessionView]) -> list[Hold]:
                         out.append(Hold(lun.disk.devnode, f"path of multipath map {lun.map.dm_name}", "map"))
                     else:
                         out.append(Hold(lun.disk.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm"))
-            if lun.map is not None:
-                out += [Hold(lun.map.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
-                        for h in lun.map.holders]
+            if mapped is not None:
+                out += [Hold(mapped.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
+                        for h in mapped.holders]
     # multipathd keeps every path it monitors open (its path checker): that is the map being flushed or the
     # path being removed, not a user of the disk. Any other process, or multipathd on a map itself, is one.
     paths = {lun.disk.devnode for v in views for lun in v.luns if lun.disk is not None}
@@ -69,25 +72,28 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
              unmount: bool) -> list[str]:
     """Release the sessions' disks; returns what was done, in order. Refuses LVM/dm holders and open devices."""
     done: list[str] = []
-    found = holds(root, views)
+    leaving = {v.session.sid for v in views}
+    # maps that keep paths through sessions that stay (read once: a walk per LUN grew with LUNs x sessions):
+    # only this path leaves such a map, which stays mounted and in use
+    kept = frozenset(x.map.wwid for s in all_sessions if s.sid not in leaving
+                     for x in blockdev.session_luns(root, s) if x.map is not None and x.map.wwid)
+    found = holds(root, views, kept)
     blocking = [h for h in found if h.kind in ("dm", "open") or (h.kind == "mount" and not unmount)]
     if blocking:
         listed = "; ".join(f"{h.device} {h.what}" for h in blocking)
         hint = "add --unmount to unmount" if any(h.kind == "mount" for h in blocking) else \
             "stop the process or deactivate the holder (vgchange -an VG, cryptsetup close NAME) first"
         raise InUseError(f"cannot tear down: {listed}", hint=hint)
-    leaving = {v.session.sid for v in views}
     luns: list[Lun] = [lun for v in views for lun in v.luns]
     # each path of a map is a LUN here, and every one of them names the map's mount: unmount it once
-    mountpoints = dict.fromkeys(mp for lun in luns for dev in (lun.map, *(lun.disk.with_partitions() if lun.disk
-                                                                          else ())) if dev for mp in dev.mountpoints)
+    mountpoints = dict.fromkeys(
+        mp for lun in luns
+        for dev in (lun.map if lun.map is not None and lun.map.wwid not in kept else None,
+                    *(lun.disk.with_partitions() if lun.disk else ())) if dev for mp in dev.mountpoints)
     for mp in mountpoints:
         cmd.run(["umount", mp], mutating=True, action=f"unmounting {mp}")
         done.append(f"unmounted {mp}")
     flushed: set[str] = set()
-    # maps that keep paths through sessions that stay (read once: a walk per LUN grew with LUNs x sessions)
-    kept = {x.map.wwid for s in all_sessions if s.sid not in leaving
-            for x in blockdev.session_luns(root, s) if x.map is not None}
     for lun in luns:
         if lun.map is None or lun.disk is None:
             continue

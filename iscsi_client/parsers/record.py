@@ -72,6 +72,7 @@ def node_from_record(rec: dict[str, str | None], *, iface: str | None = None) ->
         scan=rec.get("node.session.scan") or "auto",
         login_timeout=_int(rec.get("node.conn[0].timeo.login_timeout")),
         login_retries=_int(rec.get("node.session.initial_login_retry_max")),
+        nr_sessions=max(1, _int(rec.get("node.session.nr_sessions")) or 1),
     )
 
 

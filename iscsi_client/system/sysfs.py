@@ -108,3 +108,27 @@ def negotiated(root: Root, session: Session) -> Negotiated:
         initial_r2t=_YES_NO.get(_attr(f"{entry}/initial_r2t") or ""),
         max_outstanding_r2t=_int(_attr(f"{entry}/max_outstanding_r2t")),
     )
+
+
+#: libiscsi keeps this many of a session's cmds_max for task management: the SCSI host's can_queue is
+#: cmds_max less these (measured in the lab: cmds_max 256 gives can_queue 241, 128 gives 113)
+LIBISCSI_MGMT_CMDS = 15
+
+
+def live_tuning(root: Root, session: Session) -> dict[str, str]:
+    """The values the kernel uses for this session now, by isc tune's names (a session keeps the values of
+    its login): recovery_tmo (replacement_timeout, which multipathd may override), the connection's NOP-Out
+    interval and timeout (recv_tmo, ping_tmo), and the host's can_queue as the cmds_max it came from."""
+    entry = root.str(f"{SESSION_CLASS}/session{session.sid}")
+    conn = root.str(f"{CONNECTION_CLASS}/connection{session.sid}:0")
+    out: dict[str, str] = {}
+    for name, path in (("replacement_timeout", f"{entry}/recovery_tmo"), ("noop_out_interval", f"{conn}/recv_tmo"),
+                       ("noop_out_timeout", f"{conn}/ping_tmo")):
+        value = _attr(path)
+        if value is not None:
+            out[name] = value
+    if session.host is not None:
+        can_queue = _int(_attr(root.str(f"/sys/class/scsi_host/host{session.host}/can_queue")))
+        if can_queue is not None:
+            out["cmds_max"] = str(can_queue + LIBISCSI_MGMT_CMDS)
+    return out

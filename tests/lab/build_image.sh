@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the lab guest image: Debian 12 with a real kernel, LIO (targetcli-fb), open-iscsi,
 # udev, multipath-tools, XFS, LVM, fdisk, python3, qemu-guest-agent, ansible-core, prometheus-node-exporter, auditd,
-# and tgt (a second target, tests/lab/guest/tgt-*.conf).
+# tgt (a second target, tests/lab/guest/tgt-*.conf) and fio (isc bench).
 # Prints the image directory on stdout.
 #
 # The image is cached under $ISC_LAB_CACHE (default /var/cache/isc-lab), keyed by a hash of this script
@@ -51,6 +51,7 @@ pkgs+=,open-iscsi,targetcli-fb,multipath-tools,lsscsi,sg3-utils,util-linux,linux
 pkgs+=,initramfs-tools,qemu-guest-agent,lvm2,fdisk,open-isns-server,open-isns-utils
 pkgs+=,ansible-core,prometheus-node-exporter,curl,auditd  # fleet and audit tests: the real engines
 pkgs+=,tgt  # the second target (issue 18)
+pkgs+=,fio  # isc bench (issue 15)
 size=3G
 if [ -n "$extra" ]; then pkgs+=",$extra"; size=6G; fi
 log "mmdebstrap bookworm from $mirror (about 90 s)"
