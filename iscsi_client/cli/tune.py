@@ -3,12 +3,17 @@ proposal and why; writes it (one iscsiadm exec), and with --relogin rolls it ont
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.args import target_arg
-from iscsi_client.cli.context import get
+from iscsi_client.cli.context import Ctx, get
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
+
+if TYPE_CHECKING:
+    from iscsi_client.ops.tune import TuneView
 
 ROW_COLUMNS = [
     Column("name", "setting", lambda r: r.name),
@@ -89,7 +94,7 @@ def tune_cmd(
     return 0
 
 
-def _relogin(c, view, *, disruptive: bool, wait_timeout: float) -> int:  # noqa: ANN001 - Ctx, TuneView
+def _relogin(c: Ctx, view: TuneView, *, disruptive: bool, wait_timeout: float) -> int:
     import shlex
     import sys
 
@@ -99,7 +104,7 @@ def _relogin(c, view, *, disruptive: bool, wait_timeout: float) -> int:  # noqa:
     from iscsi_client.ops.tune_relogin import relogin
 
     engine = Engine(c.root, timeout=c.timeout, observer=c.observer, on_wait=note)
-    extra = {"tune": {"target": str(view.target), "profile": view.profile,
+    extra: dict[str, object] = {"tune": {"target": str(view.target), "profile": view.profile,
                       "rows": rows_as_dicts(ROW_COLUMNS, view.rows)}}
     with progress_display(enabled=not c.json) as progress:
         try:

@@ -66,8 +66,8 @@ def parse_fio_json(text: str) -> list[FioJob]:
     first = next((i for i, line in enumerate(lines) if line.startswith("{")), 0)
     try:
         doc = json.loads("".join(lines[first:]))
-    except (json.JSONDecodeError, ValueError) as e:
-        raise IscError(f"fio's output is not the JSON it was asked for ({e.msg} at line {e.lineno})",
+    except ValueError as e:  # json.JSONDecodeError, or text that is not even UTF-8 decodable
+        raise IscError(f"fio's output is not the JSON it was asked for ({e})",
                        hint="run the same fio command by hand (isc -v shows it) to see what it printed") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("jobs"), list):
         raise IscError("fio's JSON has no jobs", hint="isc -v shows the fio command")
