@@ -16,6 +16,7 @@ from click.core import ParameterSource
 
 from iscsi_client import __version__
 from iscsi_client.cli import (
+    bench,
     chap,
     completion,
     config,
@@ -94,6 +95,7 @@ app.command("persist")(persist.persist_cmd)
 app.command("unpersist")(persist.unpersist_cmd)
 app.add_typer(multipath.app, name="multipath")
 app.command("tune")(tune.tune_cmd)
+app.command("bench")(bench.bench_cmd)
 app.add_typer(doctor.app, name="doctor")
 app.add_typer(metrics.app, name="metrics")
 app.add_typer(config.app, name="config")

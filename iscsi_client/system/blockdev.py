@@ -242,3 +242,24 @@ def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:
         if dev is not None:
             out.append(dev)
     return out
+
+
+def name_of_devno(root: Root, devno: str) -> str | None:
+    """sda or dm-3 for a major:minor, from /sys/dev/block."""
+    try:
+        return os.path.basename(os.path.realpath(root.str(f"/sys/dev/block/{devno}")))
+    except OSError:
+        return None
+
+
+def devno_of_node(root: Root, path: str) -> str | None:
+    """major:minor of a block device node (/dev/sdb, /dev/mapper/NAME, a /dev/disk/by-* link)."""
+    import stat
+
+    try:
+        st = os.stat(root.str(path))
+    except OSError:
+        return None
+    if not stat.S_ISBLK(st.st_mode):
+        return None
+    return f"{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"

@@ -10,9 +10,10 @@ from iscsi_client.system.root import Root
 
 @dataclass(frozen=True)
 class Probe:
-    fstype: str | None
+    fstype: str | None  # a filesystem or another signature: xfs, LVM2_member, crypto_LUKS, swap
     uuid: str | None
     label: str | None
+    pttype: str | None = None  # a partition table: gpt, dos
 
 
 def probe(cmd: Commands, device: str) -> Probe:
@@ -21,7 +22,7 @@ def probe(cmd: Commands, device: str) -> Probe:
     if r.rc == 2:
         return Probe(None, None, None)
     props = dict(line.split("=", 1) for line in r.stdout.splitlines() if "=" in line)
-    return Probe(props.get("TYPE"), props.get("UUID"), props.get("LABEL"))
+    return Probe(props.get("TYPE"), props.get("UUID"), props.get("LABEL"), props.get("PTTYPE"))
 
 
 def mkfs(cmd: Commands, device: str, fstype: str, *, force: bool, fs_uuid: str | None = None) -> None:
