@@ -113,8 +113,8 @@ class Rolling:
             short = {w: (len(now.get(w, ())), len(devs)) for w, devs in before.items()
                      if len(now.get(w, ())) < len(devs)}
             if not short:
-                counts = ", ".join(f"{w} {len(now[w])}/{len(before[w])}" for w in sorted(before))
-                return f"; working paths again: {counts}"
+                counts = ", ".join(f"{w} {len(now[w])} ({len(before[w])} before)" for w in sorted(before))
+                return f"; working paths of the map: {counts}"
             if time.monotonic() > deadline:
                 listed = ", ".join(f"{w} has {a} of {b}" for w, (a, b) in sorted(short.items()))
                 raise IscError(f"the map did not get its path back within {self.timeout:.0f} s: {listed}",
