@@ -286,3 +286,29 @@ def test_a_change_waits_for_the_lock_and_names_its_holder_while_reading_does_not
     assert NOAUTH in host.iscsiadm("-m", "node").stdout
     again = host.isc("nodes", "add", NOAUTH, "127.0.0.1")  # the lock is free again: no waiting
     assert again.returncode == 0 and "waiting" not in again.stderr
+
+
+def test_tune_profiles_write_the_records_in_one_exec_and_converge(static):
+    """isc tune with the real iscsiadm: a profile's values land in the record in one -o update, the range
+    checks refuse before iscsiadm runs, a second run changes nothing, defaults come from iscsid.conf."""
+    dry = static.isc("-v", "tune", NOAUTH, "--profile", "throughput", "--dry-run")
+    assert dry.returncode == 0 and "node.session.queue_depth = 32" in flat_record(static)
+    r = static.isc("-v", "tune", NOAUTH, "--profile", "throughput")
+    assert r.returncode == 0, r.stderr
+    updates = [ln for ln in r.stderr.splitlines() if ln.startswith("+ iscsiadm") and "-o update" in ln]
+    assert len(updates) == 1
+    rec = flat_record(static)
+    # one portal: two sessions to it, under one map, are the profile's way to spread the load
+    for line in ("node.session.queue_depth = 64", "node.session.cmds_max = 256", "node.session.nr_sessions = 2"):
+        assert line in rec
+    again = static.isc("--json", "tune", NOAUTH, "--profile", "throughput")
+    doc = json.loads(again.stdout)["tune"]
+    assert not doc["changed"] and doc["settings"] == {}
+    bad = static.isc("-v", "tune", NOAUTH, "--set", "queue_depth=2000")
+    assert bad.returncode == 2 and "1 to 1024" in bad.stderr and "+ iscsiadm" not in bad.stderr
+    both = static.isc("tune", NOAUTH, "--set", "queue_depth=512", "--set", "cmds_max=128")
+    assert both.returncode == 2 and "larger than cmds_max" in both.stderr
+    back = static.isc("tune", NOAUTH, "--profile", "defaults")
+    assert back.returncode == 0, back.stderr
+    rec = flat_record(static)
+    assert "node.session.queue_depth = 32" in rec and "node.session.nr_sessions = 1" in rec
