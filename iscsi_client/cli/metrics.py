@@ -34,9 +34,10 @@ def metrics_cmd(ctx: typer.Context,
     if textfile is not None:
         path = textfile / "isc.prom"
         if not c.dry_run:
+            from iscsi_client.exposition import text
             from iscsi_client.system.textfile import write
 
-            path = write(textfile, families)
+            path = write(textfile, text(families))
         if c.json:
             emit_json({"textfile": {"path": str(path), "written": not c.dry_run, "families": len(families),
                                     "series": series}})
