@@ -74,13 +74,8 @@ class Rolling:
                 return Done(f"{path}: no session")
             disks = {lun.disk.name for v in views for lun in v.luns if lun.disk is not None}
             wwids = {lun.map.wwid for v in views for lun in v.luns if lun.map is not None and lun.map.wwid}
-            unmapped = sorted(lun.disk.devnode for v in views for lun in v.luns
-                              if lun.disk is not None and lun.map is None and lun.holds_data)
-            if unmapped and not self.disruptive:
-                raise UsageError(f"{', '.join(unmapped)} on {path} is not under a multipath map: logging this path "
-                                 "out takes the disk away until it logs in again",
-                                 hint="stop what uses it and add --disruptive, or set up multipath first "
-                                      "(isc multipath config --write)")
+            if not self.disruptive:
+                refuse_single_paths(views, path)
             before = _healthy_paths(t.cmd, wwids) if wwids and not t.dry_run else {}
             alone = sorted(w for w, devs in before.items() if not devs - disks)
             if alone:
@@ -125,6 +120,17 @@ class Rolling:
             time.sleep(0.5)
 
 
+def refuse_single_paths(views: Sequence[SessionView], path: str) -> None:
+    """A LUN of these sessions that no multipath map holds loses its disk while the path logs in again."""
+    unmapped = sorted(lun.disk.devnode for v in views for lun in v.luns
+                      if lun.disk is not None and lun.map is None and lun.holds_data)
+    if unmapped:
+        raise UsageError(f"{', '.join(unmapped)} on {path} is not under a multipath map: logging this path out "
+                         "takes the disk away until it logs in again",
+                         hint="stop what uses it and add --disruptive, or set up multipath first "
+                              "(isc multipath config --write)")
+
+
 def write_proposals_needed(root: Root, view: TuneView) -> bool:
     """Some record of the target does not hold a proposed value yet (read again: the records may have changed
     since the view was made)."""
@@ -149,5 +155,9 @@ def relogin_steps(r: Rolling) -> list[Step]:
 def relogin(*, root: Root, engine: Engine, view: TuneView, disruptive: bool, dry_run: bool, timeout: float,
             command: str, progress: Callable[[str], None] | None = None) -> PlanReport:
     root.require_live("tune --relogin (it logs sessions out and in)")
+    if not disruptive:  # refused before the records change, not after
+        views = target_views(root, view.target)
+        for n in view.nodes:
+            refuse_single_paths(_mine(n, views), n.portal.address)
     rolling = Rolling(root, view, disruptive=disruptive, timeout=timeout, progress=progress)
     return engine.execute(relogin_steps(rolling), dry_run=dry_run, command=command)

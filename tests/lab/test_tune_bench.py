@@ -44,8 +44,12 @@ def map_paths(guest) -> list[str]:
 
 
 def test_tune_relogin_under_fio_bench_compare_and_sessions_per_portal(guest):
-    guest.run(f"isc discover 127.0.0.1 >/dev/null && isc login {MULTI} >/dev/null && "
-              "isc multipath config --write >/dev/null").check()
+    # one path, no map: a re-login would take the disk away; refused before the records change
+    guest.run(f"isc discover 127.0.0.1 >/dev/null && isc login {MULTI} -p 127.0.0.1 >/dev/null").check()
+    single = guest.isc("tune", MULTI, "--set", "queue_depth=16", "--relogin")
+    assert single.rc == 2 and "not under a multipath map" in single.stderr and "--disruptive" in single.stderr
+    assert record(guest, "node.session.queue_depth") == {"32"}
+    guest.run(f"isc login {MULTI} >/dev/null && isc multipath config --write >/dev/null").check()
     (wwid,) = guest.run("multipathd show maps raw format %w").check().stdout.split()
     dev = f"/dev/mapper/{wwid}"
 
