@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import shlex
-import sys
 from pathlib import Path
 
 import typer
 
 from iscsi_client.cli import completers
 from iscsi_client.cli.config import SecretsOpt
-from iscsi_client.cli.context import Ctx, get
+from iscsi_client.cli.context import get
 from iscsi_client.cli.options import (
     AllowLongOpt,
     MutualPasswordFileOpt,
@@ -21,17 +19,6 @@ from iscsi_client.cli.options import (
 )
 
 CHAP, MOUNT, DISC = "CHAP", "Mount", "Discovery CHAP"
-
-
-def _engine(c: Ctx):
-    from iscsi_client.ops.plan import Engine
-    from iscsi_client.output import note
-
-    return Engine(c.root, timeout=c.timeout, observer=c.observer, on_wait=note)
-
-
-def _command() -> str:
-    return "isc " + shlex.join(sys.argv[1:])
 
 
 def connect_cmd(
@@ -77,7 +64,7 @@ def connect_cmd(
     A plan of steps, each checked first: --dry-run shows it and changes nothing; a second run changes
     nothing; a failed or interrupted run is finished by running the same command again.
     """
-    from iscsi_client.cli.plan_render import render_plan, render_summary
+    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan, render_summary
     from iscsi_client.errors import UsageError
     from iscsi_client.model import Iqn, Portal, Startup
     from iscsi_client.ops.connect import ConnectRequest, MountRequest, connect
@@ -118,7 +105,8 @@ def connect_cmd(
                          multipath=not no_multipath, probe_mtu=not no_mtu, wait_timeout=wait_timeout,
                          login=not no_login)
     try:
-        report, summary = connect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
+        report, summary = connect(root=c.root, engine=plan_engine(c), req=req, dry_run=c.dry_run,
+                                  command=invoked_as())
     except PlanFailed as failed:
         return render_plan(failed.report, json_out=c.json, failure=failed)
     code = 1 if any(f["level"] == "failure" for f in summary.findings) else 0
@@ -139,7 +127,7 @@ def disconnect_cmd(
     """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps, delete its
     SCSI devices, log out on every portal, node.startup manual, unregister its WWIDs. Refused while
     something else holds a device (LVM, another mount), naming it. The data on the LUN is left alone."""
-    from iscsi_client.cli.plan_render import render_plan
+    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan
     from iscsi_client.model import Iqn
     from iscsi_client.ops.disconnect import DisconnectRequest, disconnect
     from iscsi_client.ops.plan import PlanFailed
@@ -147,7 +135,8 @@ def disconnect_cmd(
     c = get(ctx)
     req = DisconnectRequest(Iqn.parse(target), forget=forget)
     try:
-        report = disconnect(root=c.root, engine=_engine(c), req=req, dry_run=c.dry_run, command=_command())
+        report = disconnect(root=c.root, engine=plan_engine(c), req=req, dry_run=c.dry_run,
+                            command=invoked_as())
     except PlanFailed as failed:
         return render_plan(failed.report, json_out=c.json, failure=failed)
     return render_plan(report, json_out=c.json)
@@ -174,15 +163,15 @@ def apply_cmd(
     names (password_file, mutual_password_file), never from the document itself.
     """
     from iscsi_client.cli.config import read_document
-    from iscsi_client.cli.plan_render import render_plan
+    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan
     from iscsi_client.ops.apply import apply
     from iscsi_client.ops.plan import PlanFailed
 
     c = get(ctx)
     doc, found = read_document(file, secrets)
     try:
-        report = apply(root=c.root, engine=_engine(c), doc=doc, secrets=found, dry_run=c.dry_run,
-                       command=_command(), prune=prune, with_initiator=initiator_name, allow_long=allow_long,
+        report = apply(root=c.root, engine=plan_engine(c), doc=doc, secrets=found, dry_run=c.dry_run,
+                       command=invoked_as(), prune=prune, with_initiator=initiator_name, allow_long=allow_long,
                        wait_timeout=wait_timeout)
     except PlanFailed as failed:
         return render_plan(failed.report, json_out=c.json, failure=failed)

@@ -10,8 +10,23 @@ from typing import TYPE_CHECKING
 from iscsi_client.output import emit_json, note, say
 
 if TYPE_CHECKING:
+    from iscsi_client.cli.context import Ctx
     from iscsi_client.ops.connect import Summary
-    from iscsi_client.ops.plan import PlanFailed, PlanReport
+    from iscsi_client.ops.plan import Engine, PlanFailed, PlanReport
+
+
+def plan_engine(c: Ctx) -> Engine:
+    """The engine a plan command runs on: the global options' root, timeout and -v, waits shown on stderr."""
+    from iscsi_client.ops.plan import Engine
+
+    return Engine(c.root, timeout=c.timeout, observer=c.observer, on_wait=note)
+
+
+def invoked_as() -> str:
+    """The command line as typed, for "run the same command again" in a failed plan's hint."""
+    import shlex
+
+    return "isc " + shlex.join(sys.argv[1:])
 
 
 def render_plan(report: PlanReport, *, json_out: bool, extra: dict[str, object] | None = None,

@@ -95,21 +95,17 @@ def tune_cmd(
 
 
 def _relogin(c: Ctx, view: TuneView, *, disruptive: bool, wait_timeout: float) -> int:
-    import shlex
-    import sys
-
-    from iscsi_client.cli.plan_render import render_plan
+    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan
     from iscsi_client.cli.progress import progress_display
-    from iscsi_client.ops.plan import Engine, PlanFailed
+    from iscsi_client.ops.plan import PlanFailed
     from iscsi_client.ops.tune_relogin import relogin
 
-    engine = Engine(c.root, timeout=c.timeout, observer=c.observer, on_wait=note)
     extra: dict[str, object] = {"tune": {"target": str(view.target), "profile": view.profile,
                       "rows": rows_as_dicts(ROW_COLUMNS, view.rows)}}
     with progress_display(enabled=not c.json) as progress:
         try:
-            report = relogin(root=c.root, engine=engine, view=view, disruptive=disruptive, dry_run=c.dry_run,
-                             timeout=wait_timeout, command="isc " + shlex.join(sys.argv[1:]), progress=progress)
+            report = relogin(root=c.root, engine=plan_engine(c), view=view, disruptive=disruptive,
+                             dry_run=c.dry_run, timeout=wait_timeout, command=invoked_as(), progress=progress)
         except PlanFailed as failed:
             return render_plan(failed.report, json_out=c.json, extra=extra, failure=failed)
     return render_plan(report, json_out=c.json, extra=extra)

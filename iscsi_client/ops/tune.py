@@ -14,7 +14,6 @@ from iscsi_client.model import Iqn, Node, Session, SessionView
 from iscsi_client.ops.node_settings import SettingsResult, set_node_values
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.tunables import (
-    PROFILES,
     TUNABLES,
     Proposal,
     check_together,
@@ -172,6 +171,3 @@ def write_proposals(*, root: Root, adm: Iscsiadm, view: TuneView) -> TuneResult:
     result = set_node_values(root=root, adm=adm, target=view.target, portal=None, settings=settings)
     return TuneResult(view, result, settings)
 
-
-__all__ = ["PROFILES", "TuneRow", "TuneView", "TuneResult", "tune_view", "write_proposals", "live_values",
-           "target_views"]
