@@ -122,8 +122,9 @@ def parse_sets(items: Sequence[str]) -> dict[str, Proposal]:
     for item in items:
         name, sep, value = (part.strip() for part in item.partition("="))
         tunable = BY_NAME.get(name)
-        if not sep or tunable is None:
-            raise UsageError(f"{item!r}: isc tune sets {', '.join(t.name for t in TUNABLES)} (NAME=VALUE)",
+        if not sep or tunable is None:  # the name only: a mistyped value may be a secret (auth.password=...)
+            raise UsageError(f"{name!r} is not a setting isc tune sets: "
+                             f"{', '.join(t.name for t in TUNABLES)} (NAME=VALUE)",
                              hint="any other record setting: isc nodes set TARGET NAME=VALUE")
         if tunable.name in out:
             raise UsageError(f"{tunable.name} is given twice")

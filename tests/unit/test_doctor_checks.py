@@ -293,3 +293,15 @@ def test_a_session_down_says_whether_another_path_of_its_map_carries_the_io():
     assert "I/O moves to the other paths" in s
     both = says([down, gone])
     assert len(both) == 2 and all("no other path of its map is logged in" in x and "(ISC028)" in x for x in both)
+
+
+def test_a_map_short_of_the_sessions_nr_sessions_asks_for():
+    """Two sessions per portal asked for, one per portal logged in: every portal has a path, still a warning."""
+    m = BlockDevice("dm-0", "253:0", 1 << 30, wwid="36001405abc", dm_name="36001405abc", dm_uuid="mpath-36001405abc")
+    views = [View(Session(1, T, P1, recovery_tmo=5), (Lun("2:0:0:0", 0, "running", disk("sda"), m),)),
+             View(Session(2, T, P2, recovery_tmo=5), (Lun("3:0:0:0", 0, "running", disk("sdb"), m),))]
+    two = [Node(T, P1, startup="automatic", nr_sessions=2), Node(T, P2, startup="automatic", nr_sessions=2)]
+    found = [x for x in run_checks(facts(views=views, nodes=two)) if x.code == "ISC021" and x.level == "warning"]
+    assert len(found) == 1 and "4 session(s)" in found[0].summary
+    one = [dataclasses.replace(n, nr_sessions=1) for n in two]
+    assert not [x for x in run_checks(facts(views=views, nodes=one)) if x.code == "ISC021" and x.level == "warning"]

@@ -81,3 +81,10 @@ def test_profiles():
     assert d["cmds_max"].value == "128" and "built-in" in d["cmds_max"].why
     with pytest.raises(UsageError, match="profiles: multipath"):
         profile_values("fast", portals=1, defaults={})
+
+
+def test_a_secret_typed_into_set_is_not_echoed():
+    with pytest.raises(UsageError) as e:
+        parse_sets(["node.session.auth.password=s3cretS3cret99"])
+    assert "node.session.auth.password" in e.value.message
+    assert "s3cretS3cret99" not in e.value.message + (e.value.hint or "")
