@@ -16,7 +16,7 @@ from labtargets import MULTI
 
 pytestmark = pytest.mark.lab
 
-SMALL = ("--runtime", "2", "--size", "32M")
+SMALL = ("--runtime", "1", "--size", "32M")
 
 
 def rows(guest) -> dict[str, dict]:
@@ -74,7 +74,7 @@ def test_tune_relogin_under_fio_bench_compare_and_sessions_per_portal(guest):
 
     # the throughput profile rolled onto both paths while fio reads the map: no I/O error, new values live
     guest.run(f"setsid fio --name=roll --filename={dev} --rw=randread --bs=64k --iodepth=8 --ioengine=libaio "
-              "--direct=1 --time_based --runtime=25 --output-format=json --output=/root/roll.json "
+              "--direct=1 --time_based --runtime=20 --output-format=json --output=/root/roll.json "
               "</dev/null >/dev/null 2>&1 &").check()
     guest.run("timeout 30 sh -c 'until pgrep -x fio >/dev/null; do sleep 0.2; done'").check()
     tuned = guest.isc("--json", "tune", MULTI, "--profile", "throughput", "--relogin", "--wait-timeout", "60")
@@ -135,6 +135,12 @@ def test_tune_relogin_under_fio_bench_compare_and_sessions_per_portal(guest):
     found = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)["findings"]
     assert not [f for f in found if f["code"] in ("ISC020", "ISC021") and f["level"] != "ok"], found
     assert "already" in guest.isc("login", MULTI).check().stdout  # 2 of 2 on each portal: nothing to add
+    sid = min(s["sid"] for s in sessions if s["portal"] == "127.0.0.2:3260")
+    guest.run(f"iscsiadm -m session -r {sid} -u >/dev/null").check()  # 1 of 2 left on that portal
+    added = json.loads(guest.isc("--json", "login", MULTI).check().stdout)
+    assert {(o["portal"], o["status"]) for o in added["logins"]} == {("127.0.0.1:3260", "already"),
+                                                                       ("127.0.0.2:3260", "done")}
+    assert len(json.loads(guest.isc("--json", "sessions").check().stdout)["sessions"]) == 4
     gone = guest.isc("logout", MULTI, "--teardown", "--unmount")
     assert gone.rc == 0, gone.stdout + gone.stderr
     assert guest.run("iscsiadm -m session").rc == 21 and not map_paths(guest)
