@@ -95,6 +95,9 @@ class Rolling:
             if t.dry_run:
                 return Done(f"{path}: would log out and in again" + (", one map path at a time" if wwids else ""))
             back = self._wait_for_paths(t.cmd, before)
+            # the udev rules of the new path (multipath -u probing the map's paths) still run: the next
+            # path's teardown would find its disk open by them (seen in CI), so start it from a quiet udev
+            t.cmd.run(["udevadm", "settle", "--timeout=30"], mutating=False, action="waiting for udev", ok=(0, 1))
             return Done(f"{path}: logged in again in {time.monotonic() - started:.1f} s{back}")
         return run
 
