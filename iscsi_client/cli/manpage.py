@@ -194,6 +194,6 @@ def render(app: typer.Typer) -> str:
 
 
 if __name__ == "__main__":
-    from iscsi_client.cli.app import app as isc_app
+    from iscsi_client.cli.app import typer_app
 
-    print(render(isc_app), end="")
+    print(render(typer_app()), end="")

@@ -36,3 +36,14 @@ def test_tables_in_a_pipe_do_not_load_rich(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.startswith("no node records")
     assert r.stderr.strip() == ""
+
+
+def test_a_command_imports_its_own_module_and_no_other_commands():
+    """`isc status` builds and imports only cli/status.py: each other command module costs start-up time."""
+    others = ("connect", "discover", "nodes", "chap", "login", "iface", "tune", "bench", "metrics", "config",
+              "multipath", "persist", "doctor", "initiator", "rescan", "sessions", "startup")
+    mods = tuple(f"iscsi_client.cli.{m}" for m in (*others, "status"))
+    loaded = loaded_after("from iscsi_client.cli.app import command; command(['--json', 'status'])", mods)
+    assert loaded == ["iscsi_client.cli.status"]
+    everything = loaded_after("from iscsi_client.cli.app import command; command(['--help'])", mods)
+    assert sorted(everything) == sorted(mods)

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from iscsi_client.cli.app import app
+from iscsi_client.cli.app import typer_app
 from iscsi_client.cli.manpage import render
 
 MAN = Path(__file__).resolve().parents[2] / "man" / "isc.8"
 
 
 def test_checked_in_man_page_is_current():
-    assert MAN.read_text() == render(app), "man/isc.8 is out of date: python -m iscsi_client.cli.manpage > man/isc.8"
+    assert MAN.read_text() == render(typer_app()), \
+        "man/isc.8 is out of date: python -m iscsi_client.cli.manpage > man/isc.8"
 
 
 def test_man_page_has_the_sections_and_every_command():
