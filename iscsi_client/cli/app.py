@@ -282,6 +282,31 @@ def _no_help_screens(group: click.Command) -> None:
             _no_help_screens(sub)
 
 
+class _NotLoaded:
+    """Stands for a rich class isc's help never uses (see _skip_unused_rich_modules); using it is a bug."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("isc left this rich module unloaded; it is not meant to be used")
+
+    @classmethod
+    def from_exception(cls, *args: object, **kwargs: object) -> _NotLoaded:
+        return cls()
+
+
+def _skip_unused_rich_modules() -> None:
+    """typer's help renderer (typer.rich_utils) imports rich.markdown (markdown_it, about 35 ms here) and
+    rich.traceback (pygments, about 10 ms) at its top. isc's help is rich markup, never Markdown (typer builds a
+    Markdown only in markup mode "markdown"), and pretty tracebacks are off; both were half of `isc --help`.
+    Stand-ins are registered under their names unless something loaded the real modules already."""
+    import types
+
+    for name, attr in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if name not in sys.modules:
+            stand_in = types.ModuleType(name, "isc: not loaded (unused by isc's help screens)")
+            setattr(stand_in, attr, type(attr, (_NotLoaded,), {}))
+            sys.modules[name] = stand_in
+
+
 def main(argv: list[str] | None = None) -> None:
     if COMPLETE_VAR in os.environ:
         # TAB completion: click's own protocol (bash_complete, zsh_complete, fish_complete), matching the
@@ -298,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="surrogateescape")
+    _skip_unused_rich_modules()
     try:
         tree = command(args)
         if _wants_json(args):

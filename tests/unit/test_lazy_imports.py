@@ -47,3 +47,15 @@ def test_a_command_imports_its_own_module_and_no_other_commands():
     assert loaded == ["iscsi_client.cli.status"]
     everything = loaded_after("from iscsi_client.cli.app import command; command(['--help'])", mods)
     assert sorted(everything) == sorted(mods)
+
+
+def test_help_screen_renders_without_markdown_or_pygments():
+    """typer's help renderer imports rich.markdown and rich.traceback, which isc's help never uses: half of
+    `isc --help`'s time. The help is still the rich one (panels), and neither parser is loaded."""
+    code = ("import sys, runpy, atexit; atexit.register(lambda: sys.stderr.write(' '.join(m for m in "
+            "('markdown_it', 'pygments', 'rich.syntax') if m in sys.modules)));"
+            "sys.argv=['isc', 'login', '--help']; runpy.run_module('iscsi_client', run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"})
+    assert "Usage: isc login" in r.stdout and "╭─ Global options (also before the command)" in r.stdout
+    assert r.stderr.strip() == ""
