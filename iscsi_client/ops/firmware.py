@@ -9,15 +9,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from typing import TYPE_CHECKING
 
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
 from iscsi_client.model import Session
-from iscsi_client.ops.outcome import Outcome
 from iscsi_client.system import firmware, sysfs
-from iscsi_client.system.commands import Commands
 from iscsi_client.system.firmware import FirmwareTable
-from iscsi_client.system.iscsiadm import Iscsiadm, last_line
 from iscsi_client.system.root import Root
+
+if TYPE_CHECKING:  # status only reads the firmware's table: it loads none of these (the commands that log in do)
+    from iscsi_client.ops.outcome import Outcome
+    from iscsi_client.system.commands import Commands
+    from iscsi_client.system.iscsiadm import Iscsiadm
 
 NO_TABLE_HINT = ("iBFT exists only on hosts whose firmware (BIOS/UEFI iSCSI boot, iPXE sanhook) logged in to a "
                  "target; where it did, load the kernel's reader: modprobe iscsi_ibft")
@@ -80,7 +83,9 @@ def login_firmware(*, root: Root, adm: Iscsiadm, cmd: Commands, wait: bool = Tru
     """Log in to the firmware's targets (idempotent) and wait for their devices, as any login does. A target
     counts as logged in when the kernel has its session afterwards, whatever iscsiadm printed."""
     from iscsi_client.ops.login import wait_for_devices
+    from iscsi_client.ops.outcome import Outcome
     from iscsi_client.parsers.login_lines import parse_login_lines
+    from iscsi_client.system.iscsiadm import last_line
     from iscsi_client.system.udev_wait import DeviceWaiter
 
     root.require_live("logging in to the firmware's targets")

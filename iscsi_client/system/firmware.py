@@ -8,11 +8,14 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from iscsi_client.errors import EnvironmentProblem
 from iscsi_client.system.blockdev import read_attr
-from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
+
+if TYPE_CHECKING:
+    from iscsi_client.system.commands import Commands
 
 IBFT = "/sys/firmware/ibft"
 

@@ -59,3 +59,17 @@ def test_help_screen_renders_without_markdown_or_pygments():
                        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"})
     assert "Usage: isc login" in r.stdout and "╭─ Global options (also before the command)" in r.stdout
     assert r.stderr.strip() == ""
+
+
+def test_status_loads_no_module_for_running_tools(tmp_path):
+    """status only reads sysfs and the udev database: the iscsiadm runner, the command runner and the outcome
+    records of the commands that change things are not imported (each costs start-up, most under TCG)."""
+    mods = ("iscsi_client.system.iscsiadm", "iscsi_client.system.commands", "iscsi_client.ops.outcome",
+            "iscsi_client.ops.login")
+    code = ("import sys, runpy, atexit; atexit.register(lambda: sys.stderr.write(' '.join(m for m in "
+            f"{mods!r} if m in sys.modules)));"
+            f"sys.argv=['isc', '--root', {str(tmp_path)!r}, '--json', 'status']; runpy.run_module('iscsi_client', "
+            "run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.startswith('{"schema_version": 1, "targets": []')
+    assert r.stderr.strip() == ""
