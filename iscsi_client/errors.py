@@ -7,7 +7,7 @@ Messages never contain CHAP secrets: nothing in isc ever formats a secret into a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from iscsi_client.records import record
 
 # isc's own exit codes (documented in the man page and README).
 EXIT_OK = 0
@@ -88,7 +88,7 @@ class RootModeError(UsageError):
     kind = "root_mode"
 
 
-@dataclass(frozen=True)
+@record
 class IscsiadmCode:
     """What one of iscsiadm's exit codes means to a user."""
 

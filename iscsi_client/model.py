@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
 from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
+from iscsi_client.records import record
 
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
@@ -22,7 +23,7 @@ _UNIQUE_CHARS = re.compile(r"^[a-z0-9.:-]*$")
 _HEX = re.compile(r"^[0-9A-Fa-f]+$")
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Iqn:
     """A validated iSCSI name (iqn., eui. or naa. format). ``str()`` gives the canonical form."""
 
@@ -104,7 +105,7 @@ def _check_hex_name(name: str) -> str:
     return prefix + digits.upper()
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Portal:
     """A target portal: address and port, optionally the target portal group tag."""
 
@@ -233,7 +234,7 @@ class AuthMethod(StrEnum):
     CHAP = "CHAP"
 
 
-@dataclass(frozen=True)
+@record
 class Secret:
     """A CHAP secret. Its repr and str never show the value; only :meth:`reveal` does."""
 
@@ -273,7 +274,7 @@ def validate_chap(user: str, secret: Secret, *, role: str = "CHAP", strict_max: 
         raise InvalidSecretError(f"{role} secret must be printable ASCII without spaces")
 
 
-@dataclass(frozen=True)
+@record
 class Chap:
     """CHAP settings of a node record as isc shows them: never the secret itself."""
 
@@ -290,7 +291,7 @@ class Chap:
         return "mutual" if self.username_in else "one-way"
 
 
-@dataclass(frozen=True)
+@record
 class DiscoveredTarget:
     """One line of a SendTargets answer: a target name reachable on a portal."""
 
@@ -298,7 +299,7 @@ class DiscoveredTarget:
     portal: Portal
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """A node record: one (target, portal, iface) in open-iscsi's database."""
 
@@ -331,7 +332,7 @@ class Node:
         return float(tries * (per_try + 10) + 30)
 
 
-@dataclass(frozen=True)
+@record
 class Iface:
     name: str
     transport: str
@@ -344,7 +345,7 @@ class Iface:
 ISNS_PORT = 3205  # iSNS servers listen here; a SendTargets portal on DEFAULT_PORT
 
 
-@dataclass(frozen=True)
+@record
 class DiscoveryRecord:
     """A discovery record (iscsiadm -m discoverydb): where to ask and how to authenticate. The CHAP
     user names only: a record never carries a secret out of the file it was read from."""
@@ -356,7 +357,7 @@ class DiscoveryRecord:
     mutual_user: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Session:
     """An active session as the kernel (or iscsiadm -m session) reports it."""
 
@@ -373,7 +374,7 @@ class Session:
     devices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Negotiated:
     """Where a session runs from and what its login negotiated (iscsiadm -m session -P 2), from sysfs."""
 
@@ -401,7 +402,7 @@ def human_size(n: int) -> str:
     return f"{n}B"
 
 
-@dataclass(frozen=True)
+@record
 class BlockDevice:
     """A block device as sysfs and the udev database describe it (sdX or a dm-N multipath map)."""
 
@@ -435,7 +436,7 @@ class BlockDevice:
         return (self, *self.partitions)
 
 
-@dataclass(frozen=True)
+@record
 class Lun:
     """A SCSI logical unit reached through one session, with its disk and the map that holds it."""
 
@@ -473,7 +474,7 @@ SCSI_TYPES: dict[int, str] = {0: "disk", 1: "tape", 2: "printer", 3: "processor"
                               17: "osd", 20: "zbc"}
 
 
-@dataclass(frozen=True)
+@record
 class SessionView:
     """A session with everything below it: LUNs, disks, maps, mounts."""
 
@@ -481,7 +482,7 @@ class SessionView:
     luns: tuple[Lun, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class MpPath:
     dev: str
     dev_t: str
@@ -496,7 +497,7 @@ class MpPath:
         return self.dm_state == "active" and self.checker_state in ("ready", "ghost")
 
 
-@dataclass(frozen=True)
+@record
 class PathGroup:
     number: int
     selector: str
@@ -505,7 +506,7 @@ class PathGroup:
     paths: tuple[MpPath, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MultipathMap:
     name: str
     wwid: str

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+from iscsi_client.records import record
 
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     key: str  # JSON field name (snake_case, stable)
     header: str  # table header

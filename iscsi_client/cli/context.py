@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
+from iscsi_client.records import record
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class Ctx:
     root: Root
     json: bool = False

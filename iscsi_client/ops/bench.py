@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from iscsi_client.errors import InUseError, IscError, NotFoundError, UsageError
 from iscsi_client.model import BlockDevice, Iqn
 from iscsi_client.parsers.fio import FioJob, eta_fraction, parse_fio_json
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, filesystems, fio
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Observer
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class FioProfile:
     name: str
     rw: str
@@ -48,7 +48,7 @@ PROFILES: dict[str, FioProfile] = {p.name: p for p in (
 SCRATCH_NAME = ".isc-bench.scratch"
 
 
-@dataclass(frozen=True)
+@record
 class Subject:
     kind: str  # device | filesystem
     name: str  # what the user named
@@ -68,7 +68,7 @@ class Subject:
         return f"{self.mountpoint.rstrip('/')}/{SCRATCH_NAME}" if self.mountpoint else self.path
 
 
-@dataclass(frozen=True)
+@record
 class ProfileResult:
     profile: str
     job: FioJob

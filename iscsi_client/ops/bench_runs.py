@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from iscsi_client.errors import NotFoundError, UsageError
 from iscsi_client.ops.bench import ProfileResult, Subject
 from iscsi_client.parsers.fio import Direction
+from iscsi_client.records import record
 from iscsi_client.system import benchdir
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
@@ -103,7 +103,7 @@ def load_runs(root: Root, ids: Sequence[str] = ()) -> list[dict[str, object]]:
     return [json.loads(benchdir.read(root, i)) for i in ids]
 
 
-@dataclass(frozen=True)
+@record
 class CompareRow:
     profile: str
     figure: str

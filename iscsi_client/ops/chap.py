@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iscsi_client.errors import UsageError
 from iscsi_client.model import Iqn, Node, Portal, Secret, validate_chap
 from iscsi_client.ops.nodes import select_nodes
+from iscsi_client.records import record
 from iscsi_client.system import nodedb
 from iscsi_client.system.iscsiadm import Arg, Iscsiadm, node_selector, update_args
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class ChapRequest:
     user: str | None = None
     secret: Secret | None = None

@@ -23,6 +23,7 @@ from iscsi_client.ops.node_settings import set_node_values
 from iscsi_client.ops.nodes import add_node
 from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.records import record
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import ifacedb, initiator_file, nodedb, sysfs
 from iscsi_client.system.files import read_head, write_atomic
@@ -80,13 +81,13 @@ def write_dump(path: Path, text: str, *, force: bool, dry_run: bool) -> Path | N
     return None if dry_run else write_atomic(path, text, mode=0o644)
 
 
-@dataclass(frozen=True)
+@record
 class ChapSecrets:
     secret: Secret
     mutual: Secret | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Secrets:
     """What a secrets file holds: per target IQN, and per discovery portal (host:port)."""
 

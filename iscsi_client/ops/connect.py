@@ -20,6 +20,7 @@ from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.ops.tunables import MULTIPATH_REPLACEMENT_TIMEOUT
 from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, nodedb, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.root import Root
@@ -27,7 +28,7 @@ from iscsi_client.system.root import Root
 #: what doctor (ISC030) advises for a multipathed session: fail I/O over to the other paths after 5 s
 
 
-@dataclass(frozen=True)
+@record
 class MountRequest:
     mountpoint: str
     lun: int | None = None
@@ -37,7 +38,7 @@ class MountRequest:
     force: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ConnectRequest:
     portals: tuple[Portal, ...]
     target: Iqn | None = None

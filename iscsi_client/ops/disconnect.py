@@ -7,8 +7,6 @@ that nothing else came through).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iscsi_client.errors import IscError
 from iscsi_client.model import Iqn, Startup
 from iscsi_client.ops.discover import discovered_through, forget_discovery, linked_nodes
@@ -18,12 +16,13 @@ from iscsi_client.ops.persist import unpersist
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, multipath, nodedb, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class DisconnectRequest:
     target: Iqn
     forget: bool = False

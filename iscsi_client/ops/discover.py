@@ -8,19 +8,18 @@ its discovery CHAP survives a rediscovery without --chap-user.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, Secret
 from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
+from iscsi_client.records import record
 from iscsi_client.system import initiator_file, net, nodedb, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Arg, Completed, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class Found:
     """A discovered (target, portal) and what isc made of it."""
 
@@ -31,7 +30,7 @@ class Found:
     ifaces: tuple[str, ...] = ()  # the ifaces of this target's records at this portal, after discovery
 
 
-@dataclass(frozen=True)
+@record
 class DiscoveryChap:
     user: str
     secret: Secret

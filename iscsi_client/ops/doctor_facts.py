@@ -3,12 +3,13 @@ tools and probes only on the live host). The checks (ops/doctor_checks.py) are p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iscsi_client.model import MultipathMap, Node, SessionView
 from iscsi_client.ops.firmware import firmware_keys
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import multipath as mp
@@ -17,7 +18,7 @@ from iscsi_client.system.files import read_text
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class PortalMtu:
     address: str
     ipv6: bool
@@ -27,13 +28,13 @@ class PortalMtu:
     largest_payload: int | None  # what got through with don't-fragment (None: nothing did)
 
 
-@dataclass(frozen=True)
+@record
 class FstabLine:
     entry: fstab_text.FstabEntry
     isc_comment: str | None
 
 
-@dataclass(frozen=True)
+@record
 class Facts:
     live: bool
     iscsiadm_installed: bool | None

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from iscsi_client.ops.doctor_facts import Facts
+from iscsi_client.records import record
 
 OK, WARNING, FAILURE, SKIPPED = "ok", "warning", "failure", "skipped"
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     code: str
     level: str
@@ -19,7 +19,7 @@ class Finding:
     subject: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     code: str
     title: str

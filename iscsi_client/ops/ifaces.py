@@ -9,10 +9,10 @@ with a message but exit code 0, so every change is read back from the iface file
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from iscsi_client.errors import InUseError, IscError, NotFoundError, UsageError
 from iscsi_client.model import Iface, Iqn
+from iscsi_client.records import record
 from iscsi_client.system import ifacedb, nodedb, sysfs
 from iscsi_client.system.iscsiadm import Iscsiadm, update_args
 from iscsi_client.system.root import Root
@@ -21,14 +21,14 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _MAC = re.compile(r"^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$")
 
 
-@dataclass(frozen=True)
+@record
 class IfaceUse:
     iface: Iface
     records: int
     sessions: int
 
 
-@dataclass(frozen=True)
+@record
 class IfaceChange:
     iface: Iface
     status: str  # "added", "updated", "unchanged", "would-add", "would-update", "deleted", "would-delete"

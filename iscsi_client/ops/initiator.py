@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iscsi_client.model import Iqn
+from iscsi_client.records import record
 from iscsi_client.system import initiator_file
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class InitiatorName:
     name: str | None
     path: str
@@ -34,7 +33,7 @@ def show_initiator(*, root: Root) -> InitiatorName:
     return InitiatorName(name, path, True, firmware=fw)
 
 
-@dataclass(frozen=True)
+@record
 class InitiatorChange:
     old: str | None
     new: str

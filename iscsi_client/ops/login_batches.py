@@ -18,24 +18,24 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from iscsi_client.errors import IscsiadmError
 from iscsi_client.model import Node, Session
 from iscsi_client.parsers.login_lines import RecordResult, parse_login_lines, parse_logout_lines
+from iscsi_client.records import record
 from iscsi_client.system.iscsiadm import Call, Completed, node_selector
 
 ANY_CODE = tuple(range(256))  # a batch's code is read per record from its output
 
 
-@dataclass(frozen=True)
+@record
 class Batch:
     call: Call
     members: tuple[Node, ...] | tuple[Session, ...]
     batched: bool = False  # one exec for several: each member's outcome is read from the output
 
 
-@dataclass(frozen=True)
+@record
 class _Words:
     done: str
     skipped: str  # not named by a batch, or a single exec's "nothing to do" code

@@ -9,10 +9,11 @@ gauges, labels limited to target, portal, map, mount point and small fixed sets 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iscsi_client.ops.doctor_checks import CHECKS, FAILURE, OK, SKIPPED, WARNING, iscsi_fstab_lines, run_checks
 from iscsi_client.ops.doctor_facts import Facts, gather
+from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -23,7 +24,7 @@ LEVELS = (OK, WARNING, FAILURE, SKIPPED)
 Labels = tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     """One metric family: a gauge (every family isc exports is a gauge: a state at sample time)."""
     name: str

@@ -3,8 +3,7 @@ install (``isc metrics install``). The same units are shipped in systemd/ for pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from iscsi_client.records import record
 from iscsi_client.system import files, services, textfile
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
@@ -63,13 +62,13 @@ def unit_texts(isc: str, textfile_dir: str = TEXTFILE_DIR) -> dict[str, str]:
     return {SERVICE: _SERVICE.format(isc=isc, textfile_dir=textfile_dir), TIMER: _TIMER}
 
 
-@dataclass(frozen=True)
+@record
 class UnitWrite:
     path: str  # as on the host (without --root)
     changed: bool
 
 
-@dataclass(frozen=True)
+@record
 class Installed:
     units: tuple[UnitWrite, ...]
     enabled: bool  # the timer was enabled by this run

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from iscsi_client.errors import IscError
 from iscsi_client.model import BlockDevice, SessionView
 from iscsi_client.parsers.multipath import conf_problems, ere_literal, has_device_entry
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, multipath, nodedb
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class VendorEntry:
     vendor: str
     product: str

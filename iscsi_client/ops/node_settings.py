@@ -8,17 +8,17 @@ secret on the command line), and a record's target, portal or iface is changed b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from iscsi_client.errors import NotFoundError, UsageError
 from iscsi_client.model import Iqn, Node, Portal, check_setting
 from iscsi_client.ops.nodes import select_nodes
+from iscsi_client.records import record
 from iscsi_client.system import nodedb, sysfs
 from iscsi_client.system.iscsiadm import Iscsiadm, node_selector, update_args
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class SettingsResult:
     changed: list[Node]
     unchanged: list[Node]

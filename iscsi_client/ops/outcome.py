@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iscsi_client.errors import EXIT_OK, EXIT_PARTIAL, IscError
+from iscsi_client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Outcome:
     """What happened to one (target, portal): ``done``, ``already`` (intent already met), ``would``
     (dry run), or ``failed`` with the error."""

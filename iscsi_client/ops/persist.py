@@ -11,6 +11,7 @@ from iscsi_client.errors import InUseError, NotFoundError, UsageError
 from iscsi_client.model import Iqn, Lun, SessionView, Startup
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, filesystems, made_filesystems, nodedb, services
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.commands import Commands
@@ -18,7 +19,7 @@ from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class Chosen:
     target: Iqn
     lun: int

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import IscError
+from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Iscsiadm, Observer
 from iscsi_client.system.root import Root
@@ -31,7 +32,7 @@ from iscsi_client.system.root import Root
 OK, CHANGED, WOULD, PENDING, FAILED, SKIPPED = "ok", "changed", "would change", "pending", "failed", "not run"
 
 
-@dataclass(frozen=True)
+@record
 class Tools:
     """The runners a step uses: iscsiadm and the other host tools, both dry or both real."""
 
@@ -43,7 +44,7 @@ class Tools:
         return self.adm.dry_run
 
 
-@dataclass(frozen=True)
+@record
 class Done:
     """What a step's run reports: a line for people and, for file edits, the diff."""
 
@@ -51,7 +52,7 @@ class Done:
     diff: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     key: str  # stable name: discover, chap, startup, timeouts, login, multipath, mount, doctor, ...
     title: str  # what it is about, in words

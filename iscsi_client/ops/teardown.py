@@ -6,11 +6,10 @@ delete the SCSI devices -> log out -> node.startup manual.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iscsi_client import fanout
 from iscsi_client.errors import InUseError
 from iscsi_client.model import Lun, Session, SessionView
+from iscsi_client.records import record
 from iscsi_client.system import blockdev
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
@@ -18,7 +17,7 @@ from iscsi_client.system.root import Root
 MULTIPATHD = "multipathd"
 
 
-@dataclass(frozen=True)
+@record
 class Hold:
     device: str
     what: str  # "mounted on /srv/x", "path of multipath map 3600...", "held by LVM volume vg-lv (dm-3)", ...

@@ -8,15 +8,15 @@ bound: each session is a SCSI host with its own devices)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from iscsi_client.errors import UsageError
+from iscsi_client.records import record
 
 DIGESTS = ("None", "CRC32C", "CRC32C,None", "None,CRC32C")
 MULTIPATH_REPLACEMENT_TIMEOUT = "5"  # seconds: a lost path fails its I/O over to the others this soon
 
 
-@dataclass(frozen=True)
+@record
 class Tunable:
     name: str  # the short name isc uses: queue_depth
     setting: str  # the node record setting: node.session.queue_depth
@@ -80,7 +80,7 @@ TUNABLES: tuple[Tunable, ...] = (
 BY_NAME: dict[str, Tunable] = {t.name: t for t in TUNABLES} | {t.setting: t for t in TUNABLES}
 
 
-@dataclass(frozen=True)
+@record
 class Proposal:
     value: str
     why: str

@@ -7,7 +7,7 @@ Nothing here prints; cli/tune.py shows the rows."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iscsi_client.errors import NotFoundError
 from iscsi_client.model import Iqn, Node, Session, SessionView
@@ -21,6 +21,7 @@ from iscsi_client.ops.tunables import (
     profile_values,
 )
 from iscsi_client.parsers.record import parse_record
+from iscsi_client.records import record
 from iscsi_client.system import blockdev, nodedb, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text
@@ -28,7 +29,7 @@ from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class TuneRow:
     name: str
     setting: str | None  # the record setting; None for what lives elsewhere (the map, the NIC)
@@ -43,7 +44,7 @@ class TuneRow:
         return self.proposed is not None and self.proposed != self.record
 
 
-@dataclass(frozen=True)
+@record
 class TuneView:
     target: Iqn
     profile: str | None
@@ -58,7 +59,7 @@ class TuneView:
         return {r.setting: r.proposed for r in self.rows if r.changes and r.setting and r.proposed is not None}
 
 
-@dataclass(frozen=True)
+@record
 class TuneResult:
     view: TuneView
     settings: SettingsResult | None = None  # None: nothing to write

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iscsi_client.errors import UsageError
 from iscsi_client.model import (
@@ -25,6 +25,7 @@ from iscsi_client.model import (
     Startup,
     check_setting,
 )
+from iscsi_client.records import record
 
 SCHEMA = 1
 HEADER = "# isc configuration"  # every dump's first line starts so: -o replaces such a file, no other
@@ -35,7 +36,7 @@ SETTINGS = ("node.session.scan", "node.session.timeo.replacement_timeout", "node
             "node.conn[0].iscsi.HeaderDigest", "node.conn[0].iscsi.DataDigest")
 
 
-@dataclass(frozen=True)
+@record
 class NodeEntry:
     target: Iqn
     portal: Portal
@@ -47,7 +48,7 @@ class NodeEntry:
     login: bool = False  # desired state (isc apply): the target should be logged in; dump: it has a session
 
 
-@dataclass(frozen=True)
+@record
 class MountEntry:
     target: str
     lun: int
@@ -58,7 +59,7 @@ class MountEntry:
     mkfs: bool = False  # isc apply only: create the filesystem when the LUN has none (never dumped)
 
 
-@dataclass(frozen=True)
+@record
 class SecretFiles:
     """Where a desired state says a CHAP secret is (isc apply): files on this host, never the secret itself.
     ``name`` is a target IQN, or a discovery portal's host:port when ``discovery``."""
@@ -69,7 +70,7 @@ class SecretFiles:
     discovery: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ConfigDoc:
     initiator: str | None = None
     ifaces: tuple[Iface, ...] = ()

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 
 from iscsi_client.errors import IscError
+from iscsi_client.records import record
 
 PERCENTILES = ("50.000000", "95.000000", "99.000000", "99.900000")
 
 
-@dataclass(frozen=True)
+@record
 class Direction:
     """One direction (read or write) of one fio job, as fio reported it."""
 
@@ -30,7 +30,7 @@ class Direction:
     clat_percentiles_ns: dict[str, int]  # "50.000000" -> ns, the ones in PERCENTILES that fio gave
 
 
-@dataclass(frozen=True)
+@record
 class FioJob:
     name: str
     error: int  # errno of the job, 0 when it ran clean

@@ -11,9 +11,9 @@ Pure functions over strings; system/fstab.py does the I/O.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from iscsi_client.errors import InUseError, UsageError
+from iscsi_client.records import record
 
 MARKER = "# isc: "
 FSTYPES = ("xfs", "ext4", "ext3", "ext2", "btrfs")
@@ -29,7 +29,7 @@ def escape(value: str) -> str:
     return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in value)
 
 
-@dataclass(frozen=True)
+@record
 class FstabEntry:
     spec: str
     mountpoint: str

@@ -17,7 +17,8 @@ address; it comes back as ``Portal.address`` (``[v6]:port``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from iscsi_client.records import record
 
 _LOGIN_OK = re.compile(r"Login to \[iface: (?P<iface>[^,\]]+), target: (?P<target>\S+), portal: (?P<portal>[^\]]+)\] "
                        r"successful\.")
@@ -30,7 +31,7 @@ _LOGOUT_FAIL = re.compile(r"iscsiadm: Could not logout of \[sid: (?P<sid>\d+), t
 _REASON = re.compile(r"iscsiadm: initiator reported error \((?P<rc>\d+) - (?P<text>.*)\)")
 
 
-@dataclass(frozen=True)
+@record
 class RecordResult:
     target: str
     portal: str  # HOST:PORT, as Portal.address

@@ -7,9 +7,9 @@ import os
 import shlex
 import subprocess
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from iscsi_client.errors import EnvironmentProblem, IscError
+from iscsi_client.records import record
 from iscsi_client.system.root import Root
 
 Observer = Callable[[str, bool], None]
@@ -25,7 +25,7 @@ def child_env() -> dict[str, str]:
     return env
 
 
-@dataclass(frozen=True)
+@record
 class Ran:
     argv: tuple[str, ...]
     rc: int

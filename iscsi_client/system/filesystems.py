@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 
-@dataclass(frozen=True)
+@record
 class Probe:
     fstype: str | None  # a filesystem or another signature: xfs, LVM2_member, crypto_LUKS, swap
     uuid: str | None

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from iscsi_client.errors import EnvironmentProblem
+from iscsi_client.records import record
 from iscsi_client.system.blockdev import read_attr
 from iscsi_client.system.root import Root
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 IBFT = "/sys/firmware/ibft"
 
 
-@dataclass(frozen=True)
+@record
 class FirmwareNic:
     index: int
     mac: str | None
@@ -30,7 +30,7 @@ class FirmwareNic:
     dhcp: bool  # origin 3 (DHCP) in the table
 
 
-@dataclass(frozen=True)
+@record
 class FirmwareTarget:
     index: int
     name: str
@@ -45,7 +45,7 @@ class FirmwareTarget:
         return f"[{self.address}]:{self.port}" if ":" in self.address else f"{self.address}:{self.port}"
 
 
-@dataclass(frozen=True)
+@record
 class FirmwareTable:
     initiator: str | None
     targets: tuple[FirmwareTarget, ...]

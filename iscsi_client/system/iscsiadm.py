@@ -15,11 +15,11 @@ import shlex
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
 
 from iscsi_client import fanout
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
 from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.records import record
 from iscsi_client.system import dbspace
 from iscsi_client.system.commands import child_env
 from iscsi_client.system.lock import host_lock
@@ -31,7 +31,7 @@ Observer = Callable[[str, bool], None]  # (masked command line, dry_run)
 DEFAULT_TIMEOUT = 120.0
 
 
-@dataclass(frozen=True)
+@record
 class Completed:
     argv: tuple[str, ...]  # masked
     rc: int
@@ -77,7 +77,7 @@ def update_args(settings: Sequence[tuple[str, Arg]]) -> list[Arg]:
     return args
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     """One command for :meth:`Iscsiadm.run_each`."""
     args: Sequence[Arg]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
+from iscsi_client.records import record
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
 
@@ -19,7 +20,7 @@ PATH = "/var/lib/isc/made-filesystems.json"
 KEEP = 64  # the newest entries; older ones are persisted long since or abandoned
 
 
-@dataclass(frozen=True)
+@record
 class Made:
     uuid: str
     mountpoint: str

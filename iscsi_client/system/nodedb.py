@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iscsi_client.records import record
 from iscsi_client.system.files import dir_exists
 from iscsi_client.system.root import Root
 
@@ -81,7 +81,7 @@ SECRET_KEYS = ("node.session.auth.password", "node.session.auth.password_in",
                "discovery.sendtargets.auth.password", "discovery.sendtargets.auth.password_in")
 
 
-@dataclass(frozen=True)
+@record
 class SecretFile:
     """A file of open-iscsi's that holds CHAP secrets: which settings (never their values) and its mode."""
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import builtins
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from iscsi_client.errors import RootModeError
+from iscsi_client.records import record
 
 
-@dataclass(frozen=True)
+@record
 class Root:
     path: Path = Path("/")
 

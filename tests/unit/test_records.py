@@ -1,0 +1,82 @@
+"""`@record` behaves as `@dataclass(frozen=True)` (and order=True) does: equality, hashing, repr, ordering,
+immutability, replace/asdict; only its start-up cost differs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from iscsi_client.model import Iqn, Portal, Secret
+from iscsi_client.ops.outcome import Outcome
+from iscsi_client.records import record
+
+
+@record(order=True)
+class R:
+    name: str
+    port: int = 3260
+    tags: tuple[str, ...] = ()
+    note: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class D:
+    name: str
+    port: int = 3260
+    tags: tuple[str, ...] = ()
+    note: str = field(default="", compare=False)
+
+
+values = st.tuples(st.text(max_size=4), st.integers(0, 3), st.lists(st.sampled_from("ab"), max_size=2).map(tuple),
+                   st.sampled_from(["", "x"]))
+
+
+@given(values, values)
+def test_same_answers_as_a_frozen_ordered_dataclass(a, b):
+    ra, rb, da, db = R(*a), R(*b), D(*a), D(*b)
+    assert (ra == rb) == (da == db)
+    assert (ra != rb) == (da != db)
+    assert [ra < rb, ra <= rb, ra > rb, ra >= rb] == [da < db, da <= db, da > db, da >= db]
+    assert hash(ra) == hash(da) and (hash(ra) == hash(rb)) == (hash(da) == hash(db))
+    assert repr(ra) == repr(da).replace("D(", "R(", 1)
+    assert dataclasses.asdict(ra) == dataclasses.asdict(da)
+    assert dataclasses.replace(ra, port=9) == R(a[0], 9, a[2], a[3])
+
+
+def test_other_classes_are_not_equal_or_ordered():
+    assert R("a") != D("a") and R("a") != ("a", 3260, ())
+    with pytest.raises(TypeError):
+        _ = R("a") < D("b")  # type: ignore[operator]
+
+
+def test_frozen_and_still_a_dataclass():
+    r = R("a")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        r.name = "b"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del r.port  # type: ignore[misc]
+    assert dataclasses.is_dataclass(r) and [f.name for f in dataclasses.fields(r)] == ["name", "port", "tags", "note"]
+    assert R("a", note="x") == R("a") and hash(R("a", note="x")) == hash(R("a"))  # compare=False left out
+
+
+def test_model_records_keep_their_meaning():
+    assert repr(Secret("s3cr3t-value!")) == "Secret('********')"  # the class's own repr is kept
+    assert sorted([Portal.parse("10.0.0.2"), Portal.parse("10.0.0.1")])[0] == Portal.parse("10.0.0.1")
+    iqn = Iqn.parse("iqn.2003-01.org.example:t1")
+    assert {iqn: 1}[Iqn.parse("iqn.2003-01.org.example:t1")] == 1
+    failed = Outcome("t", "p", "failed", error=None)
+    assert failed == Outcome("t", "p", "failed") and len({failed, Outcome("t", "p", "failed")}) == 1
+
+
+def test_a_class_with_its_own_ordering_is_refused():
+    with pytest.raises(TypeError, match="ordering"):
+        @record(order=True)
+        class Own:
+            a: int
+
+            def __lt__(self, other: object) -> bool:
+                return True
