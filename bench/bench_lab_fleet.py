@@ -33,8 +33,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     opts = ap.parse_args()
-    share = vm.site_dir()
-    with vm.Guest(vm.build_image(), share=share) as g:
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
         acl = f"/iscsi/{MULTI}/tpg1/acls/{INITIATOR}"
         g.run(f"targetcli {acl} set auth userid={CHAP_USER} password={CHAP_SECRET} >/dev/null && "
               f"targetcli /iscsi/{MULTI}/tpg1 set attribute authentication=1 >/dev/null && "

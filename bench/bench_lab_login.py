@@ -81,7 +81,7 @@ def main() -> None:
     opts = ap.parse_args()
     flows = {k: v for k, v in FLOWS.items() if not k.startswith(("os-brick", "ansible"))} if opts.no_variant \
         else FLOWS
-    with vm.Guest(vm.build_image("" if opts.no_variant else VARIANT), share=vm.site_dir()) as g:
+    with vm.site() as share, vm.Guest(vm.build_image("" if opts.no_variant else VARIANT), share=share) as g:
         g.run("mkdir -p /run/os-brick-locks && cat > /root/os_brick_attach.py",
               stdin=(HERE / "lab_os_brick_attach.py").read_text()).check()
         g.run(RESET)

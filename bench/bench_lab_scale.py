@@ -54,7 +54,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     opts = ap.parse_args()
     rows = []
-    with vm.Guest(vm.build_image(), share=vm.site_dir()) as g:
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
         g.isc("multipath", "config", "--write").check()
         for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):
             g.run(f"iscsiadm -m node -T {t} -o delete")

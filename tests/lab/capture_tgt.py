@@ -53,7 +53,7 @@ def main() -> None:
     import vm
 
     OUT.mkdir(parents=True, exist_ok=True)
-    with vm.Guest(vm.build_image(), share=vm.site_dir()) as g:
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
         for step in SETUP:
             g.run(step).check()
         for name, command in CAPTURES.items():

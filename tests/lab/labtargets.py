@@ -53,7 +53,7 @@ def regenerate() -> None:
     """Boot a lab guest, run the batch on an empty LIO, and write what saveconfig says as the JSON."""
     import vm
 
-    with vm.Guest(vm.build_image(), share=vm.site_dir()) as g:
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
         g.run("targetcli clearconfig confirm=True").check()
         g.run("targetcli", stdin="\n".join(batch_lines()) + "\n").check()
         g.run("targetcli saveconfig /tmp/lab-targets.json").check()

@@ -148,8 +148,7 @@ if __name__ == "__main__":
 
     name = sys.argv[1]
     dest = Path(tempfile.mkdtemp()) / name
-    share = vm.site_dir()
-    with vm.Guest(vm.build_image(), share=share) as g:
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
         for step in SCENARIOS[name]:
             print("$", step)
             g.run(step).check()

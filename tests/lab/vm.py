@@ -6,6 +6,7 @@ Used by the lab tests (tests/lab/conftest.py), the demo (tests/lab/demo.py) and 
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +89,16 @@ def kvm_usable(image: Path) -> bool:
         works = False
     cached.write_text("kvm" if works else "tcg")
     return works
+
+
+@contextlib.contextmanager
+def site() -> Iterator[Path]:
+    """site_dir() for one ``with`` block, removed after it (the benchmarks and helper scripts)."""
+    share = site_dir()
+    try:
+        yield share
+    finally:
+        shutil.rmtree(share, ignore_errors=True)
 
 
 def site_dir() -> Path:
@@ -274,7 +286,7 @@ class Guest:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self.cleanup()
 
     def stop(self, timeout: float = 90) -> None:
         """Tear down iSCSI state first (unmount, flush maps, log out), then power off."""
