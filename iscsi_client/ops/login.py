@@ -115,7 +115,8 @@ def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome], 
     step = f"registered WWID {', '.join(registered)} for multipath (isc's drop-in is installed)"
     if not waiter.wait(lambda: set(registered) <= formed_maps(root), timeout):
         late = sorted(set(registered) - formed_maps(root))
-        step += f"; no map for {', '.join(late)} within {timeout:.0f} s (see 'isc multipath status')"
+        if late:  # (the last map may have formed since the deadline)
+            step += f"; no map for {', '.join(late)} within {timeout:.0f} s (see 'isc multipath status')"
     return [dataclasses.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
 
 

@@ -40,14 +40,16 @@ class DeviceWaiter:
             self._monitor = monitor
 
     def wait(self, ready: Callable[[], bool], timeout: float) -> bool:
-        """True once ``ready()`` holds; False when the deadline passes first. ``ready()`` runs once per
-        burst of events (every event already queued is read first), not once per event."""
+        """True once ``ready()`` holds; False when it still does not at the deadline. ``ready()`` runs once
+        per burst of events (every event already queued is read first), not once per event, after QUIET
+        seconds without an event, and once more at the deadline (a state reached without an event of its
+        own, or just as the time ran out, is not a timeout)."""
         deadline = time.monotonic() + timeout
         while not ready():
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._monitor is None:
-                return False
-            if self._monitor.poll(timeout=remaining) is not None:
+                return ready()
+            if self._monitor.poll(timeout=min(remaining, QUIET)) is not None:
                 self._drain()
         return True
 
