@@ -57,35 +57,15 @@ def root_options(
                   dry_run=dry_run, verbose=verbose, timeout=timeout)
 
 
-# The commands in --help's order: name -> (module under iscsi_client.cli, its function), or (module, None)
-# for a group (the module's typer app). A module is imported only when its command is built: `isc status`
-# imports cli/status.py and what it uses, not the other commands' modules (about 1 ms each here, 15 ms each
-# under TCG in the lab guest).
-COMMANDS: dict[str, tuple[str, str | None]] = {
-    "connect": ("connect", "connect_cmd"),
-    "disconnect": ("connect", "disconnect_cmd"),
-    "apply": ("connect", "apply_cmd"),
-    "discover": ("discover", "discover_cmd"),
-    "nodes": ("nodes", None),
-    "chap": ("chap", "chap_cmd"),
-    "login": ("login", "login_cmd"),
-    "logout": ("login", "logout_cmd"),
-    "startup": ("startup", "startup_cmd"),
-    "initiator": ("initiator", None),
-    "iface": ("iface", None),
-    "rescan": ("rescan", "rescan_cmd"),
-    "sessions": ("sessions", "sessions_cmd"),
-    "status": ("status", "status_cmd"),
-    "persist": ("persist", "persist_cmd"),
-    "unpersist": ("persist", "unpersist_cmd"),
-    "multipath": ("multipath", None),
-    "tune": ("tune", "tune_cmd"),
-    "bench": ("bench", "bench_cmd"),
-    "doctor": ("doctor", None),
-    "metrics": ("metrics", None),
-    "config": ("config", None),
-    "completion": ("completion", None),
-}
+# The commands in --help's order. A command is the function <name>_cmd of its module and a group the module's
+# typer app; the module is cli/<name>.py unless SHARED_MODULE names another. A module is imported only when
+# its command is built: `isc status` imports cli/status.py and what it uses, not the other commands' modules
+# (about 1 ms each here, 15 ms each under TCG in the lab guest).
+COMMANDS = ("connect", "disconnect", "apply", "discover", "nodes", "chap", "login", "logout", "startup", "initiator",
+            "iface", "rescan", "sessions", "status", "persist", "unpersist", "multipath", "tune", "bench", "doctor",
+            "metrics", "config", "completion")
+GROUPS = frozenset({"nodes", "initiator", "iface", "multipath", "doctor", "metrics", "config", "completion"})
+SHARED_MODULE = {"disconnect": "connect", "apply": "connect", "logout": "login", "unpersist": "persist"}
 
 
 def typer_app(names: Iterable[str] | None = None) -> typer.Typer:
@@ -95,12 +75,11 @@ def typer_app(names: Iterable[str] | None = None) -> typer.Typer:
     source = copy.copy(app)
     source.registered_commands, source.registered_groups = [], []
     for name in COMMANDS if names is None else names:
-        module_name, function = COMMANDS[name]
-        module = importlib.import_module(f"iscsi_client.cli.{module_name}")
-        if function is None:
+        module = importlib.import_module(f"iscsi_client.cli.{SHARED_MODULE.get(name, name)}")
+        if name in GROUPS:
             source.add_typer(module.app, name=name)
         else:
-            source.command(name)(getattr(module, function))
+            source.command(name)(getattr(module, f"{name}_cmd"))
     return source
 
 
