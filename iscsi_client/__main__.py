@@ -1,3 +1,3 @@
-from iscsi_client.cli.app import main
+from iscsi_client.cli.entry import main
 
 main()

@@ -15,9 +15,12 @@ from __future__ import annotations
 import dataclasses
 import operator
 from collections.abc import Callable
-from typing import Any, TypeVar, dataclass_transform, overload
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time: a TAB press needs this module, not typing
+if TYPE_CHECKING:
+    from typing import Any, TypeVar, dataclass_transform, overload
+
+    T = TypeVar("T")
 
 
 def _key(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -78,17 +81,22 @@ def _make(cls: type[T], order: bool) -> type[T]:
     return made
 
 
-@overload
-def record(cls: type[T], /) -> type[T]: ...
-
-
-@overload
-def record(*, order: bool = False) -> Callable[[type[T]], type[T]]: ...
-
-
-@dataclass_transform(frozen_default=True)
-def record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
+def _record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
     """A frozen dataclass (`@record`, or `@record(order=True)` for one that sorts by its fields in order)."""
     if cls is None:
         return lambda c: _make(c, order)
     return _make(cls, order)
+
+
+if TYPE_CHECKING:  # what type checkers see: a dataclass decorator, frozen by default
+    @overload
+    def record(cls: type[T], /) -> type[T]: ...
+
+    @overload
+    def record(*, order: bool = False) -> Callable[[type[T]], type[T]]: ...
+
+    @dataclass_transform(frozen_default=True)
+    def record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
+        ...
+else:
+    record = _record

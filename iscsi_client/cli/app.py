@@ -99,9 +99,6 @@ def report_error(err: IscError, argv: list[str]) -> int:
     return err.exit_code
 
 
-COMPLETE_VAR = "_ISC_COMPLETE"
-
-
 def _summarise(group: click.Group) -> None:
     """Give each subcommand a one-line summary for the command list of --help: the first paragraph of its
     help with line breaks joined (typer's rich panel keeps a docstring's line breaks, which breaks the
@@ -133,17 +130,14 @@ def invoked_command(args: list[str]) -> str | None:
     return None
 
 
-def command(args: list[str] | None = None, *, typing: str | None = None) -> click.Command:
+def command(args: list[str] | None = None) -> click.Command:
     """The click command tree isc runs. Given the argv, only the branch of the command named in it is
     built (typer builds every command's parameters, about 10 ms here and 0.4 s in the TCG lab); without
-    one, or for a word that is no command (click then suggests the close ones), the whole tree. ``typing``:
-    the command word being completed by TAB, so only the commands it can still become are built."""
+    one, or for a word that is no command (click then suggests the close ones), the whole tree."""
     name = invoked_command(args) if args is not None else None
     wanted: list[str] | None = None
     if name is not None and name in COMMANDS:
         wanted = [name]
-    elif name is None and typing:
-        wanted = [n for n in COMMANDS if n.startswith(typing)]
     source = typer_app(wanted)
     cmd = typer.main.get_command(source)
     if isinstance(cmd, click.Group):
@@ -197,36 +191,6 @@ def _accept_global_options(cmd: click.Command) -> None:
     if isinstance(cmd, click.Group):
         for sub in cmd.commands.values():
             _accept_global_options(sub)
-
-
-def _completion_request() -> click.Command:
-    """The tree a TAB completion request needs: the named command's branch once the command word is
-    complete, else the commands the word being typed can still become."""
-    from click.shell_completion import get_completion_class
-
-    shell, _, action = os.environ[COMPLETE_VAR].partition("_")
-    cls = get_completion_class(shell)
-    if cls is None or action != "complete":
-        return command()
-    args, incomplete = cls(click.Command("isc"), {}, "isc", COMPLETE_VAR).get_completion_args()
-    if invoked_command(args) is None and not incomplete.startswith("-"):
-        return _shell_completes_paths(command(args, typing=incomplete))
-    return _shell_completes_paths(command(args))
-
-
-def _shell_completes_paths(cmd: click.Command) -> click.Command:
-    """File and directory values (--root DIR, --password-file FILE, the dump to restore) are completed by
-    the shell from the file system. Typer's path type answers a completion request with nothing, which
-    left TAB silent there; click's own answer tells the shell to complete a file or a directory."""
-    import types
-
-    for param in cmd.params:
-        if isinstance(param.type, click.Path) and param._custom_shell_complete is None:
-            param.type.shell_complete = types.MethodType(click.Path.shell_complete, param.type)  # type: ignore[method-assign]
-    if isinstance(cmd, click.Group):
-        for sub in cmd.commands.values():
-            _shell_completes_paths(sub)
-    return cmd
 
 
 def os_error(e: OSError) -> IscError:
@@ -287,15 +251,6 @@ def _skip_unused_rich_modules() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    if COMPLETE_VAR in os.environ:
-        # TAB completion: click's own protocol (bash_complete, zsh_complete, fish_complete), matching the
-        # scripts in completions/ (generated with bash_source, zsh_source, fish_source).
-        from click.shell_completion import shell_complete
-
-        try:
-            sys.exit(shell_complete(_completion_request(), {}, "isc", COMPLETE_VAR, os.environ[COMPLETE_VAR]))
-        except (OSError, IscError):  # TAB stays quiet (a user who may not read /etc/iscsi gets no IQNs)
-            sys.exit(1)
     args = list(sys.argv[1:] if argv is None else argv)
     # bytes of system files that are not UTF-8 (read with surrogateescape) go out as the bytes they were,
     # the way cat shows them, instead of a UnicodeEncodeError

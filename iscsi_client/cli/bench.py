@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from iscsi_client.cli import completers
 from iscsi_client.cli.context import Ctx, get
 from iscsi_client.output import Column, emit_json, note, print_table, say
 
@@ -33,10 +34,6 @@ RESULT_COLUMNS = [
     Column("clat_p99_usec", "p99", lambda p: _num(p.get("clat_p99_usec"), " µs")),
     Column("clat_p99_9_usec", "p99.9", lambda p: _num(p.get("clat_p99_9_usec"), " µs")),
 ]
-
-
-def _profiles(ctx: typer.Context, incomplete: str) -> list[str]:
-    return [p for p in PROFILE_NAMES if p.startswith(incomplete)]
 
 
 def _size(text: str) -> int:
@@ -71,7 +68,7 @@ def bench_cmd(
     ctx: typer.Context,
     subject: list[str] = typer.Argument(None, metavar="TARGET[/LUN]|DEVICE|MOUNTPOINT",
                                         help="What to measure (with --compare: saved run ids)."),
-    profile: list[str] = typer.Option([], "--profile", "-p", autocompletion=_profiles,
+    profile: list[str] = typer.Option([], "--profile", "-p", autocompletion=completers.fio_profiles,
                                       help="seq-read, seq-write, rand-read, rand-write (repeatable; default all)."),
     size: str = typer.Option("1G", "--size", metavar="SIZE", help="Bytes each job covers (at most the device, or "
                                                                    "half the free space of a filesystem)."),

@@ -52,7 +52,8 @@ def script(shell: str) -> str:
         return BASH
     from click.shell_completion import get_completion_class
 
-    from iscsi_client.cli.app import COMPLETE_VAR, typer_app
+    from iscsi_client.cli.app import typer_app
+    from iscsi_client.cli.entry import COMPLETE_VAR
 
     cls = get_completion_class(shell)
     assert cls is not None

@@ -26,17 +26,11 @@ ROW_COLUMNS = [
 ]
 
 
-def _profile_names(ctx: typer.Context, incomplete: str) -> list[str]:
-    from iscsi_client.ops.tunables import PROFILES
-
-    return [p for p in PROFILES if p.startswith(incomplete)]
-
-
 def tune_cmd(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
     profile: str | None = typer.Option(None, "--profile", "-p", metavar="multipath|throughput|defaults",
-                                       autocompletion=_profile_names,
+                                       autocompletion=completers.tuning_profiles,
                                        help="Propose a profile's values: multipath (fast failover), throughput "
                                             "(queue depth, commands, sessions), defaults (iscsid.conf's)."),
     sets: list[str] = typer.Option([], "--set", "-s", metavar="NAME=VALUE",

@@ -5,9 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
-import tempfile
 import time
 from pathlib import Path
 
@@ -50,6 +48,8 @@ def backup(path: Path) -> Path | None:
     while dest.exists():
         dest = path.with_name(f"{path.name}.isc-{stamp}.{n}")
         n += 1
+    import shutil  # here, not at the top: reading files (a TAB press) does not pay for it
+
     try:
         shutil.copy2(path, dest)
     except BaseException:  # a full disk: no half-copied backup left behind
@@ -122,6 +122,8 @@ def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup:
     """Replace ``path`` with ``text``: temp file in the same directory (exclusive create), fsync, backup of
     the old file, rename, fsync the directory. Returns the backup path, if one was made. A failure at any
     step (a full or read-only filesystem) leaves the old file, and no temp file or backup of this call."""
+    import tempfile  # here, not at the top: reading files (a TAB press) does not pay for it
+
     made = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
     old_mode = path.stat().st_mode & 0o7777 if path.exists() else None

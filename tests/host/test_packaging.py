@@ -35,6 +35,10 @@ def test_wheel_installs_a_working_isc_with_data_files(tmp_path):
     assert out == f"isc {iscsi_client.__version__}\n"
     assert (venv / "share/man/man8/isc.8").read_text() == (REPO / "man/isc.8").read_text()
     assert (venv / "share/bash-completion/completions/isc").exists()
+    # TAB is answered from the table shipped beside the code (package data), by the installed console script
+    tab = subprocess.run([venv / "bin/isc"], capture_output=True, text=True,
+                         env={"_ISC_COMPLETE": "bash_complete", "COMP_WORDS": "isc lo", "COMP_CWORD": "1"})
+    assert (tab.returncode, tab.stdout.split()) == (0, ["plain,login", "plain,logout"])
 
 
 def test_pipx_install_gives_a_working_isc(tmp_path):

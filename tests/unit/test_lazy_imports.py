@@ -15,17 +15,6 @@ def test_cli_import_leaves_heavy_modules_unloaded():
     assert loaded_after("import iscsi_client.cli.app", ("pyudev", "rich", "tomli_w", "prometheus_client")) == []
 
 
-def test_completion_request_does_not_load_rich_or_pyudev(monkeypatch):
-    env = {"_ISC_COMPLETE": "bash_complete", "COMP_WORDS": "isc lo", "COMP_CWORD": "1"}
-    code = ("import os, sys, runpy; os.environ.update(" + repr(env) + ");"
-            "import atexit; atexit.register(lambda: sys.stderr.write(' '.join(m for m in ('rich','pyudev','sh') "
-            "if m in sys.modules)));"
-            "sys.argv=['isc']; runpy.run_module('iscsi_client', run_name='__main__')")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.stdout.split() == ["plain,login", "plain,logout"]
-    assert r.stderr.strip() == ""
-
-
 def test_tables_in_a_pipe_do_not_load_rich(tmp_path):
     """Scripts and `| grep` get plain tables: rich costs ~40 ms of start-up (0.45 s in the TCG lab)."""
     (tmp_path / "etc/iscsi/nodes").mkdir(parents=True)
