@@ -8,14 +8,13 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
-from iscsi_client import fanout
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
 from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
-from iscsi_client.ops.startup import set_startup
+from iscsi_client.ops.startup import set_startup_of_targets
 from iscsi_client.ops.status import select_sessions
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
@@ -300,17 +299,11 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, error,
                                 sid=None if status == "failed" else s.sid, iface=s.iface))
     if teardown:
-        def manual(t: Iqn) -> str | None:
-            try:
-                set_startup(root=root, adm=adm, target=t, portal=None, mode=Startup.MANUAL)
-            except IscError:
-                return None
-            return f"node.startup manual for {t}"
-
         if not keep_startup:
             with adm.lock() if not adm.dry_run else nullcontext():
-                set_manual = fanout.each(manual, sorted({s.target for s in sessions}), parallel=IN_FLIGHT)
-            steps += [step for step in set_manual if step]
+                leaving = sorted({s.target for s in sessions}, key=str)
+                manual = set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
+            steps += [f"node.startup manual for {t}" for t in manual]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]
     return outcomes

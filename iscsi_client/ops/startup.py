@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from iscsi_client.model import Iqn, Node, Portal, Startup
 from iscsi_client.ops.node_settings import set_node_values
 from iscsi_client.system.iscsiadm import Iscsiadm
@@ -15,3 +17,37 @@ def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None
     done = set_node_values(root=root, adm=adm, target=target, portal=portal,
                            settings=[("node.startup", mode.value), ("node.conn[0].startup", mode.value)])
     return done.changed, done.unchanged
+
+
+def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn], mode: Startup) -> list[Iqn]:
+    """The mode on every record of these targets; returns the targets whose records changed. When these
+    targets' records are all the records there are (`isc logout --all --teardown`), ONE exec updates them all
+    (`iscsiadm -m node -o update`, as --logoutall=all is one exec): 32 targets took 32 execs, 5.7 s in the
+    TCG lab guest. Otherwise one exec per target that needs it, side by side; a target whose update fails
+    is left out of the answer (its records keep their mode), as are targets that need nothing."""
+    from iscsi_client import fanout
+    from iscsi_client.errors import IscError
+    from iscsi_client.system import nodedb
+    from iscsi_client.system.iscsiadm import update_args
+
+    settings = [("node.startup", mode.value), ("node.conn[0].startup", mode.value)]
+    wanted = set(targets)
+    records = nodedb.read_records(root)
+    todo = sorted({n.target for n, rec in records
+                   if n.target in wanted and any(rec.get(k) != v for k, v in settings)}, key=str)
+    if root.is_live and todo and all(n.target in wanted for n, _ in records):
+        try:
+            adm.run(["-m", "node", *update_args(settings)], mutating=True,
+                    action=f"setting node.startup {mode.value} on every record ({len(todo)} targets)")
+        except IscError:
+            return []
+        return todo
+
+    def one(target: Iqn) -> Iqn | None:
+        try:
+            set_startup(root=root, adm=adm, target=target, portal=None, mode=mode)
+        except IscError:
+            return None
+        return target
+
+    return [t for t in fanout.each(one, todo, parallel=1 if adm.dry_run else fanout.IN_FLIGHT) if t is not None]

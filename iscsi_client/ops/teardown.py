@@ -10,7 +10,7 @@ from iscsi_client import fanout
 from iscsi_client.errors import InUseError
 from iscsi_client.model import Lun, Session, SessionView
 from iscsi_client.records import record
-from iscsi_client.system import blockdev
+from iscsi_client.system import blockdev, multipath
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -102,10 +102,14 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
             done.append(f"removed path {lun.disk.name} from map {lun.map.dm_name}")
         elif lun.map.dm_name and lun.map.dm_name not in flushed:
             flushed.add(lun.map.dm_name)
-    # maps side by side, each its own multipath -f (a dry run lists them in order)
     names = sorted(flushed)
-    fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True, action=f"flushing map {name}"),
-                names, parallel=1 if cmd.dry_run else fanout.IN_FLIGHT)
+    if len(names) > 1 and set(names) == multipath.map_names(root):
+        # these maps are every map the host has: one `multipath -F` flushes exactly them (32 `multipath -f`
+        # side by side took 2.8 s in the TCG lab guest, each loading the configuration and scanning paths)
+        cmd.run(["multipath", "-F"], mutating=True, action=f"flushing every multipath map ({len(names)})")
+    else:  # maps side by side, each its own multipath -f (a dry run lists them in order)
+        fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True, action=f"flushing map {name}"),
+                    names, parallel=1 if cmd.dry_run else fanout.IN_FLIGHT)
     done += [f"flushed multipath map {name}" for name in names]
     disks = [lun.disk for lun in luns if lun.disk is not None]
     if disks:

@@ -99,3 +99,19 @@ def formed_maps(root: Root) -> set[str]:
         if uuid.startswith("mpath-") and udev_initialized(root, dev):
             out.add(uuid.removeprefix("mpath-"))
     return out
+
+
+def map_names(root: Root) -> set[str]:
+    """Names of every multipath map the kernel has (dm-N with a dm uuid mpath-...), formed or not."""
+    out: set[str] = set()
+    try:
+        names = [n for n in os.listdir(root.str("/sys/class/block")) if n.startswith("dm-")]
+    except OSError:
+        return out
+    for name in names:
+        try:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
+            if root(f"/sys/class/block/{name}/dm/uuid").read_text().startswith("mpath-"):
+                out.add(root(f"/sys/class/block/{name}/dm/name").read_text().strip())
+        except OSError:
+            continue
+    return out

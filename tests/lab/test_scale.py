@@ -79,13 +79,24 @@ def test_status_sessions_doctor_and_metrics_report_all_of_them(scaled, guest):
 
 
 def test_one_teardown_removes_every_session_map_and_disk(scaled, guest):
+    # the targets log in at boot, as on a host set up for it
+    guest.run("iscsiadm -m node -o update -n node.startup -v automatic "
+              "-n 'node.conn[0].startup' -v automatic").check()
+    # these are every map and every record there is: one multipath -F and one update, not one per target
+    plan = guest.isc("--dry-run", "logout", "--all", "--teardown").check()
+    shown = plan.stdout + plan.stderr
+    assert shown.count("multipath -F") == 1 and "multipath -f" not in shown, shown
+    assert shown.count("-o update") == 1 and "iscsiadm -m node -o update -n node.startup -v manual" in shown, shown
     r = guest.isc("--json", "logout", "--all", "--teardown", timeout=900)
     assert r.rc == 0, r.stdout + r.stderr
     logouts = json.loads(r.stdout)["logouts"]
     assert len(logouts) == 2 * N and {x["status"] for x in logouts} == {"done"}
+    steps = logouts[0]["steps"]
+    assert len([s for s in steps if s.startswith("node.startup manual for ")]) == N
+    assert len([s for s in steps if s.startswith("flushed multipath map ")]) == N
     assert sessions_per_record(guest) == Counter()
     assert maps(guest) == []
     assert guest.run("ls /sys/block | grep -c '^sd' || true").stdout.strip() == "0"
     # the next boot logs in to none of them
-    startups = guest.run("grep -rh '^node.startup' /etc/iscsi/nodes").check().stdout.split("\n")
-    assert {ln for ln in startups if ln} == {"node.startup = manual"}
+    startups = guest.run("grep -rh 'startup = ' /etc/iscsi/nodes").check().stdout.split("\n")
+    assert {ln for ln in startups if ln} == {"node.startup = manual", "node.conn[0].startup = manual"}

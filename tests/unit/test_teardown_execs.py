@@ -1,0 +1,49 @@
+"""What a teardown of many targets runs: the maps and records it reads decide between one command for all
+and one per map or target (tests/lab/test_scale.py runs both against 32 real targets)."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+from refdata import FIXTURES
+
+from iscsi_client.model import Iqn, Startup
+from iscsi_client.ops.startup import set_startup_of_targets
+from iscsi_client.system import multipath
+from iscsi_client.system.iscsiadm import Iscsiadm
+from iscsi_client.system.root import Root
+
+MULTI = Iqn.parse("iqn.2003-01.org.isc.lab:multi")
+CHAP = Iqn.parse("iqn.2003-01.org.isc.lab:chap")
+
+
+@pytest.fixture
+def snap(tmp_path: Path) -> Path:
+    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
+        tar.extractall(tmp_path, filter="tar")
+    return tmp_path / "multipath"
+
+
+def _startups(snap: Path, target: Iqn) -> set[str]:
+    return {line for rec in (snap / "etc/iscsi/nodes" / str(target)).rglob("default")
+            for line in rec.read_text().splitlines() if "startup = " in line}
+
+
+def test_map_names_are_every_multipath_map_the_kernel_has(snap):
+    assert multipath.map_names(Root(snap)) == {(snap / "sys/class/block/dm-0/dm/name").read_text().strip()}
+    assert multipath.map_names(Root(snap / "nothing")) == set()
+
+
+def test_startup_of_targets_changes_only_their_records_and_converges(snap):
+    for target in (MULTI, CHAP):
+        for rec in (snap / "etc/iscsi/nodes" / str(target)).rglob("default"):
+            rec.write_text(rec.read_text().replace("startup = manual", "startup = automatic"))
+    root = Root(snap)
+    adm = Iscsiadm(root)
+    assert set_startup_of_targets(root=root, adm=adm, targets=[MULTI], mode=Startup.MANUAL) == [MULTI]
+    assert _startups(snap, MULTI) == {"node.startup = manual", "node.conn[0].startup = manual"}
+    assert _startups(snap, CHAP) == {"node.startup = automatic", "node.conn[0].startup = automatic"}
+    # a second run has nothing to change, and names nothing
+    assert set_startup_of_targets(root=root, adm=adm, targets=[MULTI], mode=Startup.MANUAL) == []
