@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 
 from iscsi_client.model import MultipathMap
 from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
@@ -80,38 +81,43 @@ def write_dropin(root: Root, text: str) -> str | None:
     return None if saved is None else f"{DROPIN_DIR}/{saved.name}"
 
 
+def _multipath_dm(root: Root) -> Iterator[tuple[str, str]]:
+    """(dm-N, WWID) of every multipath map the kernel has: a dm device whose dm uuid is mpath-WWID. One
+    listing of /sys/class/block and one file per dm device; no multipath or multipathd command."""
+    try:
+        names = [n for n in os.listdir(root.str("/sys/class/block")) if n.startswith("dm-")]
+    except OSError:
+        return
+    for name in names:
+        try:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
+            uuid = root(f"/sys/class/block/{name}/dm/uuid").read_text().strip()
+        except OSError:
+            continue
+        if uuid.startswith("mpath-"):
+            yield name, uuid.removeprefix("mpath-")
+
+
 def formed_maps(root: Root) -> set[str]:
-    """WWIDs of the multipath maps the kernel has and udev has finished (dm-N with a dm uuid mpath-WWID):
-    one listing of /sys/block, a file or two per dm device, no multipath or multipathd command."""
+    """WWIDs of the multipath maps the kernel has and udev has finished."""
     from iscsi_client.system.blockdev import udev_initialized
 
     out: set[str] = set()
-    try:
-        names = [n for n in os.listdir(root.str("/sys/block")) if n.startswith("dm-")]
-    except OSError:
-        return out
-    for name in names:
-        try:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
-            uuid = root(f"/sys/block/{name}/dm/uuid").read_text().strip()
-            dev = root(f"/sys/block/{name}/dev").read_text().strip()
+    for name, wwid in _multipath_dm(root):
+        try:
+            dev = root(f"/sys/class/block/{name}/dev").read_text().strip()
         except OSError:
             continue
-        if uuid.startswith("mpath-") and udev_initialized(root, dev):
-            out.add(uuid.removeprefix("mpath-"))
+        if udev_initialized(root, dev):
+            out.add(wwid)
     return out
 
 
 def map_names(root: Root) -> set[str]:
-    """Names of every multipath map the kernel has (dm-N with a dm uuid mpath-...), formed or not."""
+    """Names of every multipath map the kernel has, formed or not."""
     out: set[str] = set()
-    try:
-        names = [n for n in os.listdir(root.str("/sys/class/block")) if n.startswith("dm-")]
-    except OSError:
-        return out
-    for name in names:
-        try:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
-            if root(f"/sys/class/block/{name}/dm/uuid").read_text().startswith("mpath-"):
-                out.add(root(f"/sys/class/block/{name}/dm/name").read_text().strip())
+    for name, _ in _multipath_dm(root):
+        try:
+            out.add(root(f"/sys/class/block/{name}/dm/name").read_text().strip())
         except OSError:
             continue
     return out
