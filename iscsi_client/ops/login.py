@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
-from iscsi_client.model import Iqn, Node, Portal, Session, SessionView, Startup
+from iscsi_client.model import Iqn, Node, Portal, Session, Startup
 from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
@@ -277,8 +277,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         from iscsi_client.ops.firmware import refuse_firmware_sessions
 
         refuse_firmware_sessions(root, sessions)
-    mounts = blockdev.mounts_by_devno(root)
-    views = [SessionView(s, blockdev.session_luns(root, s, mounts)) for s in sessions]
+    views = blockdev.session_views(root, sessions)
     steps: list[str] = []
     if teardown:
         assert cmd is not None

@@ -99,9 +99,7 @@ def live_values(root: Root, nodes: Sequence[Node], views: Sequence[SessionView])
 
 
 def target_views(root: Root, target: Iqn) -> list[SessionView]:
-    mounts = blockdev.mounts_by_devno(root)
-    return [SessionView(s, blockdev.session_luns(root, s, mounts)) for s in sysfs.read_sessions(root)
-            if s.target == target]
+    return blockdev.session_views(root, [s for s in sysfs.read_sessions(root) if s.target == target])
 
 
 def _elsewhere(root: Root, cmd: Commands, views: Sequence[SessionView]) -> list[TuneRow]:

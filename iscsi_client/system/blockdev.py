@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from iscsi_client.model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
@@ -189,10 +190,13 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
 _HCTL = re.compile(r"(\d+):(\d+):(\d+):(\d+)")
 
 
-def session_views(root: Root) -> list[SessionView]:
+def session_views(root: Root, sessions: Iterable[Session] | None = None) -> list[SessionView]:
+    """The sessions (all of them when None) with their LUNs: mountinfo read once, and a map shared by
+    several paths read once."""
     mounts = mounts_by_devno(root)
     cache: dict[str, BlockDevice | None] = {}
-    return [SessionView(s, session_luns(root, s, mounts, cache)) for s in read_sessions(root)]
+    return [SessionView(s, session_luns(root, s, mounts, cache))
+            for s in (read_sessions(root) if sessions is None else sessions)]
 
 
 def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
