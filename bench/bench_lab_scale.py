@@ -1,5 +1,6 @@
 """In the lab guest: N LIO targets x 2 portals (one nullio LUN each, isc's multipath drop-in installed, so
-every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc, best of --rounds.
+every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc, best of --rounds. An untimed
+isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up waits for the same N maps.
 
     python bench/bench_lab_scale.py [--sizes 1,8,32] [--rounds 2]
 
@@ -65,6 +66,10 @@ def main() -> None:
             g.isc("discover", "127.0.0.1").check()
             for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):
                 g.run(f"iscsiadm -m node -T {t} -o delete")
+            # untimed: isc registers the new LUNs' WWIDs, so that every timed bring-up, raw or isc, waits
+            # for the same N maps (before this, raw's first round made no map and was the one kept)
+            seconds(g, UP["isc"])
+            seconds(g, DOWN["isc"])
             best: dict[str, float] = {}
             reads: dict[str, float] = {}
             for _ in range(opts.rounds):
