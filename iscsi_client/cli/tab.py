@@ -139,23 +139,18 @@ def resolve(args: list[str]) -> Frame:
     path = ""
     frame = Frame(tree[path], None)
     rest = frame.parse(args)
+    late = None  # --root after the command word (isc login --root IMG iqn<TAB>), as app._late_global keeps it
     while frame.spec["commands"] is not None and rest:
         if rest[0] not in {name for name, _ in frame.spec["commands"]}:
             break
         path = f"{path} {rest[0]}".strip()
         frame = Frame(tree[path], frame)
         rest = frame.parse(rest[1:])
-    late = [f.params["root"] for f in _chain(frame)[1:] if "root" in f.given]
-    if late:  # --root after the command word (isc login --root IMG iqn<TAB>), as app._late_global keeps it
-        frame.find_root().meta[LATE_ROOT] = late[-1]
+        if "root" in frame.given:
+            late = frame.params["root"]
+    if late is not None:
+        frame.find_root().meta[LATE_ROOT] = late
     return frame
-
-
-def _chain(frame: Frame) -> list[Frame]:
-    out = [frame]
-    while out[-1].parent is not None:
-        out.append(out[-1].parent)
-    return out[::-1]
 
 
 def complete(args: list[str], incomplete: str) -> list[Item]:
