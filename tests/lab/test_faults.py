@@ -300,7 +300,12 @@ def test_a_portal_dropping_tcp_in_the_middle_of_login(guest):
     r = guest.isc("--json", "--timeout", "5", "login", DROPPING, timeout=120)
     assert r.rc == 5, r.stdout + r.stderr
     (o,) = json.loads(r.stdout)["logins"]
-    assert o["status"] == "failed" and o["error"]["iscsiadm_rc"] == 11 and "TCP connection closed" in o["error"]["hint"]
+    # iscsid reports the last attempt's end: the dropped connection (11), or, when the guest is so loaded that
+    # the dropping script answers after the 5 s login timer (seen in CI with two guests on two cores), the
+    # timer (8); either way the portal is the cause (exit 5) and the hint says where to look
+    assert o["status"] == "failed" and o["error"]["iscsiadm_rc"] in (8, 11), o
+    hint = {8: "the portal did not answer", 11: "TCP connection closed"}[o["error"]["iscsiadm_rc"]]
+    assert hint in o["error"]["hint"], o
     assert not [s for s in sessions(guest) if DROPPING in s]
     assert guest.run("ls /sys/class/iscsi_session/ | wc -l").stdout.strip() == "2"  # the map's two, no other
     guest.run("pkill -f '[d]rop-login.py'; iscsiadm -m node -o delete -T " + DROPPING).check()
