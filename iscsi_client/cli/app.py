@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,7 +17,8 @@ from click.core import ParameterSource
 from iscsi_client import __version__
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
-from iscsi_client.errors import EXIT_ENVIRONMENT, IscError
+from iscsi_client.cli.report import invoked_command, os_error, report_error, wants_json
+from iscsi_client.errors import IscError
 from iscsi_client.system.root import Root
 
 app = typer.Typer(
@@ -83,22 +83,6 @@ def typer_app(names: Iterable[str] | None = None) -> typer.Typer:
     return source
 
 
-def _wants_json(argv: list[str]) -> bool:
-    return "--json" in argv
-
-
-def report_error(err: IscError, argv: list[str]) -> int:
-    if _wants_json(argv):
-        import json
-
-        sys.stdout.write(json.dumps({"schema_version": 1, "error": err.as_dict()}, indent=2) + "\n")
-    else:
-        sys.stderr.write(f"isc: error: {err.message}\n")
-        if err.hint:
-            sys.stderr.write(f"hint: {err.hint}\n")
-    return err.exit_code
-
-
 def _summarise(group: click.Group) -> None:
     """Give each subcommand a one-line summary for the command list of --help: the first paragraph of its
     help with line breaks joined (typer's rich panel keeps a docstring's line breaks, which breaks the
@@ -108,26 +92,6 @@ def _summarise(group: click.Group) -> None:
             sub.short_help = " ".join(sub.help.split("\n\n", 1)[0].split())
         if isinstance(sub, click.Group):
             _summarise(sub)
-
-
-# Global options that take a value: the word after them is not the command.
-_VALUE_OPTIONS = ("--root", "--timeout")
-
-
-def invoked_command(args: list[str]) -> str | None:
-    """The command word of an argv (what follows the global options), or None."""
-    i = 0
-    while i < len(args):
-        word = args[i]
-        if word == "--":
-            return None
-        if word in _VALUE_OPTIONS:
-            i += 2
-        elif word.startswith("-"):
-            i += 1
-        else:
-            return word
-    return None
 
 
 def command(args: list[str] | None = None) -> click.Command:
@@ -193,17 +157,6 @@ def _accept_global_options(cmd: click.Command) -> None:
             _accept_global_options(sub)
 
 
-def os_error(e: OSError) -> IscError:
-    """A file or a tool isc could not use, in one line: permission (isc needs root for /etc/iscsi, /etc/fstab,
-    iscsiadm and the lock) gets exit 6 and says so; anything else (a full disk, a read-only /etc) exit 1."""
-    where = f": {e.filename}" if e.filename else ""
-    if isinstance(e, PermissionError):
-        hint = ("isc reads and changes root-owned files and runs iscsiadm: run it as root (sudo isc ...)"
-                if os.geteuid() != 0 else "check the file's permissions and any security module (SELinux, AppArmor)")
-        return IscError(f"permission denied{where}", hint=hint, exit_code=EXIT_ENVIRONMENT)
-    return IscError(f"{e.strerror or e}{where}")
-
-
 def _once(message: str) -> str:
     """A message with each sentence once (click and typer both add "Did you mean ...?")."""
     import re
@@ -252,15 +205,10 @@ def _skip_unused_rich_modules() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    # bytes of system files that are not UTF-8 (read with surrogateescape) go out as the bytes they were,
-    # the way cat shows them, instead of a UnicodeEncodeError
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="surrogateescape")
     _skip_unused_rich_modules()
     try:
         tree = command(args)
-        if _wants_json(args):
+        if wants_json(args):
             _no_help_screens(tree)
         rv = tree.main(args=args, prog_name="isc", standalone_mode=False)
     except IscError as err:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
-
 from iscsi_client.records import record
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typer is not imported by the commands cli/direct.py runs without it
+    import typer
 
 
 @record

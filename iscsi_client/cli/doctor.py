@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from iscsi_client.cli import completers
+from iscsi_client.cli import completers, readers
 from iscsi_client.cli.context import get
-from iscsi_client.output import Column, emit_json, print_table, say
+from iscsi_client.output import emit_json, say
 
 app = typer.Typer(help="Diagnose this host's iSCSI setup.", invoke_without_command=True)
-
-COLUMNS = [
-    Column("code", "code", lambda f: f.code),
-    Column("level", "result", lambda f: f.level),
-    Column("summary", "finding", lambda f: f.summary),
-    Column("fix", "fix", lambda f: f.fix),
-    Column("subject", "subject", lambda f: f.subject, table=False),
-]
 
 
 @app.callback()
@@ -25,17 +17,7 @@ def doctor_cmd(ctx: typer.Context,
     """Check iscsid, boot services, initiator name, MTU, paths, timeouts, fstab and CHAP. Exit 1 on any failure."""
     if ctx.invoked_subcommand is not None:
         return None
-    from iscsi_client.ops.doctor_checks import FAILURE, run_checks
-    from iscsi_client.ops.doctor_facts import gather
-
-    c = get(ctx)
-    findings = run_checks(gather(root=c.root, cmd=c.commands(), probe_mtu=not no_mtu))
-    failed = any(f.level == FAILURE for f in findings)
-    if c.json:
-        emit_json({"findings": [{col.key: col.get(f) for col in COLUMNS} for f in findings], "ok": not failed})
-    else:
-        print_table(COLUMNS, findings)
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(readers.doctor(get(ctx), no_mtu))
 
 
 @app.command("explain")

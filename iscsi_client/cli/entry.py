@@ -1,5 +1,6 @@
-"""The `isc` program. A TAB press (the completion scripts set _ISC_COMPLETE) is answered by cli/tab.py,
-which imports neither click nor typer; every other run goes to cli/app.py."""
+"""The `isc` program. A TAB press (the completion scripts set _ISC_COMPLETE) is answered by cli/tab.py, and
+the read-only commands (status, sessions, doctor, metrics, multipath status) are run by cli/direct.py, both
+without click or typer; everything else, and whatever cli/direct.py declines, goes to cli/app.py."""
 
 from __future__ import annotations
 
@@ -9,12 +10,23 @@ import sys
 COMPLETE_VAR = "_ISC_COMPLETE"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     instruction = os.environ.get(COMPLETE_VAR)
     if instruction is None:
+        args = list(sys.argv[1:] if argv is None else argv)
+        # bytes of system files that are not UTF-8 (read with surrogateescape) go out as the bytes they were,
+        # the way cat shows them, instead of a UnicodeEncodeError
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="surrogateescape")
+        from iscsi_client.cli.direct import run as run_direct
+
+        rc = run_direct(args)
+        if rc is not None:
+            sys.exit(rc)
         from iscsi_client.cli.app import main as run
 
-        run()
+        run(args)
         return
     from iscsi_client.cli.tab import answer
     from iscsi_client.errors import IscError

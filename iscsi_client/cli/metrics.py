@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from iscsi_client.cli import readers
 from iscsi_client.cli.context import get
 from iscsi_client.output import emit_json, say
 
@@ -26,32 +27,7 @@ def metrics_cmd(ctx: typer.Context,
     but the textfile; isc metrics install refreshes the textfile every minute."""
     if ctx.invoked_subcommand is not None:
         return
-    from iscsi_client.ops.metrics import sample
-
-    c = get(ctx)
-    families = sample(root=c.root, cmd=c.commands())
-    series = sum(len(f.samples) for f in families)
-    if textfile is not None:
-        path = textfile / "isc.prom"
-        if not c.dry_run:
-            from iscsi_client.exposition import text
-            from iscsi_client.system.textfile import write
-
-            path = write(textfile, text(families))
-        if c.json:
-            emit_json({"textfile": {"path": str(path), "written": not c.dry_run, "families": len(families),
-                                    "series": series}})
-        else:
-            say(f"{'would write' if c.dry_run else 'wrote'} {path} ({len(families)} metrics, {series} series)")
-        return
-    if c.json:
-        emit_json({"metrics": [{"name": f.name, "type": "gauge", "help": f.help, "samples": [
-            {"labels": dict(zip(f.label_names, labels, strict=True)), "value": value}
-            for labels, value in f.samples]} for f in families]})
-        return
-    from iscsi_client.exposition import text
-
-    sys.stdout.write(text(families))
+    raise typer.Exit(readers.metrics(get(ctx), textfile))
 
 
 def _this_isc() -> str:

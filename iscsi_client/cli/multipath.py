@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from iscsi_client.cli import readers
 from iscsi_client.cli.context import get
-from iscsi_client.output import Column, emit_json, note, print_table, say
+from iscsi_client.output import emit_json, note, say
 
 app = typer.Typer(help="Multipath for iSCSI LUNs: configuration and path health.", no_args_is_help=True)
 
@@ -53,38 +54,7 @@ def config_cmd(ctx: typer.Context,
     return 0
 
 
-PATH_COLUMNS = [
-    Column("map", "map", lambda r: r[0].name),
-    Column("dm", "dm", lambda r: r[0].dm),
-    Column("vendor", "vendor", lambda r: f"{r[0].vendor},{r[0].product}"),
-    Column("queueing", "no_path_retry", lambda r: r[0].queueing),
-    Column("group", "group", lambda r: f"{r[1].number} ({r[1].state}, prio {r[1].priority})"),
-    Column("path", "path", lambda r: r[2].dev),
-    Column("dm_state", "dm state", lambda r: r[2].dm_state),
-    Column("checker", "checker", lambda r: r[2].checker_state),
-    Column("device_state", "device", lambda r: r[2].dev_state),
-]
-
-
 @app.command("status")
 def status_cmd(ctx: typer.Context) -> int:
     """Maps, path groups and paths with their state (from multipathd)."""
-    from iscsi_client.system.multipath import show_maps
-
-    c = get(ctx)
-    c.root.require_live("multipath status (it asks multipathd)")
-    maps = show_maps(c.commands())
-    if c.json:
-        emit_json({"maps": [{
-            "name": m.name, "wwid": m.wwid, "dm": m.dm, "vendor": m.vendor, "product": m.product,
-            "features": m.features, "hwhandler": m.hwhandler, "queueing": m.queueing,
-            "queue_if_no_path": m.queue_if_no_path,
-            "path_groups": [{"group": g.number, "state": g.state, "priority": g.priority, "selector": g.selector,
-                             "paths": [{"dev": p.dev, "dev_t": p.dev_t, "dm_state": p.dm_state,
-                                        "checker_state": p.checker_state, "dev_state": p.dev_state,
-                                        "healthy": p.healthy} for p in g.paths]} for g in m.path_groups]}
-            for m in maps]})
-        return 0
-    rows = [(m, g, p) for m in maps for g in m.path_groups for p in g.paths]
-    print_table(PATH_COLUMNS, rows, empty="no multipath maps")
-    return 0 if all(p.healthy for _, _, p in rows) else 1
+    return readers.multipath_status(get(ctx))

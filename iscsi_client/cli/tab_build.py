@@ -97,7 +97,30 @@ def _param(param: click.Parameter) -> dict[str, Any]:
     return {"kind": "option", "name": param.name, "opts": opts,
             "secondary": tuple(param.secondary_opts), "takes_value": takes_value,
             "multiple": param.multiple, "hidden": param.hidden, "help": param.help,
-            "complete": _completer(param) if takes_value else None}
+            "complete": _completer(param) if takes_value else None,
+            "type": _value_type(param) if takes_value else "flag"}
+
+
+# A click.Path that only refuses a regular file (typer's `Path` with file_okay=False): cli/direct.py checks that
+PLAIN_DIR = {"exists": False, "file_okay": False, "dir_okay": True, "writable": False, "readable": True,
+             "executable": False, "resolve_path": False, "allow_dash": False}
+
+
+def _value_type(param: click.Parameter) -> str:
+    """How an option's value is converted, for cli/direct.py: "int" and "float" (click's plain number types),
+    "text", "dir" (see PLAIN_DIR); "other" for what cli/direct.py leaves to click (ranges, choices, files...)."""
+    kind = param.type
+    if param.envvar is not None or param.callback is not None and param.expose_value:
+        return "other"  # values that may come from the environment or be changed by a callback
+    if type(kind) is click.types.IntParamType:
+        return "int"
+    if type(kind) is click.types.FloatParamType:
+        return "float"
+    if type(kind) is click.types.StringParamType:
+        return "text"
+    if isinstance(kind, click.Path) and all(getattr(kind, k) == v for k, v in PLAIN_DIR.items()):
+        return "dir"
+    return "other"
 
 
 def _walk(cmd: click.Command, path: str, parent: click.Context | None, out: dict[str, Any]) -> None:

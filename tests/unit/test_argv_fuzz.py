@@ -27,7 +27,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from refdata import FIXTURES
 
-from iscsi_client.cli.app import command, main
+from iscsi_client.cli.app import command
+from iscsi_client.cli.entry import main
 from iscsi_client.errors import EXIT_CODES
 
 CASES = int(os.environ.get("ISC_FUZZ_CASES", "4000"))
