@@ -102,6 +102,8 @@ def command(args: list[str] | None = None) -> click.Command:
     wanted: list[str] | None = None
     if name is not None and name in COMMANDS:
         wanted = [name]
+    if args is not None and _only_the_list(args):
+        return _listing()
     source = typer_app(wanted)
     cmd = typer.main.get_command(source)
     if isinstance(cmd, click.Group):
@@ -109,6 +111,27 @@ def command(args: list[str] | None = None) -> click.Command:
         for sub in cmd.commands.values():
             _accept_global_options(sub)
     return cmd
+
+
+def _only_the_list(args: list[str]) -> bool:
+    """`isc`, `isc --help` (with global options): the screen shows the global options and each command's
+    name and summary, and no command can run (no command word, no "--" after which one could stand)."""
+    return invoked_command(args) is None and "--" not in args and (not args or "--help" in args or "-h" in args)
+
+
+def _listing() -> click.Command:
+    """The root with its global options and, for each command, a stand-in with its name and summary from the
+    table cli/tab_build.py generates from the whole tree (cli/tab_table.json): `isc --help` renders the
+    same screen without importing and building 23 command modules (tests/unit/test_help_screen.py)."""
+    from iscsi_client.cli.tab import _table
+
+    source = copy.copy(app)
+    source.registered_commands, source.registered_groups = [], []
+    root = typer.main.get_command(source)
+    assert isinstance(root, click.Group)
+    for name, summary in _table()[""]["commands"]:
+        root.add_command(click.Command(name, short_help=summary, help=summary))
+    return root
 
 
 GLOBAL_PANEL = "Global options (also before the command)"
@@ -214,6 +237,10 @@ def main(argv: list[str] | None = None) -> None:
     except IscError as err:
         sys.exit(report_error(err, args))
     except click.exceptions.UsageError as e:
+        if type(e).__name__ == "NoArgsIsHelpError":  # `isc` alone: the help screen is shown, no error line
+            if e.format_message():
+                sys.stdout.write(e.format_message() + "\n")
+            sys.exit(e.exit_code)
         from iscsi_client.errors import UsageError
 
         sys.exit(report_error(UsageError(_once(e.format_message()), hint="see 'isc --help' or 'isc COMMAND --help'"),

@@ -70,3 +70,27 @@ def test_completion_of_a_subcommand_and_of_a_command_word():
     env |= {"COMP_WORDS": "isc lo", "COMP_CWORD": "1"}
     done = subprocess.run([sys.executable, "-m", "iscsi_client"], capture_output=True, text=True, env=env)
     assert done.stdout.split() == ["plain,login", "plain,logout"]
+
+
+WHOLE_TREE = ("import sys; from iscsi_client.cli import app; whole = app.command; "
+              "app.command = lambda args=None: whole(None); app.main(sys.argv[1:])")
+
+
+@pytest.mark.parametrize("words", [["--help"], ["-h"], [], ["--json", "-n", "--help"], ["--root", "/", "-h"]],
+                         ids=lambda w: " ".join(w) or "(none)")
+@pytest.mark.parametrize("columns", ["60", "100", "400"])
+def test_the_command_list_is_the_whole_trees_screen(words: list[str], columns: str):
+    """`isc --help` lists the commands from the generated table instead of building every command module:
+    the screen is the one the whole tree renders, byte for byte, at any width."""
+    env = {**os.environ, "COLUMNS": columns, "TERM": "dumb"}
+    ours = subprocess.run([sys.executable, "-m", "iscsi_client", *words], capture_output=True, text=True, env=env)
+    tree = subprocess.run([sys.executable, "-c", WHOLE_TREE, *words], capture_output=True, text=True, env=env)
+    assert "connect" in ours.stdout and "│ completion" in ours.stdout and "error" not in ours.stderr
+    assert (ours.returncode, ours.stdout, ours.stderr) == (tree.returncode, tree.stdout, tree.stderr)
+
+
+def test_no_command_runs_from_the_list():
+    """A command word (or "--" before one) gets the real command, never a stand-in of the list."""
+    assert command(["--help"]).commands["status"].callback is None  # type: ignore[attr-defined]
+    for argv in (["status", "--help"], ["--", "status", "--help"], ["--json", "lgin"], ["--", "-h"]):
+        assert command(argv).commands["status"].callback is not None, argv  # type: ignore[attr-defined]
