@@ -1,15 +1,16 @@
-"""The read-only commands run without click or typer: `isc [GLOBAL...] status|sessions|doctor|metrics|multipath
-status [OPTIONS]`, what monitoring loops, the metrics timer and scripts run many times a minute.
+"""The commands run without click or typer: status, sessions, doctor, metrics and multipath status (what
+monitoring loops, the metrics timer and scripts run many times a minute) and login, logout and discover (dozens
+of targets, scripts, the lab's many runs).
 
-Importing click and typer alone is about three times `python -c pass` (more under software emulation), before
-a line of isc runs. These commands take only flags and plain values, so their words are parsed here with
-click's rules, from the table cli/tab_build.py generates from the typer tree (cli/tab_table.json, the one TAB
-uses): long options with their value as the next word or after "=", single short flags, global options before
-or after the command word (a later one wins, as the typer tree's late options do). Anything else (--help,
---version, bundled or attached short options, "--", a value that looks like an option, a value click would
-refuse, a subcommand such as `doctor explain`, a word that is no option) is declined, and the typer tree runs
-as before: it gives the help screens, the usage errors and the prompts. tests/unit/test_direct.py holds the
-two paths to the same call, output and exit code."""
+Importing click and typer alone is about three times `python -c pass` (more under software emulation), before a
+line of isc runs. These commands' words are parsed here with click's rules, from the table cli/tab_build.py
+generates from the typer tree (cli/tab_table.json, the one TAB uses): long options with their value as the next
+word or after "=", single short options with their value as the next word, arguments in order among the options,
+global options before or after the command word (a later one wins, as the tree's late options do). Anything
+else (--help, --version, bundled or attached short options, "--", a value that looks like an option, a value
+click would refuse, a missing argument, a subcommand such as `doctor explain`, a word that is no option) is
+declined, and the typer tree runs as before: it gives the help screens, the usage errors and the prompts.
+tests/unit/test_direct.py holds the two paths to the same call, output and exit code."""
 
 from __future__ import annotations
 
@@ -25,15 +26,19 @@ if TYPE_CHECKING:
 
     from iscsi_client.cli.context import Ctx
 
-# command path -> (function of cli/readers.py, {parameter of the typer command: keyword of that function})
-COMMANDS: dict[str, tuple[str, dict[str, str]]] = {
-    "status": ("status", {}),
-    "sessions": ("sessions", {"sids": "sids", "show_details": "show_details"}),
-    "doctor": ("doctor", {"no_mtu": "no_mtu"}),
-    "metrics": ("metrics", {"textfile": "textfile"}),
-    "multipath status": ("multipath_status", {}),
+# command path -> (module of cli/, function): the function takes the Ctx and the command's own parameters,
+# as keywords named as in the typer command, with its defaults (the typer command calls it the same way)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("readers", "status"),
+    "sessions": ("readers", "sessions"),
+    "doctor": ("readers", "doctor"),
+    "metrics": ("readers", "metrics"),
+    "multipath status": ("readers", "multipath_status"),
+    "login": ("login_run", "login"),
+    "logout": ("login_run", "logout"),
+    "discover": ("discover_run", "discover"),
 }
-GROUPS_WITH_ONE = {"multipath": "status"}  # a group whose one read-only subcommand is run here
+GROUPS_WITH_ONE = {"multipath": "status"}  # a group whose one subcommand run here follows it
 # the global options: the name of each in the table (root callback's or the late copy's) -> the Ctx field
 GLOBALS = {"root": "root", "json_out": "json", "json": "json", "dry_run": "dry_run", "verbose": "verbose",
            "timeout": "timeout"}
@@ -43,39 +48,42 @@ class Decline(Exception):
     """These words are left to the typer tree (help, errors, anything not parsed here)."""
 
 
-def first_word(args: list[str]) -> str | None:
-    from iscsi_client.cli.report import invoked_command
-
-    return invoked_command(args)
-
-
 def parse(args: list[str], table: Mapping[str, Any]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """The command path, its keywords for cli/readers.py and the global settings (Ctx fields), as the typer
-    tree would pass them; Decline where this parser does not follow click all the way."""
+    """The command path, its keywords and the global settings (Ctx fields), as the typer tree would pass
+    them; Decline where this parser does not follow click all the way."""
     settings: dict[str, Any] = {}
-    rest = _options(args, table[""], settings, {})
+    rest = _words(args, table[""], settings, {})
     if not rest:
         raise Decline
     path = rest.pop(0)
     if path in GROUPS_WITH_ONE:
-        rest = _options(rest, table[path], settings, {})
+        rest = _words(rest, table[path], settings, {})
         if not rest or rest[0] != GROUPS_WITH_ONE[path]:
             raise Decline
         path = f"{path} {rest.pop(0)}"
     if path not in COMMANDS:
         raise Decline
     given: dict[str, Any] = {}
-    if _options(rest, table[path], settings, given):
-        raise Decline  # an argument or a subcommand (doctor explain, metrics install)
-    keywords = COMMANDS[path][1]
-    if set(given) - set(keywords):
-        raise Decline  # an option cli/readers.py does not take
-    return path, {keywords[name]: value for name, value in given.items()}, settings
+    positional = _words(rest, table[path], settings, given)
+    for p in table[path]["params"]:
+        if p["kind"] != "argument":
+            continue
+        if p["nargs"] == -1:
+            if positional:
+                given[p["name"]] = tuple(_convert(p["type"], w) for w in positional)
+            positional = []
+        elif positional:
+            given[p["name"]] = _convert(p["type"], positional.pop(0))
+        elif p["required"]:
+            raise Decline
+    if positional:
+        raise Decline  # an extra argument, or a subcommand (doctor explain, metrics install)
+    return path, given, settings
 
 
-def _options(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any], given: dict[str, Any]) -> list[str]:
-    """Take this command's options from the front of ``words`` (all of them, where the command allows options
-    among its arguments); return the positional words."""
+def _words(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any], given: dict[str, Any]) -> list[str]:
+    """Take this command's options from ``words`` (up to its first positional word where the command allows
+    no options among its arguments); return the positional words, and what follows them in that case."""
     by_opt = {o: p for p in spec["params"] if p["kind"] == "option" for o in p["opts"]}
     positional: list[str] = []
     rest = list(words)
@@ -90,10 +98,12 @@ def _options(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any]
         p = by_opt.get(name)
         if p is None or p["name"] in ("help", "version") or p["secondary"]:
             raise Decline
-        if p["type"] == "flag":
+        if p["type"] == "flag":  # a plain on-flag (False unless given); counts and off-flags are left to click
             if eq:
                 raise Decline
             converted: Any = True
+        elif not p["takes_value"]:
+            raise Decline
         else:
             if not eq:
                 if not rest:
@@ -112,21 +122,27 @@ def _options(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any]
 
 
 def _convert(kind: str, value: str) -> Any:
+    """A value as click converts it, or Decline where click would refuse it (its usage error names the option)."""
+    if kind == "text":
+        return value
+    number, *bounds = kind.split()
     try:
-        if kind == "int":
-            return int(value)
+        if number == "int":
+            n = int(value)
+            low, high = (None if b == "None" else int(b) for b in bounds) if bounds else (None, None)
+            if (low is not None and n < low) or (high is not None and n > high):
+                raise Decline
+            return n
         if kind == "float":
             return float(value)
     except ValueError:
-        raise Decline from None  # click names the option in its usage error
-    if kind == "text":
-        return value
-    if kind == "dir":  # click.Path(file_okay=False): an existing regular file or an unreadable path is refused
+        raise Decline from None
+    if kind in ("dir", "path"):  # click.Path: an existing path must be readable, and a directory for "dir"
         try:
             st = os.stat(value)
         except OSError:
             return Path(value)
-        if stat.S_ISREG(st.st_mode) or not os.access(value, os.R_OK):
+        if (kind == "dir" and stat.S_ISREG(st.st_mode)) or not os.access(value, os.R_OK):
             raise Decline
         return Path(value)
     raise Decline
@@ -143,8 +159,10 @@ def context(settings: Mapping[str, Any]) -> Ctx:
 
 
 def run(args: list[str]) -> int | None:
-    """The exit code of a read-only command run here, or None: the typer tree should run these words."""
-    if first_word(args) not in (*COMMANDS, *GROUPS_WITH_ONE):
+    """The exit code of a command run here, or None: the typer tree should run these words."""
+    from iscsi_client.cli.report import invoked_command
+
+    if invoked_command(args) not in (*COMMANDS, *GROUPS_WITH_ONE):
         return None
     from iscsi_client.cli.tab import _table
 
@@ -152,12 +170,15 @@ def run(args: list[str]) -> int | None:
         path, keywords, settings = parse(args, _table())
     except Decline:
         return None
-    from iscsi_client.cli import readers
+    import importlib
+
     from iscsi_client.cli.report import os_error, report_error
     from iscsi_client.errors import IscError
 
+    module, name = COMMANDS[path]
+    function = getattr(importlib.import_module(f"iscsi_client.cli.{module}"), name)
     try:
-        return getattr(readers, COMMANDS[path][0])(context(settings), **keywords)
+        return int(function(context(settings), **keywords))
     except IscError as err:
         return report_error(err, args)
     except OSError as e:

@@ -87,7 +87,8 @@ def _completer(param: click.Parameter) -> tuple[Any, ...] | None:
 
 def _param(param: click.Parameter) -> dict[str, Any]:
     if isinstance(param, click.Argument):
-        return {"kind": "argument", "name": param.name, "nargs": param.nargs, "complete": _completer(param)}
+        return {"kind": "argument", "name": param.name, "nargs": param.nargs, "complete": _completer(param),
+                "required": param.required, "type": _value_type(param)}
     assert isinstance(param, click.Option)
     if param._flag_needs_value or (param.nargs != 1 and not param.is_flag):
         raise ValueError(f"{param.name}: an option with an optional value or several values is not supported")
@@ -98,7 +99,8 @@ def _param(param: click.Parameter) -> dict[str, Any]:
             "secondary": tuple(param.secondary_opts), "takes_value": takes_value,
             "multiple": param.multiple, "hidden": param.hidden, "help": param.help,
             "complete": _completer(param) if takes_value else None,
-            "type": _value_type(param) if takes_value else "flag"}
+            "type": _value_type(param) if takes_value else
+            "flag" if param.is_flag and param.flag_value is True and not param.default else "other"}
 
 
 # A click.Path that only refuses a regular file (typer's `Path` with file_okay=False): cli/direct.py checks that
@@ -107,19 +109,24 @@ PLAIN_DIR = {"exists": False, "file_okay": False, "dir_okay": True, "writable": 
 
 
 def _value_type(param: click.Parameter) -> str:
-    """How an option's value is converted, for cli/direct.py: "int" and "float" (click's plain number types),
-    "text", "dir" (see PLAIN_DIR); "other" for what cli/direct.py leaves to click (ranges, choices, files...)."""
+    """How a value is converted, for cli/direct.py: "int" and "float" (click's plain number types), "int MIN MAX"
+    (a closed range), "text", "dir" (see PLAIN_DIR), "path" (the same, files allowed); "other" for what
+    cli/direct.py leaves to click (choices, files, open ranges...)."""
     kind = param.type
     if param.envvar is not None or param.callback is not None and param.expose_value:
         return "other"  # values that may come from the environment or be changed by a callback
     if type(kind) is click.types.IntParamType:
         return "int"
+    if type(kind) is click.IntRange and not (kind.min_open or kind.max_open or kind.clamp):
+        return f"int {kind.min} {kind.max}"  # bounds included; None for no bound
     if type(kind) is click.types.FloatParamType:
         return "float"
     if type(kind) is click.types.StringParamType:
         return "text"
     if isinstance(kind, click.Path) and all(getattr(kind, k) == v for k, v in PLAIN_DIR.items()):
         return "dir"
+    if isinstance(kind, click.Path) and all(getattr(kind, k) == v for k, v in {**PLAIN_DIR, "file_okay": True}.items()):
+        return "path"  # any path; an existing one must be readable
     return "other"
 
 

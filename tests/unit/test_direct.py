@@ -1,11 +1,12 @@
-"""cli/direct.py runs status, sessions, doctor, metrics and multipath status without click or typer. Whatever
-words it accepts, it must make the very call the typer tree makes (same function of cli/readers.py, same
-arguments, same Ctx, same exit code), and whatever it cannot follow all the way it must leave to the tree.
-Both paths run here, on hypothesis' command lines and on a real lab snapshot."""
+"""cli/direct.py runs status, sessions, doctor, metrics, multipath status, login, logout and discover without
+click or typer. Whatever words it accepts, it must make the very call the typer tree makes (the same function,
+arguments, Ctx and exit code), and whatever it cannot follow all the way it must leave to the tree. Both paths
+run here, on hypothesis' command lines and on a real lab snapshot."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect
 import io
 import json
@@ -20,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from refdata import FIXTURES
 
-from iscsi_client.cli import app, direct, readers, tab, tab_build
+from iscsi_client.cli import app, direct, tab, tab_build
 
-READERS = {name: getattr(readers, name) for name, _ in direct.COMMANDS.values()}
+RUNNERS = {(module, name): getattr(importlib.import_module(f"iscsi_client.cli.{module}"), name)
+           for module, name in direct.COMMANDS.values()}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -35,15 +37,15 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 def _calls(monkeypatch: pytest.MonkeyPatch, rc: int) -> list[tuple[str, dict[str, Any]]]:
-    """Stand-ins for the functions of cli/readers.py that record how they were called and return rc."""
+    """Stand-ins for the functions the commands run, recording how they were called and returning rc."""
     seen: list[tuple[str, dict[str, Any]]] = []
-    for name, fn in READERS.items():
-        def stand_in(*args: Any, _name: str = name, _fn: Any = fn, **kwargs: Any) -> int:
+    for (module, name), fn in RUNNERS.items():
+        def stand_in(*args: Any, _name: str = f"{module}.{name}", _fn: Any = fn, **kwargs: Any) -> int:
             bound = inspect.signature(_fn).bind(*args, **kwargs)
             bound.apply_defaults()
             seen.append((_name, dict(bound.arguments)))
             return rc
-        monkeypatch.setattr(readers, name, stand_in)
+        monkeypatch.setattr(importlib.import_module(f"iscsi_client.cli.{module}"), name, stand_in)
     return seen
 
 
@@ -76,13 +78,19 @@ ACCEPTED = [
     ["--timeout=2.5", "doctor", "--no-mtu", "--timeout", "1e3"], ["metrics", "--textfile", "{missing}"],
     ["--json", "multipath", "status", "--root", "{dir}"], ["multipath", "--json", "status"],
     ["--root", "{dir}", "status", "--root", "/"],
+    ["login", "--all"], ["login", "iqn.2003-01.org.x:a", "-p", "10.0.0.1", "--no-wait", "--parallel", "4"],
+    ["--json", "logout", "--all", "--teardown", "--unmount"], ["logout", "-r", "3", "--sid", "4", "iqn.x:y"],
+    ["discover", "10.0.0.1", "10.0.0.2:3261", "--login", "-T", "iqn.x:a", "--target", "iqn.x:b"],
+    ["discover", "--list"], ["discover", "10.0.0.1", "--chap-user", "u", "--password-file", "{file}"],
+    ["discover", "--slp"], ["login", ""],
 ]
 DECLINED = [
     ["status", "--help"], ["-h", "status"], ["--version", "status"], ["status", "extra"], ["doctor", "explain", "X"],
     ["metrics", "install"], ["multipath"], ["multipath", "config"], ["status", "-nv"], ["sessions", "-r3"],
     ["status", "--json=1"], ["status", "--timeout", "soon"], ["status", "--timeout"], ["status", "--root", "{file}"],
-    ["status", "--", "--json"], ["status", "--root", "-n"], ["status", "--root="], ["stat"], ["login", "--all"], [],
-    ["status", "--verbos"],
+    ["status", "--", "--json"], ["status", "--root", "-n"], ["status", "--root="], ["stat"], ["chap", "x"], [],
+    ["status", "--verbos"], ["login", "a", "b"], ["login", "--parallel", "0"], ["login", "--parallel", "257"],
+    ["logout", "--all", "--force=1"], ["discover", "-l", "-T"],
 ]
 
 
@@ -100,7 +108,9 @@ def test_these_are_left_to_the_tree(monkeypatch, places, argv):
     assert not both(monkeypatch, _fill(argv, places))
 
 
-WORDS = ["status", "sessions", "doctor", "metrics", "multipath", "explain", "install", "config", "login", "--json",
+WORDS = ["status", "sessions", "doctor", "metrics", "multipath", "explain", "install", "config", "login", "logout",
+         "discover", "iqn.2003-01.org.x:a", "10.0.0.1", "--all", "-p", "--portal", "--teardown", "--parallel", "-l",
+         "--login", "-T", "--list", "--password-file", "--chap-user", "-I", "--wait-timeout", "--no-wait", "--json",
          "-n", "--dry-run", "-v", "--verbose", "--timeout", "5", "1e3", "nan", "-1", "soon", "--timeout=2", "--root",
          "{dir}", "{file}", "{missing}", "--root={dir}", "/", "--sid", "-r", "3", "x", "--details", "-d", "--no-mtu",
          "--textfile", "--textfile={dir}", "--help", "-h", "--version", "--", "-", "-nv", "-r3", "--json=1", "",
@@ -110,7 +120,9 @@ WORDS = ["status", "sessions", "doctor", "metrics", "multipath", "explain", "ins
 # values at the edges of click's conversions: taken or left, the call must be the tree's
 EDGES = [["sessions", "-r", v] for v in ("1e3", "0x10", "1_0", " 7 ", "+3", "٣", "nan", "9" * 30)] + \
         [["status", "--timeout", v] for v in ("1_0", " 5 ", "inf", "-inf", "nan", "1e999", "0x1", "٣")] + \
-        [["metrics", "--textfile", v] for v in ("{file}", "{dir}", "{missing}", ".", "/dev/null", "/proc/1/mem")]
+        [["metrics", "--textfile", v] for v in ("{file}", "{dir}", "{missing}", ".", "/dev/null", "/proc/1/mem")] + \
+        [["login", "--parallel", v] for v in ("1", "256", "0", "257", "-1", "1e1", " 3")] + \
+        [["discover", "--password-file", v] for v in ("{file}", "{dir}", "{missing}", "/dev/null", "/proc/1/mem")]
 
 
 @pytest.mark.parametrize("argv", EDGES, ids=repr)
@@ -119,7 +131,8 @@ def test_values_at_the_edges_of_clicks_conversions(monkeypatch, places, argv):
 
 
 OPTION_WORDS = [w for w in WORDS if w.startswith("-") or w[:1] in "{/1-5nsx"]
-COMMAND_WORDS = [["status"], ["sessions"], ["doctor"], ["metrics"], ["multipath", "status"], ["multipath"]]
+COMMAND_WORDS = [["status"], ["sessions"], ["doctor"], ["metrics"], ["multipath", "status"], ["multipath"],
+                 ["login"], ["logout"], ["discover"]]
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -136,17 +149,26 @@ def test_options_around_each_command_are_the_trees_call_or_left_to_it(monkeypatc
 
 
 def test_the_table_says_all_that_direct_reads_of_these_commands():
-    """Every option of these commands is a global option or one cli/readers.py takes, of a type parsed here;
-    the table is the tree's (test_tab.py holds it current)."""
+    """Every parameter of these commands is a global option or one its function takes (with the tree's
+    default), of a kind parsed here; the table is the tree's (test_tab.py holds it current)."""
     table = tab._table()
-    for path, (_name, keywords) in direct.COMMANDS.items():
+    tree = app.command()
+    for path, key in direct.COMMANDS.items():
+        taken = inspect.signature(RUNNERS[key]).parameters
+        cmd = tree
+        for word in path.split():
+            cmd = cmd.commands[word]  # type: ignore[attr-defined]
+        defaults = {p.name: p.default for p in cmd.params}
         for p in table[path]["params"]:
-            assert p["kind"] == "option", (path, p["name"])
             if p["name"] in ("help", "version"):
                 continue
-            assert p["name"] in direct.GLOBALS or p["name"] in keywords, (path, p["name"])
-            assert not (p["name"] in direct.GLOBALS and p["name"] in keywords), (path, p["name"])
-            assert p["type"] in ("flag", "int", "float", "dir", "text") and not p["secondary"], (path, p)
+            if p["name"] in direct.GLOBALS:
+                assert p["name"] not in taken, (path, p["name"])
+                continue
+            assert p["name"] in taken, (path, p["name"])
+            want = taken[p["name"]].default
+            assert defaults[p["name"]] in (want, None if want == () else want), (path, p["name"], want)
+            assert p["type"] != "other" and (p["kind"] == "argument" or not p["secondary"]), (path, p)
     assert tab_build.PLAIN_DIR  # the one click.Path form direct.py checks
 
 
@@ -178,7 +200,10 @@ def _steady(out: str) -> str:
 
 @pytest.mark.parametrize("argv", [["--json", "status"], ["status"], ["sessions", "--json"], ["sessions", "-d"],
                                   ["--json", "doctor", "--no-mtu"], ["metrics"], ["--json", "metrics"],
-                                  ["sessions", "--sid", "9"], ["--json", "multipath", "status"]], ids=" ".join)
+                                  ["sessions", "--sid", "9"], ["--json", "multipath", "status"],
+                                  ["--json", "discover", "--list"], ["discover", "--list"], ["login", "--all"],
+                                  ["--json", "login", "iqn.bad name"], ["-n", "logout", "--all", "--teardown"],
+                                  ["--json", "-n", "discover", "192.0.2.1", "--login"]], ids=" ".join)
 def test_on_a_lab_snapshot_the_output_is_the_trees(snapshot, argv):
     """The installed entry point, in its own process: the same stdout, stderr and exit code as the typer tree,
     and neither click nor typer imported."""
