@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import typer
 
-from iscsi_client.cli import completers
+from iscsi_client.cli import completers, connect_run
 from iscsi_client.cli.config import SecretsOpt
 from iscsi_client.cli.context import get
 from iscsi_client.cli.options import (
@@ -64,58 +63,10 @@ def connect_cmd(
     A plan of steps, each checked first: --dry-run shows it and changes nothing; a second run changes
     nothing; a failed or interrupted run is finished by running the same command again.
     """
-    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan, render_summary
-    from iscsi_client.errors import UsageError
-    from iscsi_client.model import Iqn, Portal, Startup
-    from iscsi_client.ops.connect import ConnectRequest, MountRequest, connect
-    from iscsi_client.ops.plan import PlanFailed
-
-    c = get(ctx)
-    c.root.require_live("connect (it discovers, logs in and mounts)")  # before asking for a secret
-    if startup not in ("automatic", "manual"):
-        raise UsageError(f"--startup is automatic or manual, not {startup!r}")
-    if (mkfs or fstype or options or force or lun is not None) and mount is None:
-        raise UsageError("--mkfs, --fstype, --options, --force and --lun go with --mount DIR")
-    if no_login and mount is not None:
-        raise UsageError("--no-login leaves the target without a session: it cannot go with --mount")
-    if mutual_user and not chap_user:
-        raise UsageError("--mutual-user needs --chap-user (mutual CHAP is on top of one-way CHAP)")
-    parsed = tuple(Portal.parse(p) for p in portals)
-    chap = None
-    if chap_user:
-        from iscsi_client.cli.secret_input import read_chap_secrets
-        from iscsi_client.ops.chap import ChapRequest
-
-        secret, mutual = read_chap_secrets(user=chap_user, password_file=password_file,
-                                           password_stdin=password_stdin, mutual_user=mutual_user,
-                                           mutual_password_file=mutual_password_file)
-        chap = ChapRequest(user=chap_user, secret=secret, mutual_user=mutual_user, mutual_secret=mutual,
-                           allow_long=allow_long)
-    disc = None
-    if discovery_user:
-        from iscsi_client.cli.secret_input import read_secret
-        from iscsi_client.ops.discover import DiscoveryChap
-
-        if discovery_password_file is None:
-            raise UsageError("--discovery-chap-user needs --discovery-password-file FILE")
-        disc = DiscoveryChap(discovery_user, read_secret(file=discovery_password_file, use_stdin=False,
-                                                         env_name="", prompt=""), allow_long)
-    req = ConnectRequest(parsed, Iqn.parse(target) if target else None, chap, disc, Startup(startup),
-                         MountRequest(mount, lun, mkfs, fstype, options, force) if mount else None,
-                         multipath=not no_multipath, probe_mtu=not no_mtu, wait_timeout=wait_timeout,
-                         login=not no_login)
-    try:
-        report, summary = connect(root=c.root, engine=plan_engine(c), req=req, dry_run=c.dry_run,
-                                  command=invoked_as())
-    except PlanFailed as failed:
-        return render_plan(failed.report, json_out=c.json, failure=failed)
-    code = 1 if any(f["level"] == "failure" for f in summary.findings) else 0
-    if c.json:
-        return render_plan(report, json_out=True, extra={"summary": dataclasses.asdict(summary)}) or code
-    render_plan(report, json_out=False)
-    if not c.dry_run:
-        render_summary(summary)
-    return code
+    return connect_run.connect(
+        get(ctx), tuple(portals), target, chap_user, password_file, password_stdin, mutual_user,
+        mutual_password_file, allow_long, discovery_user, discovery_password_file, startup, mount, lun, mkfs, fstype,
+        options, force, no_multipath, no_mtu, no_login, wait_timeout)
 
 
 def disconnect_cmd(
@@ -127,19 +78,7 @@ def disconnect_cmd(
     """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps, delete its
     SCSI devices, log out on every portal, node.startup manual, unregister its WWIDs. Refused while
     something else holds a device (LVM, another mount), naming it. The data on the LUN is left alone."""
-    from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan
-    from iscsi_client.model import Iqn
-    from iscsi_client.ops.disconnect import DisconnectRequest, disconnect
-    from iscsi_client.ops.plan import PlanFailed
-
-    c = get(ctx)
-    req = DisconnectRequest(Iqn.parse(target), forget=forget)
-    try:
-        report = disconnect(root=c.root, engine=plan_engine(c), req=req, dry_run=c.dry_run,
-                            command=invoked_as())
-    except PlanFailed as failed:
-        return render_plan(failed.report, json_out=c.json, failure=failed)
-    return render_plan(report, json_out=c.json)
+    return connect_run.disconnect(get(ctx), target, forget)
 
 
 def apply_cmd(

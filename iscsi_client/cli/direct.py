@@ -1,6 +1,6 @@
 """The commands run without click or typer: status, sessions, doctor, metrics and multipath status (what
-monitoring loops, the metrics timer and scripts run many times a minute) and login, logout and discover (dozens
-of targets, scripts, the lab's many runs).
+monitoring loops, the metrics timer and scripts run many times a minute), login, logout and discover (dozens of
+targets, scripts, the lab's many runs), connect and disconnect (Ansible runs them on every host of a fleet).
 
 Importing click and typer alone is about three times `python -c pass` (more under software emulation), before a
 line of isc runs. These commands' words are parsed here with click's rules, from the table cli/tab_build.py
@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "login": ("login_run", "login"),
     "logout": ("login_run", "logout"),
     "discover": ("discover_run", "discover"),
+    "connect": ("connect_run", "connect"),
+    "disconnect": ("connect_run", "disconnect"),
 }
 GROUPS_WITH_ONE = {"multipath": "status"}  # a group whose one subcommand run here follows it
 # the global options: the name of each in the table (root callback's or the late copy's) -> the Ctx field
@@ -71,6 +73,8 @@ def parse(args: list[str], table: Mapping[str, Any]) -> tuple[str, dict[str, Any
         if p["nargs"] == -1:
             if positional:
                 given[p["name"]] = tuple(_convert(p["type"], w) for w in positional)
+            elif p["required"]:
+                raise Decline
             positional = []
         elif positional:
             given[p["name"]] = _convert(p["type"], positional.pop(0))
