@@ -12,14 +12,13 @@ import io
 import json
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from refdata import FIXTURES
+from refdata import lab_snapshot
 
 from iscsi_client.cli import app, direct, tab, tab_build
 
@@ -181,10 +180,7 @@ def test_the_table_says_all_that_direct_reads_of_these_commands():
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("lab-root")
-    with tarfile.open(FIXTURES / "lab-root" / "multipath.tar.gz") as tar:
-        tar.extractall(dest, filter="tar")
-    return dest / "multipath"
+    return lab_snapshot(tmp_path_factory.mktemp("lab-root"))
 
 
 def _process(code: str, argv: list[str]) -> subprocess.CompletedProcess[str]:

@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
-from refdata import FIXTURES
+from refdata import FIXTURES, lab_snapshot
 
 from iscsi_client.errors import UsageError
 from iscsi_client.ops.persist import choose_device
@@ -70,10 +69,7 @@ def test_the_kernel_sees_tgts_lun_0_as_a_controller():
 # --- isc under --root over the tgt snapshot --------------------------------------------------------------
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    dest = tmp_path_factory.mktemp("lab-root")
-    with tarfile.open(FIXTURES / "lab-root" / "tgt.tar.gz") as tar:
-        tar.extractall(dest, filter="tar")
-    return dest / "tgt"
+    return lab_snapshot(tmp_path_factory.mktemp("lab-root"), "tgt")
 
 
 def isc(snap: Path, *args: str) -> subprocess.CompletedProcess[str]:
