@@ -9,6 +9,8 @@ first use: about 2.5 minutes). --no-variant uses the plain lab image and measure
 - raw: `iscsiadm -m discovery ...`, `iscsiadm -m node ... --login`, `udevadm settle` (without the settle raw
   returns about 0.25 s before the device exists).
 - isc: `isc discover` + `isc login`; isc returns only once the device and its udev links exist.
+- python3 -c pass in the same guest: what isc adds to raw is also shown in units of it (issue 17's goal for
+  `isc discover --login`: no more than 2).
 - both portals, one process: `isc discover --login --target` next to raw discovery + a login of the target on
   every portal + `udevadm settle` (two sessions, two disks).
 - os-brick: connect_volume() in a fresh python3 (bench/lab_os_brick_attach.py); it waits for the device.
@@ -67,6 +69,12 @@ def timed(g: vm.Guest, command: str, disks: int = 1) -> float:
     return float(end) - float(start)
 
 
+def _seconds(g: vm.Guest, command: str) -> float:
+    r = g.run(f"s=$(date +%s.%N); {command}; e=$(date +%s.%N); echo $s $e")
+    start, end = r.stdout.split()
+    return float(end) - float(start)
+
+
 def calls(g: vm.Guest, command: str, env: dict[str, str] | None = None) -> int:
     """iscsiadm executions of one command, counted by a wrapper first on PATH."""
     g.run("rm -f /tmp/iscsiadm.calls; touch /tmp/iscsiadm.calls")
@@ -89,6 +97,7 @@ def main() -> None:
         for command in flows.values():
             timed(g, *command)
         times = {name: [timed(g, *command) for _ in range(opts.runs)] for name, command in flows.items()}
+        py = statistics.median(_seconds(g, "python3 -c pass") for _ in range(opts.runs))
         if "ansible open_iscsi + settle" in flows:
             answer = json.loads(g.run("cat /tmp/ansible.out").stdout.split("=>", 1)[1])
             print(f"ansible's own answer (last run): {answer}")
@@ -97,7 +106,10 @@ def main() -> None:
             base = "raw, both portals + settle" if "both portals" in name else "raw iscsiadm + udevadm settle"
             raw = statistics.median(times[base])
             m = statistics.median(values)
-            print(f"  {name:36} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})")
+            added = f"   added {(m - raw) / py:4.1f} x python3 -c pass" if name.startswith("isc") else ""
+            print(f"  {name:36} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})"
+                  + added)
+        print(f"  {'python3 -c pass':36} {py:6.2f} s")
 
         g.run("printf '%s' \"$W\" > /usr/local/sbin/iscsiadm && chmod +x /usr/local/sbin/iscsiadm",
               env={"W": COUNTER}).check()
