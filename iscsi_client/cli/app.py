@@ -53,8 +53,7 @@ def root_options(
 ) -> None:
     """Global options: isc [OPTIONS] COMMAND [ARGS]...; --json, --dry-run, --verbose, --timeout and --root
     are also accepted after the command (isc status --json)."""
-    ctx.obj = Ctx(root=Root(root.resolve() if str(root) != "/" else Path("/")), json=json_out,
-                  dry_run=dry_run, verbose=verbose, timeout=timeout)
+    ctx.obj = Ctx.of(root, json=json_out, dry_run=dry_run, verbose=verbose, timeout=timeout)
 
 
 # The commands in --help's order. A command is the function <name>_cmd of its module and a group the module's
@@ -123,13 +122,13 @@ def _listing() -> click.Command:
     """The root with its global options and, for each command, a stand-in with its name and summary from the
     table cli/tab_build.py generates from the whole tree (cli/tab_table.json): `isc --help` renders the
     same screen without importing and building 23 command modules (tests/unit/test_help_screen.py)."""
-    from iscsi_client.cli.tab import _table
+    from iscsi_client.cli.tab import command_table
 
     source = copy.copy(app)
     source.registered_commands, source.registered_groups = [], []
     root = typer.main.get_command(source)
     assert isinstance(root, click.Group)
-    for name, summary in _table()[""]["commands"]:
+    for name, summary in command_table()[""]["commands"]:
         root.add_command(click.Command(name, short_help=summary, help=summary))
     return root
 

@@ -64,9 +64,11 @@ def connect_cmd(
     nothing; a failed or interrupted run is finished by running the same command again.
     """
     return connect_run.connect(
-        get(ctx), tuple(portals), target, chap_user, password_file, password_stdin, mutual_user,
-        mutual_password_file, allow_long, discovery_user, discovery_password_file, startup, mount, lun, mkfs, fstype,
-        options, force, no_multipath, no_mtu, no_login, wait_timeout)
+        get(ctx), portals=tuple(portals), target=target, chap_user=chap_user, password_file=password_file,
+        password_stdin=password_stdin, mutual_user=mutual_user, mutual_password_file=mutual_password_file,
+        allow_long=allow_long, discovery_user=discovery_user, discovery_password_file=discovery_password_file,
+        startup=startup, mount=mount, lun=lun, mkfs=mkfs, fstype=fstype, options=options, force=force,
+        no_multipath=no_multipath, no_mtu=no_mtu, no_login=no_login, wait_timeout=wait_timeout)
 
 
 def disconnect_cmd(
@@ -78,7 +80,7 @@ def disconnect_cmd(
     """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps, delete its
     SCSI devices, log out on every portal, node.startup manual, unregister its WWIDs. Refused while
     something else holds a device (LVM, another mount), naming it. The data on the LUN is left alone."""
-    return connect_run.disconnect(get(ctx), target, forget)
+    return connect_run.disconnect(get(ctx), target=target, forget=forget)
 
 
 def apply_cmd(

@@ -9,6 +9,8 @@ from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typer is not imported by the commands cli/direct.py runs without it
+    from typing import Any
+
     import typer
 
 
@@ -19,6 +21,11 @@ class Ctx:
     dry_run: bool = False
     verbose: bool = False
     timeout: float = 120.0
+
+    @classmethod
+    def of(cls, root: Path = Path("/"), **settings: Any) -> Ctx:
+        """The context of the global options: --root DIR resolved (the live host when it is "/")."""
+        return cls(root=Root(root.resolve() if str(root) != "/" else Path("/")), **settings)
 
     def observer(self, line: str, dry: bool) -> None:
         from iscsi_client.output import note

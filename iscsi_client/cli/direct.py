@@ -14,8 +14,6 @@ tests/unit/test_direct.py holds the two paths to the same call, output and exit 
 
 from __future__ import annotations
 
-import os
-import stat
 import sys
 from pathlib import Path
 
@@ -142,11 +140,9 @@ def _convert(kind: str, value: str) -> Any:
     except ValueError:
         raise Decline from None
     if kind in ("dir", "path"):  # click.Path: an existing path must be readable, and a directory for "dir"
-        try:
-            st = os.stat(value)
-        except OSError:
-            return Path(value)
-        if (kind == "dir" and stat.S_ISREG(st.st_mode)) or not os.access(value, os.R_OK):
+        from iscsi_client.system.files import usable_path_argument
+
+        if not usable_path_argument(value, directory=kind == "dir"):
             raise Decline
         return Path(value)
     raise Decline
@@ -155,11 +151,8 @@ def _convert(kind: str, value: str) -> Any:
 def context(settings: Mapping[str, Any]) -> Ctx:
     """The Ctx the root callback would build from these settings."""
     from iscsi_client.cli.context import Ctx
-    from iscsi_client.system.root import Root
 
-    root = settings.get("root", Path("/"))
-    fields = {k: v for k, v in settings.items() if k != "root"}
-    return Ctx(root=Root(root.resolve() if str(root) != "/" else Path("/")), **fields)
+    return Ctx.of(**settings)
 
 
 def run(args: list[str]) -> int | None:
@@ -168,10 +161,10 @@ def run(args: list[str]) -> int | None:
 
     if invoked_command(args) not in (*COMMANDS, *GROUPS_WITH_ONE):
         return None
-    from iscsi_client.cli.tab import _table
+    from iscsi_client.cli.tab import command_table
 
     try:
-        path, keywords, settings = parse(args, _table())
+        path, keywords, settings = parse(args, command_table())
     except Decline:
         return None
     import importlib

@@ -61,6 +61,9 @@ def discover_cmd(
     """Discover targets and add NEW node records; settings of existing records are never reset.
     With --login, log in to what was found and wait for the block devices, as 'isc login' does."""
     return discover_run.discover(
-        get(ctx), tuple(portals or ()), isns, firmware, forget, list_records, chap_user, password_file,
-        password_stdin, mutual_user, mutual_password_file, allow_long, clear_chap, iface, keep_flagged, login,
-        tuple(login_targets or ()), no_wait, wait_timeout, parallel, slp)
+        get(ctx), portals=tuple(portals or ()), isns=isns, firmware=firmware, forget=forget,
+        list_records=list_records, chap_user=chap_user, password_file=password_file, password_stdin=password_stdin,
+        mutual_user=mutual_user, mutual_password_file=mutual_password_file, allow_long=allow_long,
+        clear_chap=clear_chap, iface=iface, keep_flagged=keep_flagged, login=login,
+        login_targets=tuple(login_targets or ()), no_wait=no_wait, wait_timeout=wait_timeout, parallel=parallel,
+        slp=slp)

@@ -17,7 +17,7 @@ def doctor_cmd(ctx: typer.Context,
     """Check iscsid, boot services, initiator name, MTU, paths, timeouts, fstab and CHAP. Exit 1 on any failure."""
     if ctx.invoked_subcommand is not None:
         return None
-    raise typer.Exit(readers.doctor(get(ctx), no_mtu))
+    raise typer.Exit(readers.doctor(get(ctx), no_mtu=no_mtu))
 
 
 @app.command("explain")

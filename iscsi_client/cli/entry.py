@@ -1,6 +1,7 @@
 """The `isc` program. A TAB press (the completion scripts set _ISC_COMPLETE) is answered by cli/tab.py, and
-the read-only commands (status, sessions, doctor, metrics, multipath status) are run by cli/direct.py, both
-without click or typer; everything else, and whatever cli/direct.py declines, goes to cli/app.py."""
+the commands cli/direct.py knows (status, sessions, doctor, metrics, multipath status, login, logout, discover,
+connect, disconnect) are run by it, both without click or typer; everything else, and whatever cli/direct.py
+declines, goes to cli/app.py."""
 
 from __future__ import annotations
 

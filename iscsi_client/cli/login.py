@@ -27,7 +27,8 @@ def login_cmd(
 ) -> int:
     """Log in (idempotent: existing sessions are left alone), several records at once. Non-zero exit if any
     portal failed."""
-    return login_run.login(get(ctx), target, portal, all_nodes, iface, no_wait, wait_timeout, parallel, firmware)
+    return login_run.login(get(ctx), target=target, portal=portal, all_nodes=all_nodes, iface=iface, no_wait=no_wait,
+                           wait_timeout=wait_timeout, parallel=parallel, firmware=firmware)
 
 
 def logout_cmd(
@@ -48,5 +49,5 @@ def logout_cmd(
 ) -> int:
     """Log out (idempotent: no session is success). Refused while a disk is mounted, open or held, unless
     --teardown; afterwards node.startup is set to manual so the next boot does not log in again."""
-    return login_run.logout(get(ctx), target, portal, all_sessions, tuple(sids or ()), iface, teardown, unmount,
-                            force)
+    return login_run.logout(get(ctx), target=target, portal=portal, all_sessions=all_sessions,
+                            sids=tuple(sids or ()), iface=iface, teardown=teardown, unmount=unmount, force=force)

@@ -27,7 +27,7 @@ def metrics_cmd(ctx: typer.Context,
     but the textfile; isc metrics install refreshes the textfile every minute."""
     if ctx.invoked_subcommand is not None:
         return
-    raise typer.Exit(readers.metrics(get(ctx), textfile))
+    raise typer.Exit(readers.metrics(get(ctx), textfile=textfile))
 
 
 def _this_isc() -> str:

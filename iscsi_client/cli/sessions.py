@@ -17,4 +17,4 @@ def sessions_cmd(
 ) -> int:
     """List active sessions, their local address and block devices (read from sysfs, no iscsiadm call).
     Exit status 3 when a session asked for with --sid does not exist."""
-    return readers.sessions(get(ctx), tuple(sids or ()), show_details)
+    return readers.sessions(get(ctx), sids=tuple(sids or ()), show_details=show_details)

@@ -20,6 +20,17 @@ def dir_exists(path: Path) -> bool:
         return False
 
 
+def usable_path_argument(value: str, *, directory: bool) -> bool:
+    """Whether a path given on the command line passes click.Path's checks (exists=False, readable=True): a
+    missing path passes; an existing one must be readable and, where a directory is asked for, not a regular
+    file. Paths on the command line are the user's, never resolved under --root (cli/direct.py asks)."""
+    try:
+        st = os.stat(value)
+    except OSError:
+        return True
+    return not (directory and stat.S_ISREG(st.st_mode)) and os.access(value, os.R_OK)
+
+
 def read_text(path: Path) -> str | None:
     """A system file as text, every byte kept: what is not UTF-8 (a latin-1 comment in an old fstab) becomes
     a lone surrogate (surrogateescape), and write_atomic writes the same bytes back."""

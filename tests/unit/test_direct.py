@@ -154,7 +154,7 @@ def test_options_around_each_command_are_the_trees_call_or_left_to_it(monkeypatc
 def test_the_table_says_all_that_direct_reads_of_these_commands():
     """Every parameter of these commands is a global option or one its function takes (with the tree's
     default), of a kind parsed here; the table is the tree's (test_tab.py holds it current)."""
-    table = tab._table()
+    table = tab.command_table()
     tree = app.command()
     for path, key in direct.COMMANDS.items():
         taken = inspect.signature(RUNNERS[key]).parameters

@@ -72,7 +72,7 @@ def _lines(root: str) -> list[tuple[list[str], str]]:
     """Command lines that reach every command, every option's value and every argument, with --root before
     and after the command word (the completers read the snapshot's records, sessions and fstab)."""
     out: list[tuple[list[str], str]] = []
-    for path, spec in tab._table().items():
+    for path, spec in tab.command_table().items():
         words = path.split()
         lead = ["--root", root, *words]
         late = [*words, "--root", root]
