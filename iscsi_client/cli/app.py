@@ -124,9 +124,7 @@ def _listing() -> click.Command:
     same screen without importing and building 23 command modules (tests/unit/test_help_screen.py)."""
     from iscsi_client.cli.tab import command_table
 
-    source = copy.copy(app)
-    source.registered_commands, source.registered_groups = [], []
-    root = typer.main.get_command(source)
+    root = typer.main.get_command(typer_app([]))
     assert isinstance(root, click.Group)
     for name, summary in command_table()[""]["commands"]:
         root.add_command(click.Command(name, short_help=summary, help=summary))
