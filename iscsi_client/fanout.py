@@ -8,12 +8,15 @@ when the kernel is done), so threads are enough: the interpreter is idle while t
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 IN_FLIGHT = 16  # logins, logouts, scans, deletes at once by default: iscsid runs logins side by side, as at boot
 
-T = TypeVar("T")
-R = TypeVar("R")
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+    R = TypeVar("R")
 
 
 def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R]:

@@ -3,8 +3,7 @@ The model is imported on first use, not at start-up: every TAB press imports the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.model import Iqn, Portal
 

@@ -5,10 +5,10 @@ A rich table on a terminal, plain lines in a pipe, one JSON document under --jso
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 from iscsi_client.output import emit_json, note, say
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.cli.context import Ctx
     from iscsi_client.ops.connect import Summary

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from iscsi_client.cli.context import Ctx
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
+from iscsi_client.records import record
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.model import Negotiated, SessionView
 
@@ -78,7 +79,8 @@ def status(c: Ctx) -> int:
     return 1 if trouble else 0
 
 
-class Row(NamedTuple):
+@record
+class Row:
     view: SessionView
     neg: Negotiated
 

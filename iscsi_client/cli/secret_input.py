@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from iscsi_client.errors import InvalidSecretError, UsageError
+from iscsi_client.system.commands import SECRET_ENV
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.model import Secret
-
-from iscsi_client.system.commands import SECRET_ENV
 
 ENV_SECRET, ENV_MUTUAL = SECRET_ENV
 

@@ -3,8 +3,6 @@ proposal and why; writes it (one iscsiadm exec), and with --relogin rolls it ont
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import typer
 
 from iscsi_client.cli import completers
@@ -12,6 +10,7 @@ from iscsi_client.cli.args import target_arg
 from iscsi_client.cli.context import Ctx, get
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.ops.tune import TuneView
 

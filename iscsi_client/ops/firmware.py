@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING
 
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
 from iscsi_client.model import Session
@@ -17,6 +16,7 @@ from iscsi_client.system import firmware, sysfs
 from iscsi_client.system.firmware import FirmwareTable
 from iscsi_client.system.root import Root
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:  # status only reads the firmware's table: it loads none of these (the commands that log in do)
     from iscsi_client.ops.outcome import Outcome
     from iscsi_client.system.commands import Commands

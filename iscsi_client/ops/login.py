@@ -6,7 +6,6 @@ import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING
 
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
@@ -24,6 +23,7 @@ from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
 from iscsi_client.system.udev_wait import DeviceWaiter, scan_hosts
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.ops.discover import Found
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from typing import TYPE_CHECKING
 
 from iscsi_client.errors import EnvironmentProblem
 from iscsi_client.records import record
 from iscsi_client.system.blockdev import read_attr
 from iscsi_client.system.root import Root
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from iscsi_client.system.commands import Commands
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from iscsi_client.model import Iqn
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
@@ -52,4 +50,6 @@ def write_initiator(root: Root, name: Iqn) -> tuple[str, str | None]:
 
 def generate_name(prefix: str = DEBIAN_PREFIX) -> Iqn:
     """A new unique name like iscsi-iname makes: PREFIX:<12 random hex digits>."""
+    import secrets  # here: hmac and hashlib cost start-up time every discover and connect would pay
+
     return Iqn.parse(f"{prefix}:{secrets.token_hex(6)}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-from concurrent.futures import ThreadPoolExecutor
-
+from iscsi_client import fanout
 from iscsi_client.model import Portal
 
 
 def tcp_reachable(portal: Portal, timeout: float = 1.5) -> bool:
+    import socket  # here, not at the top: discover and connect import this module, few of them probe
+
     try:
         infos = socket.getaddrinfo(portal.host, portal.port, type=socket.SOCK_STREAM)
     except OSError:
@@ -29,6 +29,5 @@ def probe_portals(portals: list[Portal], timeout: float = 1.5) -> dict[Portal, b
     unique = sorted({p.without_tpgt() for p in portals})
     if not unique:
         return {}
-    with ThreadPoolExecutor(max_workers=min(16, len(unique))) as pool:
-        results = list(pool.map(lambda p: tcp_reachable(p, timeout), unique))
+    results = fanout.each(lambda p: tcp_reachable(p, timeout), unique, parallel=16)
     return dict(zip(unique, results, strict=True))

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
 
 from iscsi_client import fanout
 from iscsi_client.system.root import Root
 
-K = TypeVar("K")
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    K = TypeVar("K")
 
 
 QUIET = 1.0  # seconds without an event after which every pending item is looked at again

@@ -63,3 +63,13 @@ def test_status_loads_no_module_for_running_tools(tmp_path):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.startswith('{"schema_version": 1, "targets": []')
     assert r.stderr.strip() == ""
+
+
+def test_commands_that_change_things_load_no_typing_sockets_or_hashes():
+    """discover, login, connect and the readers pay for every module at each start (about 0.7 s of imports for
+    connect in the TCG lab guest before these went): typing, socket (a portal probe), secrets with hmac and
+    hashlib (a new initiator name), concurrent.futures with logging (side-by-side runs) load only where used."""
+    mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging")
+    for module in ("iscsi_client.cli.connect_run", "iscsi_client.cli.discover_run", "iscsi_client.cli.login_run",
+                   "iscsi_client.cli.readers", "iscsi_client.ops.connect"):
+        assert loaded_after(f"import {module}", mods) == [], module
