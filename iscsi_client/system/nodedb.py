@@ -39,19 +39,39 @@ def node_dir(root: Root) -> Path | None:
 
 
 def record_files(base: Path) -> list[tuple[Path, str | None]]:
+    """Each record file under the node directory, with its iface (None for a flat ``-o new`` record).
+    os.scandir, not pathlib: the entry types come with the listing, with no stat per entry."""
     out: list[tuple[Path, str | None]] = []
-    for target_dir in sorted(p for p in base.iterdir() if p.is_dir()):
-        for entry in sorted(target_dir.iterdir()):
-            if entry.is_file():
-                out.append((entry, None))
-            elif entry.is_dir():
-                out.extend((f, f.name) for f in sorted(entry.iterdir()) if f.is_file())
+    for target_dir, is_dir in _listing(str(base)):
+        if not is_dir:
+            continue
+        for entry, entry_is_dir in _listing(target_dir):
+            if not entry_is_dir:
+                out.append((Path(entry), None))
+            else:
+                out.extend((Path(f), f.rsplit("/", 1)[1]) for f, f_is_dir in _listing(entry) if not f_is_dir)
     return out
+
+
+def _listing(path: str) -> list[tuple[str, bool]]:
+    """(path, is a directory) of each directory and regular file in a directory (links followed), sorted;
+    nothing when the directory is gone."""
+    try:
+        with os.scandir(path) as it:
+            return sorted((e.path, e.is_dir()) for e in it if e.is_dir() or e.is_file())
+    except OSError:
+        return []
 
 
 def read_nodes(root: Root, *, target: Iqn | None = None) -> list[Node]:
     """All node records (or those of one target), sorted by target and portal."""
     return [n for n, _ in read_records(root, target=target)]
+
+
+# A record's text -> its Node and settings: connect and apply read the same records dozens of times in one run
+# (each step checks, runs, verifies), and parsing is most of a read. Keyed by the file's whole text, so a
+# record iscsiadm has changed is parsed again.
+_PARSED: dict[tuple[str, str | None], tuple[Node | None, dict[str, str | None]]] = {}
 
 
 def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, dict[str, str | None]]]:
@@ -69,10 +89,13 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
             text = path.read_text(encoding="utf-8", errors="surrogateescape")
         except FileNotFoundError:  # deleted since the listing
             continue
-        rec = parse_record(text)
-        node = node_from_record(rec, iface=iface)
+        known = _PARSED.get((text, iface))
+        if known is None:
+            rec = parse_record(text)
+            known = _PARSED[(text, iface)] = (node_from_record(rec, iface=iface), rec)
+        node, rec = known
         if node is not None:
-            out.append((node, rec))
+            out.append((node, dict(rec)))  # a copy: a caller may change its own
     return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
 
 
