@@ -80,3 +80,65 @@ def test_a_class_with_its_own_ordering_is_refused():
 
             def __lt__(self, other: object) -> bool:
                 return True
+
+
+@record
+class RF:
+    name: str
+    items: list[str] = field(default_factory=list)
+    secret: str = field(default="", repr=False)
+    port: int = 3260
+
+
+@dataclass(frozen=True)
+class DF:
+    name: str
+    items: list[str] = field(default_factory=list)
+    secret: str = field(default="", repr=False)
+    port: int = 3260
+
+
+def build(cls: type, args: tuple, kwargs: dict) -> tuple[str, object]:
+    try:
+        made = cls(*args, **kwargs)
+    except TypeError as e:
+        return "TypeError", str(e).replace(cls.__name__, "C")
+    return "made", (repr(made).replace(cls.__name__, "C", 1), dataclasses.asdict(made))
+
+
+call_args = st.lists(st.sampled_from(["n", ["x"], "s", 1, 2]), max_size=6).map(tuple)
+call_kwargs = st.dictionaries(st.sampled_from(["name", "items", "secret", "port", "other"]),
+                              st.sampled_from(["k", ["y"], 7]), max_size=4)
+
+
+@given(call_args, call_kwargs)
+def test_init_binds_and_refuses_as_a_compiled_dataclass_init(args, kwargs):
+    """Positional, keyword, defaults, default factories, and the TypeError for a missing, extra, unknown or
+    doubled argument: the same result and the same message as dataclass's own __init__."""
+    assert build(RF, args, kwargs) == build(DF, args, kwargs)
+
+
+def test_fields_class_attributes_and_factories_are_dataclass_s():
+    ours, theirs = dataclasses.fields(RF), dataclasses.fields(DF)
+    keys = ("name", "type", "default", "default_factory", "init", "repr", "hash", "compare", "kw_only")
+    assert [[getattr(f, k) for k in keys] for f in ours] == [[getattr(f, k) for k in keys] for f in theirs]
+    assert RF.__match_args__ == DF.__match_args__ == ("name", "items", "secret", "port")  # type: ignore[attr-defined]
+    assert RF.port == 3260 and RF.secret == "" and not hasattr(RF, "items") and not hasattr(RF, "name")
+    a, b = RF("a"), RF("b")
+    assert a.items == [] and a.items is not b.items  # a new list each time, as default_factory promises
+    assert dataclasses.replace(a, port=1) == RF("a", [], "", 1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.other = 1  # type: ignore[attr-defined]
+
+
+def test_definitions_dataclass_refuses_are_refused():
+    with pytest.raises(ValueError, match="mutable default <class 'list'> for field items"):
+        @record
+        class Mutable:
+            items: list[str] = []
+
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        @record
+        class Order:
+            a: int = 1
+            b: int
