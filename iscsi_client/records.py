@@ -1,4 +1,4 @@
-"""`@record`: isc's frozen dataclasses, made in about 60% of the start-up time.
+"""`@record`: isc's frozen dataclasses, made without compiling a method per class.
 
 Python 3.11's dataclass compiles every method it writes for a class from generated source: a frozen class
 with order gets ten (`__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `__delattr__`, four
@@ -13,9 +13,9 @@ The per-class `__init__`, `__setattr__` and `__delattr__` dataclass would compil
 fields are read from its annotations into dataclasses' own `Field` objects (what `fields`, `replace` and
 `asdict` read), and one `__init__` written here binds the arguments to them by name, with defaults and
 default factories, raising the TypeError a compiled one raises. A class this does not cover (a base class, a
-`__post_init__`, ClassVar or InitVar fields, keyword-only or init=False fields) is made by dataclass as before.
-The class statements are then processed in about a tenth of dataclass's time, for a few hundred nanoseconds
-more per instance.
+`__post_init__`, ClassVar or InitVar fields, keyword-only or init=False fields, annotations that are not
+strings) is made by dataclass as before. Measured on the host: 17 us a class instead of 620 us for
+`@dataclass(frozen=True, order=True)`, and the same time per instance (a Portal of three fields, 0.93 us).
 """
 
 from __future__ import annotations
