@@ -14,13 +14,13 @@ from iscsi_client.records import record
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
-    from iscsi_client.model import Negotiated, SessionView
+    from iscsi_client.kernel_model import Negotiated, SessionView
 
 
 def status(c: Ctx) -> int:
     """isc status: target -> session/portal -> LUN -> device -> map -> mount, as a tree or JSON; 1 when a session
     is not logged in or a LUN is not running or gone."""
-    from iscsi_client.model import human_size
+    from iscsi_client.kernel_model import human_size
     from iscsi_client.ops.firmware import firmware_keys
     from iscsi_client.ops.status import problems, views_as_targets
     from iscsi_client.ops.status import status as session_views

@@ -17,7 +17,8 @@ import os
 from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import InUseError, IscError, NotFoundError, UsageError
-from iscsi_client.model import BlockDevice, Iqn
+from iscsi_client.kernel_model import BlockDevice
+from iscsi_client.model import Iqn
 from iscsi_client.parsers.fio import FioJob, eta_fraction, parse_fio_json
 from iscsi_client.records import record
 from iscsi_client.system import blockdev, filesystems, fio

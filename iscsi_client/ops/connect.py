@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import IscError, NotFoundError, UsageError
-from iscsi_client.model import Iqn, Node, Portal, Secret, SessionView, Startup
+from iscsi_client.kernel_model import SessionView
+from iscsi_client.model import Iqn, Node, Portal, Secret, Startup
 from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
 from iscsi_client.ops.discover import DiscoveryChap, discover, discovered_through
 from iscsi_client.ops.login import login

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import field
 
-from iscsi_client.model import MultipathMap, Node, SessionView
+from iscsi_client.kernel_model import MultipathMap, SessionView
+from iscsi_client.model import Node
 from iscsi_client.ops.firmware import firmware_keys
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text

@@ -3,7 +3,7 @@ no working paths, paths through one NIC, sessions reconnecting and LUNs gone."""
 
 from __future__ import annotations
 
-from iscsi_client.model import BlockDevice, MultipathMap
+from iscsi_client.kernel_model import BlockDevice, MultipathMap
 from iscsi_client.ops.doctor_facts import Facts
 from iscsi_client.ops.doctor_finding import FAILURE, OK, WARNING, Finding
 from iscsi_client.ops.doctor_finding import finding as _f

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
-from iscsi_client.model import Session
+from iscsi_client.kernel_model import Session
 from iscsi_client.system import firmware, sysfs
 from iscsi_client.system.firmware import FirmwareTable
 from iscsi_client.system.root import Root

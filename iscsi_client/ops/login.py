@@ -9,7 +9,8 @@ from contextlib import nullcontext
 
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
-from iscsi_client.model import Iqn, Node, Portal, Session, Startup
+from iscsi_client.kernel_model import Session
+from iscsi_client.model import Iqn, Node, Portal, Startup
 from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome

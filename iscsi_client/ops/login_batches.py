@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Callable
 
 from iscsi_client.errors import IscsiadmError
-from iscsi_client.model import Node, Session
+from iscsi_client.kernel_model import Session
+from iscsi_client.model import Node
 from iscsi_client.parsers.login_lines import RecordResult, parse_login_lines, parse_logout_lines
 from iscsi_client.records import record
 from iscsi_client.system.iscsiadm import Call, Completed, node_selector

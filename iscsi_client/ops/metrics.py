@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import field
 
-from iscsi_client.ops.doctor_checks import CHECKS, FAILURE, OK, SKIPPED, WARNING, iscsi_fstab_lines, run_checks
+from iscsi_client.ops.doctor_checks import CHECKS, FAILURE, OK, SKIPPED, WARNING, run_checks
 from iscsi_client.ops.doctor_facts import Facts, gather
+from iscsi_client.ops.doctor_fstab import iscsi_fstab_lines
 from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root

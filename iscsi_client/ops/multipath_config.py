@@ -13,7 +13,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import IscError
-from iscsi_client.model import BlockDevice, SessionView
+from iscsi_client.kernel_model import BlockDevice, SessionView
 from iscsi_client.parsers.multipath import conf_problems, ere_literal, has_device_entry
 from iscsi_client.records import record
 from iscsi_client.system import blockdev, multipath, nodedb

@@ -8,7 +8,8 @@ import os
 from dataclasses import dataclass, field
 
 from iscsi_client.errors import InUseError, NotFoundError, UsageError
-from iscsi_client.model import Iqn, Lun, SessionView, Startup
+from iscsi_client.kernel_model import Lun, SessionView
+from iscsi_client.model import Iqn, Startup
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.records import record

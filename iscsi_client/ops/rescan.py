@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import IscError, IscsiadmError, NotFoundError
-from iscsi_client.model import Iqn, Lun, Portal, human_size
+from iscsi_client.kernel_model import Lun, human_size
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.login import devices_ready
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.status import select_sessions

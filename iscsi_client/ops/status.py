@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iscsi_client.errors import NotFoundError
-from iscsi_client.model import BlockDevice, Iqn, Negotiated, Portal, Session, SessionView
+from iscsi_client.kernel_model import BlockDevice, Negotiated, Session, SessionView
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.root import Root
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from iscsi_client import fanout
 from iscsi_client.errors import InUseError
-from iscsi_client.model import Lun, Session, SessionView
+from iscsi_client.kernel_model import Lun, Session, SessionView
 from iscsi_client.records import record
 from iscsi_client.system import blockdev, multipath
 from iscsi_client.system.commands import Commands

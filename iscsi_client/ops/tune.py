@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import field
 
 from iscsi_client.errors import NotFoundError
-from iscsi_client.model import Iqn, Node, Session, SessionView
+from iscsi_client.kernel_model import Session, SessionView
+from iscsi_client.model import Iqn, Node
 from iscsi_client.ops.node_settings import SettingsResult, set_node_values
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.tunables import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from iscsi_client.model import MpPath, MultipathMap, PathGroup
+from iscsi_client.kernel_model import MpPath, MultipathMap, PathGroup
 
 
 def _int(v: object) -> int:

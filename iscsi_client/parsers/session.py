@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iqn, Portal, Session
+from iscsi_client.kernel_model import Session
+from iscsi_client.model import Iqn, Portal
 
 _FLAT = re.compile(r"^(?P<transport>[\w-]+): \[(?P<sid>\d+)\] (?P<portal>\S+) (?P<target>\S+)")
 

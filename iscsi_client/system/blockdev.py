@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from iscsi_client.model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
+from iscsi_client.kernel_model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
 from iscsi_client.system.root import Root
 from iscsi_client.system.sysfs import SESSION_CLASS, read_sessions
 

@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 
-from iscsi_client.model import MultipathMap
+from iscsi_client.kernel_model import MultipathMap
 from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text, write_atomic

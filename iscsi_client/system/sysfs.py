@@ -14,7 +14,8 @@ import os
 import re
 
 from iscsi_client.errors import UsageError
-from iscsi_client.model import Iqn, Negotiated, Portal, Session
+from iscsi_client.kernel_model import Negotiated, Session
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.system.root import Root
 
 SESSION_CLASS = "/sys/class/iscsi_session"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from iscsi_client.model import BlockDevice, Chap, Iqn, Lun, MpPath, MultipathMap, Node, PathGroup, Portal, Session
-from iscsi_client.model import SessionView as View
+from iscsi_client.kernel_model import BlockDevice, Lun, MpPath, MultipathMap, PathGroup, Session
+from iscsi_client.kernel_model import SessionView as View
+from iscsi_client.model import Chap, Iqn, Node, Portal
 from iscsi_client.ops.doctor_checks import CHECKS, explain, run_checks
 from iscsi_client.ops.doctor_facts import Facts, FstabLine, PortalMtu
 from iscsi_client.ops.initiator import InitiatorName

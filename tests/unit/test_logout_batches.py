@@ -3,7 +3,8 @@ the one exec that names the record; each is still reported by its session id."""
 
 from __future__ import annotations
 
-from iscsi_client.model import Iqn, Portal, Session
+from iscsi_client.kernel_model import Session
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.login_batches import logout_batches, logout_results
 from iscsi_client.system.iscsiadm import Completed
 

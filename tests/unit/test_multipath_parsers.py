@@ -47,7 +47,7 @@ def test_no_crash(text):
 
 
 def test_render_registers_instead_of_relaxing_find_multipaths():
-    from iscsi_client.model import BlockDevice
+    from iscsi_client.kernel_model import BlockDevice
     from iscsi_client.ops.multipath_config import render
 
     local = [BlockDevice("sda", "8:0", 1 << 30, "ATA", "SSD", wwid="35000c500a1b2c3d4"),
@@ -70,7 +70,7 @@ def test_the_real_multipath_t_output_reads_clean_and_broken_text_does_not():
 def test_any_local_wwid_is_blacklisted_exactly_or_left_out(wwid):
     """Whatever a local disk's WWID holds, the rendered file reads clean, and its blacklist entry matches that
     WWID and no other (the entry is a regular expression to multipath)."""
-    from iscsi_client.model import BlockDevice
+    from iscsi_client.kernel_model import BlockDevice
     from iscsi_client.ops.multipath_config import render
 
     text, _, _ = render([], [BlockDevice("sdz", "65:144", 1 << 30, "ATA", "X", wwid=wwid)], "")

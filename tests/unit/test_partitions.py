@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from iscsi_client.errors import InUseError
-from iscsi_client.model import BlockDevice, Iqn, Lun, Portal, Session, SessionView
+from iscsi_client.kernel_model import BlockDevice, Lun, Session, SessionView
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.teardown import check_free, holds
 from iscsi_client.system.root import Root
 

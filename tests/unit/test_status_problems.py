@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from iscsi_client.model import BlockDevice, Iqn, Lun, Portal, Session
-from iscsi_client.model import SessionView as View
+from iscsi_client.kernel_model import BlockDevice, Lun, Session
+from iscsi_client.kernel_model import SessionView as View
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.status import problems
 
 T = Iqn.parse("iqn.2003-01.org.example:disk")
