@@ -15,18 +15,14 @@ from pathlib import Path
 
 from iscsi_client.kernel_model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
 from iscsi_client.system.root import Root
-from iscsi_client.system.sysfs import SESSION_CLASS, read_sessions
+from iscsi_client.system.sysfs import SESSION_CLASS, device_path, read_file, read_sessions
 
 UDEV_DATA = "/run/udev/data"
 MOUNTINFO = "/proc/self/mountinfo"
 
 
 def read_attr(path: Path | str) -> str | None:
-    try:
-        with open(path, "rb") as fh:  # binary: no text wrapper per attribute (thousands of them)
-            return fh.read().decode(errors="replace").strip()
-    except OSError:
-        return None
+    return read_file(path)
 
 
 def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -147,7 +143,7 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
                  cache: dict[str, BlockDevice | None] | None = None) -> tuple[Lun, ...]:
     if mounts is None:
         mounts = mounts_by_devno(root)
-    real = root.realpath(f"{SESSION_CLASS}/session{session.sid}")
+    real = device_path(root, f"{SESSION_CLASS}/session{session.sid}")
     # .../hostH/sessionN/iscsi_session/sessionN -> .../hostH/sessionN
     session_dir = root.str(os.path.dirname(os.path.dirname(real)))
     try:
