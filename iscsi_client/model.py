@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import field
 from enum import StrEnum
 
 from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1

@@ -1,26 +1,24 @@
-"""`@record`: isc's frozen dataclasses, made without compiling a method per class.
+"""`@record`: isc's frozen dataclasses, made without compiling a method per class or importing dataclasses.
 
 Python 3.11's dataclass compiles every method it writes for a class from generated source: a frozen class
 with order gets ten (`__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `__delattr__`, four
-comparisons), about 0.5-0.75 ms per class here and 10-15 ms in the TCG lab guest. isc has about eighty such
-classes and every command imports dozens of them. `@record` lets dataclass write only what must be per class
-(`__init__` and the frozen `__setattr__`/`__delattr__`) and gives the class shared `__eq__`, `__hash__`,
-`__repr__` and ordering built on one `operator.attrgetter` of the compared fields: the same results as
-dataclass's own (compared and hashed as the tuple of those fields, other classes NotImplemented, the same
-repr), and still a dataclass for `dataclasses.replace`, `fields`, `asdict` and type checkers.
+comparisons), about 0.6 ms per class here and 10-15 ms in the TCG lab guest, and isc has about eighty such
+classes. A record's methods are shared instead: `__eq__`, `__hash__`, `__repr__` and ordering built on one
+`operator.attrgetter` of the compared fields (compared and hashed as the tuple of those fields, other classes
+NotImplemented, dataclass's repr), one `__init__` that binds arguments by name with defaults and default
+factories and raises the TypeError a compiled one raises, and frozen `__setattr__`/`__delattr__`.
 
-The per-class `__init__`, `__setattr__` and `__delattr__` dataclass would compile are shared as well: a class's
-fields are read from its annotations into dataclasses' own `Field` objects (what `fields`, `replace` and
-`asdict` read), and one `__init__` written here binds the arguments to them by name, with defaults and
-default factories, raising the TypeError a compiled one raises. A class this does not cover (a base class, a
-`__post_init__`, ClassVar or InitVar fields, keyword-only or init=False fields, annotations that are not
-strings) is made by dataclass as before. Measured on the host: 17 us a class instead of 620 us for
-`@dataclass(frozen=True, order=True)`, and the same time per instance (a Portal of three fields, 0.93 us).
+A record is still a dataclass for `dataclasses.fields`, `replace`, `asdict`, `is_dataclass` and type checkers:
+its `__dataclass_fields__` (dataclasses' own Field objects) and `__dataclass_params__` are made when first
+read, so a command that never asks does not import dataclasses at all (with inspect, which it imports: 7 ms
+here, 60 ms in the lab guest). `record.field` takes the place of `dataclasses.field` in a record's body. A
+class this does not cover (a base class, a `__post_init__`, ClassVar or InitVar fields, keyword-only or
+init=False fields, annotations that are not strings) is made by dataclass. Measured on the host: 17 us a class
+instead of 620 us for `@dataclass(frozen=True, order=True)`, the same time per instance.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 from collections.abc import Callable
 
@@ -29,6 +27,32 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar, dataclass_transform, overload
 
     T = TypeVar("T")
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+_MISSING: Any = _Missing()
+
+
+class FieldSpec:
+    """What `field()` says of one field of a record (the dataclasses.field options records use)."""
+
+    __slots__ = ("default", "default_factory", "repr", "compare", "hash")
+
+    def __init__(self, default: Any = _MISSING, default_factory: Any = _MISSING, repr: bool = True,
+                 compare: bool = True, hash: bool | None = None) -> None:
+        if default is not _MISSING and default_factory is not _MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.default, self.default_factory, self.repr, self.compare, self.hash = (default, default_factory, repr,
+                                                                                   compare, hash)
+
+
+def _field(*, default: Any = _MISSING, default_factory: Any = _MISSING, repr: bool = True,
+           compare: bool = True, hash: bool | None = None) -> Any:
+    return FieldSpec(default, default_factory, repr, compare, hash)
 
 
 def _key(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
@@ -75,67 +99,121 @@ def _make(cls: type[T], order: bool) -> type[T]:
     # as dataclass does: a method the class writes itself is kept (Secret's repr hides its value)
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     keep = {name for name in ("__eq__", "__repr__") if name in own} | ({"__hash__"} if explicit_hash else set())
-    made = _fast(cls) or dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
-    fields = dataclasses.fields(made)  # type: ignore[arg-type]
-    compared = tuple(f.name for f in fields if f.compare)
-    hashed = tuple(f.name for f in fields if (f.compare if f.hash is None else f.hash))
-    made.__record_key__ = staticmethod(_key(compared))  # type: ignore[attr-defined]
-    made.__record_hash_key__ = staticmethod(_key(hashed))  # type: ignore[attr-defined]
-    made.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
+    specs = _specs(cls)
+    if specs is not None:
+        _shared_methods(cls, specs)
+    else:
+        specs = _by_dataclass(cls)
+    made: Any = cls
+    made.__record_key__ = staticmethod(_key(tuple(n for n, f in specs.items() if f.compare)))
+    made.__record_hash_key__ = staticmethod(_key(tuple(n for n, f in specs.items()
+                                                       if (f.compare if f.hash is None else f.hash))))
+    made.__record_repr__ = tuple(n for n, f in specs.items() if f.repr)
     for name, method in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr),
                          *(_ORDER.items() if order else ())):
         if name not in keep:
             setattr(made, name, method)
-    return made
+    return cls
 
 
-_MISSING = dataclasses.MISSING
-# what dataclass records of how a class was made (frozen=True, eq=False, repr=False), from one class it made
-_ONE: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(type("_One", (), {}))
-_PARAMS = _ONE.__dataclass_params__
+def _is_dataclasses_field(value: object) -> bool:
+    kind = type(value)
+    return kind.__name__ == "Field" and kind.__module__ == "dataclasses"
 
 
-def _fast(cls: type[T]) -> type[T] | None:
-    """The class as a frozen dataclass without compiling its methods; None when it needs dataclass itself."""
+def _specs(cls: type) -> dict[str, FieldSpec] | None:
+    """The fields from the class body, in order; None when the class needs dataclass itself."""
     own = cls.__dict__
     if cls.__bases__ != (object,) or "__post_init__" in own or "__slots__" in own:
         return None
-    fields: dict[str, Any] = {}
-    defaults: dict[str, Any] = {}
-    factories: dict[str, Callable[[], Any]] = {}
+    specs: dict[str, FieldSpec] = {}
     for name, kind in own.get("__annotations__", {}).items():
         if not isinstance(kind, str) or "ClassVar" in kind or "InitVar" in kind or kind.startswith("KW_ONLY"):
             return None
         value = own.get(name, _MISSING)
-        f: Any = value if isinstance(value, dataclasses.Field) else dataclasses.field(default=value)
-        if not f.init or f.kw_only is True:
+        if _is_dataclasses_field(value):  # dataclasses.field() in a record's body: dataclass makes it
             return None
-        if f.default is not _MISSING and f.default.__class__.__hash__ is None:  # as dataclass refuses a list
-            raise ValueError(f"mutable default {type(f.default)} for field {name} is not allowed: use default_factory")
-        if f.default is not _MISSING:
-            defaults[name] = f.default
-        elif f.default_factory is not _MISSING:
-            factories[name] = f.default_factory
-        elif defaults or factories:
+        spec = value if isinstance(value, FieldSpec) else FieldSpec(default=value)
+        if spec.default is not _MISSING and spec.default.__class__.__hash__ is None:  # as dataclass refuses a list
+            raise ValueError(f"mutable default {type(spec.default)} for field {name} is not allowed: use "
+                             "default_factory")
+        if spec.default is _MISSING and spec.default_factory is _MISSING and any(
+                f.default is not _MISSING or f.default_factory is not _MISSING for f in specs.values()):
             raise TypeError(f"non-default argument {name!r} follows default argument")
-        f.name, f.type, f.kw_only = name, kind, False
-        f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what dataclasses.fields() keeps
-        fields[name] = f
-    for name, made_field in fields.items():  # the class attribute holds the default, as dataclass leaves it
-        if name in own and own[name] is made_field:
-            if made_field.default is _MISSING:
+        specs[name] = spec
+    return specs
+
+
+def _shared_methods(cls: type, specs: dict[str, FieldSpec]) -> None:
+    own = cls.__dict__
+    for name, spec in specs.items():  # the class attribute holds the default, as dataclass leaves it
+        if name in own and own[name] is spec:
+            if spec.default is _MISSING:
                 delattr(cls, name)
             else:
-                setattr(cls, name, made_field.default)
-    names = tuple(fields)
+                setattr(cls, name, spec.default)
+    names = tuple(specs)
     made: Any = cls
-    made.__dataclass_fields__ = fields
-    made.__dataclass_params__ = _PARAMS
+    made.__dataclass_fields__ = _OnFirstUse("__dataclass_fields__", lambda owner: _dataclass_fields(owner, specs))
+    made.__dataclass_params__ = _OnFirstUse("__dataclass_params__", lambda owner: _dataclass_params())
     type.__setattr__(made, "__match_args__", names)
+    defaults = {n: f.default for n, f in specs.items() if f.default is not _MISSING}
+    factories = {n: f.default_factory for n, f in specs.items() if f.default_factory is not _MISSING}
     made.__init__ = _init(cls.__qualname__, names, defaults, factories)
     made.__setattr__ = _frozen_setattr
     made.__delattr__ = _frozen_delattr
-    return cls
+
+
+class _OnFirstUse:
+    """A class attribute made when first read (dataclasses is imported only by code that reads it)."""
+
+    def __init__(self, name: str, make: Callable[[type], object]) -> None:
+        self.name, self.make = name, make
+
+    def __get__(self, obj: object, owner: type) -> object:
+        value = self.make(owner)
+        type.__setattr__(owner, self.name, value)
+        return value
+
+
+def _dataclass_fields(owner: type, specs: dict[str, FieldSpec]) -> dict[str, Any]:
+    import dataclasses
+
+    out = {}
+    annotations = owner.__dict__.get("__annotations__", {})
+    for name, spec in specs.items():
+        f: Any = dataclasses.field(
+            default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
+            default_factory=dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory,
+            repr=spec.repr, compare=spec.compare, hash=spec.hash)
+        f.name, f.type, f.kw_only = name, annotations[name], False
+        f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what dataclasses.fields() keeps
+        out[name] = f
+    return out
+
+
+def _dataclass_params() -> object:
+    """dataclass's record of how a class was made (frozen=True, eq=False, repr=False), from one it made."""
+    import dataclasses
+
+    one: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(type("_One", (), {}))
+    return one.__dataclass_params__
+
+
+def _by_dataclass(cls: type) -> dict[str, FieldSpec]:
+    """dataclass makes the class (what records do not cover); record.field() becomes dataclasses.field()."""
+    import dataclasses
+
+    own = cls.__dict__
+    for name in own.get("__annotations__", {}):
+        spec = own.get(name)
+        if isinstance(spec, FieldSpec):
+            setattr(cls, name, dataclasses.field(
+                default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
+                default_factory=dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory,
+                repr=spec.repr, compare=spec.compare, hash=spec.hash))
+    made: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    return {f.name: FieldSpec(repr=f.repr, compare=f.compare, hash=f.hash) for f in dataclasses.fields(made)}
 
 
 def _init(qualname: str, names: tuple[str, ...], defaults: dict[str, Any],
@@ -181,11 +259,26 @@ def _init(qualname: str, names: tuple[str, ...], defaults: dict[str, Any],
 
 
 def _frozen_setattr(self: Any, name: str, value: object) -> None:
+    import dataclasses
+
     raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
 def _frozen_delattr(self: Any, name: str) -> None:
+    import dataclasses
+
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """dataclasses.replace for a record, without importing dataclasses: a new record with these fields
+    changed."""
+    names = type(obj).__match_args__  # type: ignore[attr-defined]
+    unknown = set(changes) - set(names)
+    if unknown:
+        raise TypeError(f"{type(obj).__qualname__}.__init__() got an unexpected keyword argument "
+                        f"{sorted(unknown)[0]!r}")
+    return type(obj)(**{name: changes[name] if name in changes else getattr(obj, name) for name in names})
 
 
 def _record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
@@ -195,15 +288,30 @@ def _record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | 
     return _make(cls, order)
 
 
-if TYPE_CHECKING:  # what type checkers see: a dataclass decorator, frozen by default
+if TYPE_CHECKING:  # what type checkers see: dataclasses.field's signature, a dataclass decorator frozen by default
+    @overload
+    def field(*, default: T, repr: bool = ..., compare: bool = ..., hash: bool | None = ...) -> T: ...
+
+    @overload
+    def field(*, default_factory: Callable[[], T], repr: bool = ..., compare: bool = ...,
+              hash: bool | None = ...) -> T: ...
+
+    @overload
+    def field(*, repr: bool = ..., compare: bool = ..., hash: bool | None = ...) -> Any: ...
+
+    def field(*, default: Any = ..., default_factory: Any = ..., repr: bool = ..., compare: bool = ...,
+              hash: bool | None = ...) -> Any:
+        ...
+
     @overload
     def record(cls: type[T], /) -> type[T]: ...
 
     @overload
     def record(*, order: bool = False) -> Callable[[type[T]], type[T]]: ...
 
-    @dataclass_transform(frozen_default=True)
+    @dataclass_transform(frozen_default=True, field_specifiers=(field,))
     def record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
         ...
 else:
     record = _record
+    field = _field

@@ -14,6 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iscsi_client import records
 from iscsi_client.errors import InUseError, UsageError
 from iscsi_client.model import DiscoveryRecord, Iqn, Portal, Secret
 from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
@@ -91,8 +92,8 @@ class ChapSecrets:
 class Secrets:
     """What a secrets file holds: per target IQN, and per discovery portal (host:port)."""
 
-    targets: dict[str, ChapSecrets] = field(default_factory=dict)
-    discovery: dict[str, ChapSecrets] = field(default_factory=dict)
+    targets: dict[str, ChapSecrets] = records.field(default_factory=dict)
+    discovery: dict[str, ChapSecrets] = records.field(default_factory=dict)
 
 
 def read_secrets(path: Path) -> Secrets:

@@ -3,14 +3,12 @@ tools and probes only on the live host). The checks (ops/doctor_checks.py) are p
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from iscsi_client.kernel_model import MultipathMap, SessionView
 from iscsi_client.model import Node
 from iscsi_client.ops.firmware import firmware_keys
 from iscsi_client.ops.initiator import InitiatorName, show_initiator
 from iscsi_client.parsers import fstab as fstab_text
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 from iscsi_client.system import blockdev, ifacedb, initiator_file, net_probe, nodedb, services, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system import multipath as mp

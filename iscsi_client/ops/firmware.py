@@ -6,10 +6,10 @@ its record settings meant for an ordinary data disk, takes the disk away from un
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
+from iscsi_client import records
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
 from iscsi_client.kernel_model import Session
 from iscsi_client.system import firmware, sysfs
@@ -119,7 +119,7 @@ def login_firmware(*, root: Root, adm: Iscsiadm, cmd: Commands, wait: bool = Tru
                         outcomes.append(Outcome(k[0], k[1], "failed", err.message, err, steps=steps))
         if waiter is not None and any(o.status == "done" for o in outcomes):
             waited = wait_for_devices(root, waiter, outcomes, {b.sid for b in before}, wait_timeout, progress, set())
-            outcomes = [dataclasses.replace(o, steps=steps) for o in waited]
+            outcomes = [records.replace(o, steps=steps) for o in waited]
     finally:
         if waiter is not None:
             waiter.close()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
+from iscsi_client import records
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
@@ -117,7 +117,7 @@ def _register_for_multipath(root: Root, cmd: Commands, outcomes: list[Outcome], 
         late = sorted(set(registered) - formed_maps(root))
         if late:  # (the last map may have formed since the deadline)
             step += f"; no map for {', '.join(late)} within {timeout:.0f} s (see 'isc multipath status')"
-    return [dataclasses.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
+    return [records.replace(o, steps=(*o.steps, step)) if o.status == "done" else o for o in outcomes]
 
 
 def _login_all(root: Root, adm: Iscsiadm, nodes: list[Node], sessions: list[Session],

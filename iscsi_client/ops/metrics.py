@@ -9,12 +9,11 @@ gauges, labels limited to target, portal, map, mount point and small fixed sets 
 from __future__ import annotations
 
 import time
-from dataclasses import field
 
 from iscsi_client.ops.doctor_checks import CHECKS, FAILURE, OK, SKIPPED, WARNING, run_checks
 from iscsi_client.ops.doctor_facts import Facts, gather
 from iscsi_client.ops.doctor_fstab import iscsi_fstab_lines
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 

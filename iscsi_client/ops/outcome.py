@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import field
-
 from iscsi_client.errors import EXIT_OK, EXIT_PARTIAL, IscError
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 
 
 @record

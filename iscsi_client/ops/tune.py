@@ -7,7 +7,6 @@ Nothing here prints; cli/tune.py shows the rows."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 
 from iscsi_client.errors import NotFoundError
 from iscsi_client.kernel_model import Session, SessionView
@@ -22,7 +21,7 @@ from iscsi_client.ops.tunables import (
     profile_values,
 )
 from iscsi_client.parsers.record import parse_record
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 from iscsi_client.system import blockdev, nodedb, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text

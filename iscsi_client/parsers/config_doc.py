@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import field
 
 from iscsi_client.errors import UsageError
 from iscsi_client.model import (
@@ -25,7 +24,7 @@ from iscsi_client.model import (
     Startup,
     check_setting,
 )
-from iscsi_client.records import record
+from iscsi_client.records import field, record
 
 SCHEMA = 1
 HEADER = "# isc configuration"  # every dump's first line starts so: -o replaces such a file, no other

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from iscsi_client import records
 from iscsi_client.model import Iqn, Portal, Secret
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.records import record
@@ -20,7 +21,7 @@ class R:
     name: str
     port: int = 3260
     tags: tuple[str, ...] = ()
-    note: str = field(default="", compare=False)
+    note: str = records.field(default="", compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -85,8 +86,8 @@ def test_a_class_with_its_own_ordering_is_refused():
 @record
 class RF:
     name: str
-    items: list[str] = field(default_factory=list)
-    secret: str = field(default="", repr=False)
+    items: list[str] = records.field(default_factory=list)
+    secret: str = records.field(default="", repr=False)
     port: int = 3260
 
 
@@ -142,3 +143,37 @@ def test_definitions_dataclass_refuses_are_refused():
         class Order:
             a: int = 1
             b: int
+
+
+def test_records_are_made_without_dataclass_and_without_importing_it():
+    """A record class is made by @record itself (dataclass would compile its methods), and dataclasses (with
+    inspect, 60 ms of start-up in the lab guest) is imported only when a caller asks for fields or asdict."""
+    assert not hasattr(vars(RF)["__init__"], "__wrapped__") and vars(RF)["__init__"].__code__.co_varnames[:2] == (
+        "self", "args")  # the shared __init__, not one compiled for the class
+    code = ("import sys; import iscsi_client.model, iscsi_client.kernel_model, iscsi_client.cli.readers; "
+            "from iscsi_client.model import Portal; p = Portal.parse('10.0.0.1'); "
+            "print('dataclasses' in sys.modules, 'inspect' in sys.modules); import dataclasses; "
+            "print([f.name for f in dataclasses.fields(p)], dataclasses.asdict(p), dataclasses.is_dataclass(Portal))")
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "False False"
+    assert out[1] == "['host', 'port', 'tpgt'] {'host': '10.0.0.1', 'port': 3260, 'tpgt': None} True"
+
+
+def test_a_class_records_do_not_cover_is_made_by_dataclass_with_the_same_answers():
+    @record
+    class Post:
+        a: int
+        b: list[int] = records.field(default_factory=list, compare=False)
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+
+    with pytest.raises(ValueError, match="negative"):
+        Post(-1)
+    assert Post(1) == Post(1, [2]) and repr(Post(1)) == "test_a_class_records_do_not_cover_is_made_by_dataclass_" \
+        "with_the_same_answers.<locals>.Post(a=1, b=[])"
+    assert [f.name for f in dataclasses.fields(Post)] == ["a", "b"] and not dataclasses.fields(Post)[1].compare
