@@ -12,6 +12,33 @@ COMPLETE_VAR = "_ISC_COMPLETE"
 
 
 def main(argv: list[str] | None = None) -> None:
+    try:
+        _main(argv)
+    except SystemExit:
+        _flush_stdout()
+        raise
+    except BrokenPipeError:  # the reader went away mid-output (`isc status | head`)
+        _quiet_exit()
+    _flush_stdout()
+
+
+def _flush_stdout() -> None:
+    """Output still buffered goes out here, not at interpreter exit, where a reader that stopped reading
+    (`isc --json status | head -c 100`) would make Python print 'Exception ignored ... BrokenPipeError'."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_exit()
+
+
+def _quiet_exit() -> None:
+    """No message and status 1, as rich's console ends the tables and trees in the same case."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # nothing left for the exit's own flush to fail on
+    sys.exit(1)
+
+
+def _main(argv: list[str] | None) -> None:
     instruction = os.environ.get(COMPLETE_VAR)
     if instruction is None:
         args = list(sys.argv[1:] if argv is None else argv)
