@@ -1,9 +1,9 @@
-"""Waiting for the block devices of new sessions, driven by udev events (pyudev), never by sleeping.
+"""Waiting for the block devices of new sessions, driven by udev's events (system/udev_monitor.py), never by
+sleeping.
 
 The monitor is started BEFORE the login so no event is missed; the condition is re-checked against sysfs
 and the udev database once before the first wait and then after each burst of events (for many sessions,
-only the sessions the events name). pyudev's poll timeout restarts at
-every event, so the overall deadline is kept here.
+only the sessions the events name). Each poll has its own timeout, so the overall deadline is kept here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from iscsi_client.system.udev_monitor import UdevMonitor
+
     K = TypeVar("K")
 
 
@@ -28,19 +30,11 @@ RECEIVE_BUFFER = 16 * 1024 * 1024  # hundreds of devices appearing at once must 
 class DeviceWaiter:
     def __init__(self, root: Root) -> None:
         self.root = root
-        self._monitor = None
+        self._monitor: UdevMonitor | None = None
         if root.is_live:
-            import pyudev
+            from iscsi_client.system.udev_monitor import UdevMonitor
 
-            context = pyudev.Context()
-            monitor = pyudev.Monitor.from_netlink(context, source="udev")
-            monitor.filter_by("block")
-            try:
-                monitor.set_receive_buffer_size(RECEIVE_BUFFER)  # SO_RCVBUFFORCE, as udevadm monitor does
-            except OSError:
-                pass  # not root: the kernel's default buffer, and the quiet re-check below
-            monitor.start()
-            self._monitor = monitor
+            self._monitor = UdevMonitor("block", receive_buffer=RECEIVE_BUFFER)
 
     def wait(self, ready: Callable[[], bool], timeout: float) -> bool:
         """True once ``ready()`` holds; False when it still does not at the deadline. ``ready()`` runs once
@@ -73,19 +67,21 @@ class DeviceWaiter:
             if first is None:
                 pending = {k for k in pending if not ready(k)}
                 continue
-            named = {key_of(d.sys_path) for d in (first, *self._drain())}
+            named = {key_of("/sys/" + event.get("DEVPATH", "").lstrip("/")) for event in (first, *self._drain())}
             pending -= {k for k in pending & named if ready(k)}
         return pending
 
-    def _drain(self) -> list:
+    def _drain(self) -> list[dict[str, str]]:
         """Every event already queued, without waiting."""
         assert self._monitor is not None
         out = []
-        while (device := self._monitor.poll(timeout=0)) is not None:
-            out.append(device)
+        while (event := self._monitor.poll(timeout=0)) is not None:
+            out.append(event)
         return out
 
     def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.close()
         self._monitor = None
 
 

@@ -14,7 +14,7 @@ class Silent:
     """A udev monitor on which no event ever arrives (lost, or never sent)."""
 
     def poll(self, timeout: float | None = None) -> None:
-        time.sleep(min(timeout or 0, 6))  # as pyudev does: the whole timeout (capped: a failing test ends)
+        time.sleep(min(timeout or 0, 6))  # as a monitor's poll does: the whole timeout (capped: a failing test ends)
         return None
 
 
