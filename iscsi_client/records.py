@@ -182,14 +182,21 @@ def _dataclass_fields(owner: type, specs: dict[str, FieldSpec]) -> dict[str, Any
     out = {}
     annotations = owner.__dict__.get("__annotations__", {})
     for name, spec in specs.items():
-        f: Any = dataclasses.field(
-            default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
-            default_factory=dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory,
-            repr=spec.repr, compare=spec.compare, hash=spec.hash)
+        f = _as_dataclasses_field(spec)
         f.name, f.type, f.kw_only = name, annotations[name], False
         f._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what dataclasses.fields() keeps
         out[name] = f
     return out
+
+
+def _as_dataclasses_field(spec: FieldSpec) -> Any:
+    """The dataclasses.field() a record.field() stands for."""
+    import dataclasses
+
+    return dataclasses.field(
+        default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
+        default_factory=dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory,
+        repr=spec.repr, compare=spec.compare, hash=spec.hash)
 
 
 def _dataclass_params() -> object:
@@ -208,10 +215,7 @@ def _by_dataclass(cls: type) -> dict[str, FieldSpec]:
     for name in own.get("__annotations__", {}):
         spec = own.get(name)
         if isinstance(spec, FieldSpec):
-            setattr(cls, name, dataclasses.field(
-                default=dataclasses.MISSING if spec.default is _MISSING else spec.default,
-                default_factory=dataclasses.MISSING if spec.default_factory is _MISSING else spec.default_factory,
-                repr=spec.repr, compare=spec.compare, hash=spec.hash))
+            setattr(cls, name, _as_dataclasses_field(spec))
     made: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
     return {f.name: FieldSpec(repr=f.repr, compare=f.compare, hash=f.hash) for f in dataclasses.fields(made)}
 
