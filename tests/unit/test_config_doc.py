@@ -161,3 +161,17 @@ def test_secret_files_named_in_the_document_are_read_guarded_and_never_kept(tmp_
     os.chmod(mutual, 0o600)
     with pytest.raises(UsageError, match="is empty"):
         with_secret_files(doc, Secrets())
+
+
+def test_the_readme_example_is_a_document_apply_takes():
+    """README.md's annotated `isc apply` example parses as the document it shows (one login record, one mount)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = re.search(r"\n    schema_version = 1\n(?:    .*\n)+", readme)
+    assert block is not None
+    doc = parse("\n".join(line[4:] for line in block.group(0).strip("\n").splitlines()))
+    assert [(str(n.target), n.login, n.chap_user) for n in doc.nodes] == [("iqn.2003-01.org.example:disk1", True,
+                                                                            "alice")]
+    assert [(m.mountpoint, m.lun, m.mkfs) for m in doc.mounts] == [("/srv/data", 0, False)]
