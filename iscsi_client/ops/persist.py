@@ -188,22 +188,16 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     result.startup_changed = [n.portal.address for n in changed_nodes]
     result.services_enabled = services.enable(cmd, root, services.iscsi_units(root, multipath=bool(
         chosen.multipath_wwid)))
-    # 4. mount now and verify. systemd re-reads fstab (daemon-reload, over a second under emulation) while the
-    # filesystem is mounted and the file checked: mount(8) reads fstab itself, only systemd's view needs the
-    # reload, and the step returns once both are done (a dry run shows the reload, then the mount).
-    reload = filesystems.start_daemon_reload(cmd) if root.is_live else None
-    try:
-        if root.is_live:
-            already = filesystems.mounted_source(cmd, mp) is not None
-            if not already:
-                filesystems.mount(cmd, mp)
-            # a dry run: mounted means mounted already
-            result.mounted = already if cmd.dry_run else filesystems.mounted_source(cmd, mp) is not None
-        if not cmd.dry_run:
-            result.verify_ok, result.verify_report = filesystems.verify_fstab(cmd, str(root(fstab_file.PATH)))
-    finally:
-        if reload is not None:
-            reload.wait()
+    # 4. mount now and verify (a dry run shows the commands: systemd learns of the new fstab line, then mount)
+    if root.is_live:
+        filesystems.daemon_reload(cmd)
+        already = filesystems.mounted_source(cmd, mp) is not None
+        if not already:
+            filesystems.mount(cmd, mp)
+        # a dry run: mounted means mounted already
+        result.mounted = already if cmd.dry_run else filesystems.mounted_source(cmd, mp) is not None
+    if not cmd.dry_run:
+        result.verify_ok, result.verify_report = filesystems.verify_fstab(cmd, str(root(fstab_file.PATH)))
     return result
 
 

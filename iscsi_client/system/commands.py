@@ -45,12 +45,6 @@ class Commands:
 
     def run(self, argv: Sequence[str], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
             live_only: bool = True) -> Ran:
-        return self.start(argv, mutating=mutating, action=action, ok=ok, live_only=live_only).wait()
-
-    def start(self, argv: Sequence[str], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
-              live_only: bool = True) -> Started:
-        """Start the tool and return at once; ``wait()`` gives what ``run`` gives. Shown (-v), recorded and
-        skipped (--dry-run) here, in the caller's order, whatever runs beside it."""
         if live_only:
             self.root.require_live(action)
         line = shlex.join(argv)
@@ -59,36 +53,19 @@ class Commands:
         if self.dry_run and mutating:
             if self.observer:
                 self.observer(line, True)
-            return Started(tuple(argv), line, action, ok, self.timeout, None)
+            return Ran(tuple(argv), 0, "", "", dry_run=True)
         if self.observer:
             self.observer(line, False)
+        env = child_env()
         try:
-            proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    env=child_env(), stdin=subprocess.DEVNULL)
+            p = subprocess.run(list(argv), capture_output=True, text=True, env=env, timeout=self.timeout,
+                               stdin=subprocess.DEVNULL)
         except FileNotFoundError:
             raise EnvironmentProblem(f"{argv[0]} is not installed ({action})") from None
-        return Started(tuple(argv), line, action, ok, self.timeout, proc)
-
-
-class Started:
-    """A tool isc started (or, under --dry-run, would have): ``wait()`` for its Ran."""
-
-    def __init__(self, argv: tuple[str, ...], line: str, action: str, ok: Sequence[int], timeout: float,
-                 proc: subprocess.Popen[str] | None) -> None:
-        self.argv, self.line, self.action, self.ok, self.timeout, self.proc = argv, line, action, ok, timeout, proc
-
-    def wait(self) -> Ran:
-        if self.proc is None:
-            return Ran(self.argv, 0, "", "", dry_run=True)
-        try:
-            out, err = self.proc.communicate(timeout=self.timeout)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.communicate()
-            raise IscError(f"{self.action}: {self.argv[0]} did not finish within {self.timeout:.0f} s") from None
-        rc = self.proc.returncode
-        if rc not in self.ok:
-            detail = (err.strip() or out.strip()).splitlines()
-            raise IscError(f"{self.action} failed: {self.line} exited with {rc}"
+            raise IscError(f"{action}: {argv[0]} did not finish within {self.timeout:.0f} s") from None
+        if p.returncode not in ok:
+            detail = (p.stderr.strip() or p.stdout.strip()).splitlines()
+            raise IscError(f"{action} failed: {line} exited with {p.returncode}"
                            + (f" ({detail[-1]})" if detail else ""))
-        return Ran(self.argv, rc, out, err)
+        return Ran(tuple(argv), p.returncode, p.stdout, p.stderr)

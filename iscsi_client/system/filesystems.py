@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from iscsi_client.records import record
-from iscsi_client.system.commands import Commands, Started
+from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 
@@ -70,12 +70,7 @@ def verify_fstab(cmd: Commands, fstab_path: str) -> tuple[bool, str]:
 
 
 def daemon_reload(cmd: Commands) -> None:
-    start_daemon_reload(cmd).wait()
-
-
-def start_daemon_reload(cmd: Commands) -> Started:
-    """systemctl daemon-reload, running while the caller goes on (wait() for it)."""
-    return cmd.start(["systemctl", "daemon-reload"], mutating=True, action="reloading systemd", ok=range(256))
+    cmd.run(["systemctl", "daemon-reload"], mutating=True, action="reloading systemd", ok=range(256))
 
 
 def mountpoint_exists(root: Root, mountpoint: str) -> bool:

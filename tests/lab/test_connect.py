@@ -70,7 +70,7 @@ def test_a_wrong_secret_stops_at_login_and_the_same_command_finishes_it(chap_on_
     assert ll.count("active ready running") == 2
     fstab = guest.run("cat /etc/fstab").check().stdout
     assert f"/dev/disk/by-id/dm-uuid-mpath-{wwid} /srv/db xfs _netdev,nofail 0 0" in fstab
-    # systemd re-read fstab (its reload ran beside the mount) and holds the mount as fstab's unit, active
+    # systemd re-read fstab (daemon-reload before the mount) and holds the mount as fstab's unit, active
     unit = guest.run("systemctl show -p SourcePath -p ActiveState srv-db.mount").check().stdout.split()
     assert sorted(unit) == ["ActiveState=active", "SourcePath=/etc/fstab"], unit
     rec = guest.run(f"iscsiadm -m node -T {MULTI}").check().stdout
