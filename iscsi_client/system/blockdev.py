@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
 
 from iscsi_client.kernel_model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
 from iscsi_client.system.root import Root
@@ -21,8 +20,7 @@ UDEV_DATA = "/run/udev/data"
 MOUNTINFO = "/proc/self/mountinfo"
 
 
-def read_attr(path: Path | str) -> str | None:
-    return read_file(path)
+read_attr = read_file  # a sysfs attribute or udev record, whole (the name its many callers here use)
 
 
 def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:

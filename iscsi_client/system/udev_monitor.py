@@ -13,6 +13,7 @@ sender's credentials), and a truncated one is dropped.
 
 from __future__ import annotations
 
+import errno
 import select
 import socket
 import sys
@@ -76,7 +77,7 @@ class UdevMonitor:
                     return None
                 continue
             except OSError as e:
-                if e.errno == 105:  # ENOBUFS: events were lost to a full buffer; the waits re-check anyway
+                if e.errno == errno.ENOBUFS:  # events lost to a full buffer; the waits re-check anyway
                     continue
                 raise
             uid = None

@@ -177,3 +177,15 @@ def test_a_class_records_do_not_cover_is_made_by_dataclass_with_the_same_answers
     assert Post(1) == Post(1, [2]) and repr(Post(1)) == "test_a_class_records_do_not_cover_is_made_by_dataclass_" \
         "with_the_same_answers.<locals>.Post(a=1, b=[])"
     assert [f.name for f in dataclasses.fields(Post)] == ["a", "b"] and not dataclasses.fields(Post)[1].compare
+
+
+def test_records_replace_is_dataclasses_replace():
+    """records.replace (login's outcomes, without importing dataclasses) gives what dataclasses.replace gives,
+    and refuses a name that is no field as it does."""
+    a = RF("a", ["x"], "s", 1)
+    changed = records.replace(a, port=9, secret="t")
+    assert changed == dataclasses.replace(a, port=9, secret="t") == RF("a", ["x"], "t", 9)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
+        records.replace(a, nope=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
+        dataclasses.replace(a, nope=1)
