@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -145,7 +146,7 @@ def _late_global(ctx: click.Context, param: click.Parameter, value: object) -> N
         return
     changes: dict[str, Any] = {param.name: value}
     if param.name == "root":
-        changes["root"] = Root(Path(str(value)).resolve())
+        changes["root"] = Root(os.path.realpath(str(value)))
     top.obj = dataclasses.replace(top.obj, **changes)
 
 

@@ -8,7 +8,7 @@ hold cli/tab.py to click's own answers)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from iscsi_client.system.root import Root
 
@@ -39,7 +39,7 @@ def _root(ctx: TabContext) -> Root:
     top = ctx.find_root()
     # --root after the command word (isc login --root IMG iqn<TAB>) is kept in meta by app._late_global
     value = top.meta.get(LATE_ROOT) or top.params.get("root")
-    return Root(Path(value).resolve()) if value and str(value) != "/" else Root()
+    return Root(os.path.realpath(value)) if value and str(value) != "/" else Root()
 
 
 def targets(ctx: TabContext, incomplete: str) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from iscsi_client.records import record
 from iscsi_client.system.root import Root
@@ -23,9 +23,9 @@ class Ctx:
     timeout: float = 120.0
 
     @classmethod
-    def of(cls, root: Path = Path("/"), **settings: Any) -> Ctx:
+    def of(cls, root: str | os.PathLike[str] = "/", **settings: Any) -> Ctx:
         """The context of the global options: --root DIR resolved (the live host when it is "/")."""
-        return cls(root=Root(root.resolve() if str(root) != "/" else Path("/")), **settings)
+        return cls(root=Root(os.path.realpath(root) if os.fspath(root) != "/" else "/"), **settings)
 
     def observer(self, line: str, dry: bool) -> None:
         from iscsi_client.output import note
@@ -52,4 +52,4 @@ def get(ctx: typer.Context) -> Ctx:
     obj = ctx.find_root().obj
     if isinstance(obj, Ctx):
         return obj
-    return Ctx(root=Root(Path("/")))
+    return Ctx(root=Root())

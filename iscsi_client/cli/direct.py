@@ -15,7 +15,6 @@ tests/unit/test_direct.py holds the two paths to the same call, output and exit 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -113,7 +112,7 @@ def _words(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any], 
                 value = rest.pop(0)
             if value.startswith("-") or not value:
                 raise Decline
-            converted = _convert(p["type"], value)
+            converted = _convert(p["type"], value, as_path=p["name"] not in GLOBALS)
         if p["name"] in GLOBALS:
             settings[GLOBALS[p["name"]]] = converted
         elif p["multiple"]:
@@ -123,8 +122,9 @@ def _words(words: list[str], spec: Mapping[str, Any], settings: dict[str, Any], 
     return positional
 
 
-def _convert(kind: str, value: str) -> Any:
-    """A value as click converts it, or Decline where click would refuse it (its usage error names the option)."""
+def _convert(kind: str, value: str, *, as_path: bool = True) -> Any:
+    """A value as click converts it, or Decline where click would refuse it (its usage error names the option).
+    A path stays a string unless ``as_path`` (--root: the Ctx takes a string, and pathlib is not imported)."""
     if kind == "text":
         return value
     number, *bounds = kind.split()
@@ -144,6 +144,10 @@ def _convert(kind: str, value: str) -> Any:
 
         if not usable_path_argument(value, directory=kind == "dir"):
             raise Decline
+        if not as_path:
+            return value
+        from pathlib import Path  # what typer passes for a click.Path (readers.metrics' --textfile, ...)
+
         return Path(value)
     raise Decline
 

@@ -6,7 +6,6 @@ import alone is about three times `python -c pass`); their typer commands call t
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from iscsi_client.cli.context import Ctx
 from iscsi_client.output import Column, emit_json, print_table, rows_as_dicts, say
@@ -14,6 +13,8 @@ from iscsi_client.records import record
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from iscsi_client.kernel_model import Negotiated, SessionView
 
 

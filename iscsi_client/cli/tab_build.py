@@ -162,10 +162,13 @@ def table() -> dict[str, Any]:
 
 
 def source() -> str:
-    """The table as cli/tab_table.json holds it (data, read with the json module on each TAB press)."""
+    """The table as cli/tab_table.json holds it: a JSON object with one command path per line, so that a reader
+    parses only the entries it needs (cli/tab.py's command_table: a direct command reads two of 38)."""
     import json
 
-    return json.dumps(table(), indent=1, ensure_ascii=False) + "\n"
+    entries = [f"{json.dumps(path)}: {json.dumps(spec, ensure_ascii=False, separators=(',', ':'))}"
+               for path, spec in table().items()]
+    return "{\n" + ",\n".join(entries) + "\n}\n"
 
 
 if __name__ == "__main__":

@@ -104,7 +104,7 @@ def gather(*, root: Root, cmd: Commands, probe_mtu: bool = True) -> Facts:
         iscsid_running=services.daemon_running(root, "iscsid") if live else None,
         units=units,
         initiator=show_initiator(root=root),
-        initiator_text=read_text(root(initiator_file.PATH)) or "",
+        initiator_text=read_text(root.str(initiator_file.PATH)) or "",
         nodes=nodes,
         views=views,
         fstab=_fstab_lines(fstab_file.read_fstab(root)),

@@ -25,7 +25,7 @@ read_attr = read_file  # a sysfs attribute or udev record, whole (the name its m
 
 def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """(E: properties, S: links as /dev paths) from the udev database; empty when udev has not seen it."""
-    text = read_attr(root(f"{UDEV_DATA}/b{major_minor}"))
+    text = read_attr(root.str(f"{UDEV_DATA}/b{major_minor}"))
     props: dict[str, str] = {}
     links: list[str] = []
     for line in (text or "").splitlines():
@@ -38,12 +38,12 @@ def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple
 
 
 def udev_initialized(root: Root, major_minor: str) -> bool:
-    return root(f"{UDEV_DATA}/b{major_minor}").exists()
+    return os.path.exists(root.str(f"{UDEV_DATA}/b{major_minor}"))
 
 
 def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
-    text = read_attr(root(MOUNTINFO)) or ""
+    text = read_attr(root.str(MOUNTINFO)) or ""
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 5:
@@ -196,30 +196,37 @@ def session_views(root: Root, sessions: Iterable[Session] | None = None) -> list
 def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
     """Processes holding the devices open: {devnode: ["name[pid]", ...]} from /proc/*/fd."""
     found: dict[str, list[str]] = {}
-    proc = root("/proc")
-    if not devnodes or not proc.is_dir():
+    proc = root.str("/proc")
+    if not devnodes:
         return found
-    for pid_dir in proc.iterdir():
-        if not pid_dir.name.isdigit():
-            continue
+    try:
+        pids = [p for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return found
+    for pid in pids:
+        fd_dir = f"{proc}/{pid}/fd"
         try:
-            fds = list((pid_dir / "fd").iterdir())
+            fds = os.listdir(fd_dir)
         except OSError:
             continue
         for fd in fds:
             try:
-                target = os.readlink(fd)
+                target = os.readlink(f"{fd_dir}/{fd}")
             except OSError:
                 continue
             if target in devnodes:
-                comm = read_attr(pid_dir / "comm") or "?"
-                found.setdefault(target, []).append(f"{comm}[{pid_dir.name}]")
+                comm = read_attr(f"{proc}/{pid}/comm") or "?"
+                found.setdefault(target, []).append(f"{comm}[{pid}]")
     return found
 
 
 def delete_scsi_device(root: Root, name: str) -> None:
     """Remove sdX from the kernel (after its buffers are flushed): /sys/block/sdX/device/delete."""
-    root(f"/sys/class/block/{name}/device/delete").write_text("1\n")
+    fd = os.open(root.str(f"/sys/class/block/{name}/device/delete"), os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, b"1\n")
+    finally:
+        os.close(fd)
 
 
 def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:

@@ -7,10 +7,13 @@ import errno
 import os
 import stat
 import time
-from pathlib import Path
+
+TYPE_CHECKING = False  # pathlib is imported by whoever makes a Path (Root's __call__), not here
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-def dir_exists(path: Path) -> bool:
+def dir_exists(path: str | os.PathLike[str]) -> bool:
     """Whether a directory exists, where a directory this user may not look into is an error (PermissionError),
     never 'absent': os.path.isdir() answers False for any error, and 'no node records' would be a lie when
     /etc/iscsi is root-only. (Python 3.11's Path.is_dir() raises too; this does not depend on the version.)"""
@@ -31,11 +34,12 @@ def usable_path_argument(value: str, *, directory: bool) -> bool:
     return not (directory and stat.S_ISREG(st.st_mode)) and os.access(value, os.R_OK)
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: str | os.PathLike[str]) -> str | None:
     """A system file as text, every byte kept: what is not UTF-8 (a latin-1 comment in an old fstab) becomes
     a lone surrogate (surrogateescape), and write_atomic writes the same bytes back."""
     try:
-        return path.read_bytes().decode("utf-8", "surrogateescape")
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8", "surrogateescape")
     except FileNotFoundError:
         return None
 

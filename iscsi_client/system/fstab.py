@@ -12,7 +12,7 @@ PATH = "/etc/fstab"
 
 
 def read_fstab(root: Root) -> str:
-    return read_text(root(PATH)) or ""
+    return read_text(root.str(PATH)) or ""
 
 
 def update_fstab(root: Root, edit: Callable[[str], str]) -> str | None:

@@ -4,6 +4,8 @@ table) and "iser" are built into iscsiadm and have no file."""
 
 from __future__ import annotations
 
+import os
+
 from iscsi_client.model import Iface
 from iscsi_client.system.files import dir_exists
 from iscsi_client.system.root import Root
@@ -19,17 +21,19 @@ def read_ifaces(root: Root) -> list[Iface]:
 
     found: dict[str, Iface] = {}
     for d in IFACE_DIRS:
-        base = root(d)
+        base = root.str(d)
         if not dir_exists(base):
             continue
-        for path in sorted(base.iterdir()):
-            if not path.is_file() or path.name.startswith("."):
+        for file_name in sorted(os.listdir(base)):
+            path = f"{base}/{file_name}"
+            if not os.path.isfile(path) or file_name.startswith("."):
                 continue
             try:
-                rec = parse_record(path.read_text(encoding="utf-8", errors="surrogateescape"))
+                with open(path, encoding="utf-8", errors="surrogateescape") as fh:
+                    rec = parse_record(fh.read())
             except FileNotFoundError:  # deleted since the listing
                 continue
-            name = rec.get("iface.iscsi_ifacename") or path.name
+            name = rec.get("iface.iscsi_ifacename") or file_name
             found.setdefault(name, Iface(name, rec.get("iface.transport_name") or "tcp",
                                          rec.get("iface.hwaddress"), rec.get("iface.ipaddress"),
                                          rec.get("iface.net_ifacename"), rec.get("iface.initiatorname")))
@@ -43,5 +47,7 @@ def net_devices(root: Root) -> list[str]:
         import socket
 
         return sorted(name for _, name in socket.if_nameindex())
-    base = root("/sys/class/net")
-    return sorted(p.name for p in base.iterdir()) if base.is_dir() else []
+    try:
+        return sorted(os.listdir(root.str("/sys/class/net")))
+    except OSError:
+        return []

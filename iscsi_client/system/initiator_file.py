@@ -12,7 +12,7 @@ DEBIAN_PREFIX = "iqn.1993-08.org.debian:01"
 
 def read_initiator(root: Root) -> tuple[str | None, str]:
     """(the InitiatorName= value or None, the file's host path)."""
-    text = read_text(root(PATH))
+    text = read_text(root.str(PATH))
     if text is None:
         return None, PATH
     for line in text.splitlines():

@@ -18,7 +18,7 @@ REMOTE_FS_UNIT = "remote-fs.target"  # what pulls _netdev mounts in at boot
 
 
 def unit_exists(root: Root, unit: str) -> bool:
-    return any(root(f"{d}/{unit}").exists() for d in UNIT_DIRS)
+    return any(os.path.exists(root.str(f"{d}/{unit}")) for d in UNIT_DIRS)
 
 
 def mount_unit_name(mountpoint: str) -> str:
@@ -42,7 +42,7 @@ def mount_units(root: Root) -> frozenset[str]:
     found: set[str] = set()
     for d in UNIT_DIRS:
         try:
-            found.update(n for n in os.listdir(root(d)) if n.endswith(".mount"))
+            found.update(n for n in os.listdir(root.str(d)) if n.endswith(".mount"))
         except OSError:
             continue
     return frozenset(found)
@@ -61,8 +61,12 @@ def is_enabled(root: Root, unit: str) -> bool:
     writes) or the distribution's own (a unit the vendor wants statically), file-based like
     'systemctl is-enabled'."""
     for d in ("/etc/systemd/system", *UNIT_DIRS[1:]):
-        base = root(d)
-        if base.is_dir() and any(p.name == unit for p in base.glob("*.wants/*")):
+        base = root.str(d)
+        try:
+            wants = [w for w in os.listdir(base) if w.endswith(".wants")]
+        except OSError:
+            continue
+        if any(os.path.lexists(f"{base}/{w}/{unit}") for w in wants):
             return True
     return False
 
@@ -84,12 +88,11 @@ def tool_installed(name: str) -> bool:
 
 def daemon_running(root: Root, comm: str) -> bool:
     """A process with this command name exists (read from /proc; works without systemd as PID 1)."""
-    proc = root("/proc")
-    for p in proc.iterdir():
-        if p.name.isdigit():
-            try:
-                if (p / "comm").read_text().strip() == comm:
-                    return True
-            except OSError:
-                continue
-    return False
+    from iscsi_client.system.sysfs import read_file
+
+    proc = root.str("/proc")
+    try:
+        pids = [p for p in os.listdir(proc) if p.isdigit()]
+    except OSError:
+        return False
+    return any(read_file(f"{proc}/{p}/comm") == comm for p in pids)
