@@ -28,3 +28,29 @@ def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R
 
     with ThreadPoolExecutor(max_workers=min(parallel, len(items)), thread_name_prefix="isc") as pool:
         return list(pool.map(step, items))
+
+
+def beside(first: Callable[[], R], second: Callable[[], T]) -> tuple[R, T]:
+    """``(first(), second())`` with ``first`` in a thread of its own while ``second`` runs here; when either
+    raises, the exception is raised once both have ended (``first``'s when both raise). A plain thread: two
+    steps do not need concurrent.futures' pool, whose import costs start-up."""
+    import threading
+
+    got: list[R] = []
+    failed: list[BaseException] = []
+
+    def run_first() -> None:
+        try:
+            got.append(first())
+        except BaseException as e:  # raised again in the caller's thread below
+            failed.append(e)
+
+    worker = threading.Thread(target=run_first, name="isc-beside")
+    worker.start()
+    try:
+        other = second()
+    finally:
+        worker.join()
+    if failed:
+        raise failed[0]
+    return got[0], other

@@ -77,9 +77,10 @@ def disconnect_cmd(
     forget: bool = typer.Option(False, "--forget", help="Also delete its node records (and a discovery record "
                                                        "no other target came through)."),
 ) -> int:
-    """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps, delete its
-    SCSI devices, log out on every portal, node.startup manual, unregister its WWIDs. Refused while
-    something else holds a device (LVM, another mount), naming it. The data on the LUN is left alone."""
+    """Undo connect, in the safe order: unmount and unpersist its filesystems, flush its maps and buffers, log
+    out on every portal (its SCSI devices go with the sessions), node.startup manual, unregister its WWIDs.
+    Refused while something else holds a device (LVM, another mount), naming it. The data on the LUN is left
+    alone."""
     return connect_run.disconnect(get(ctx), target=target, forget=forget)
 
 

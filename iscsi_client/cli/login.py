@@ -41,7 +41,7 @@ def logout_cmd(
     iface: str | None = typer.Option(None, "--iface", "-I", autocompletion=completers.iface_names,
                                      help="Only the sessions through this iface."),
     teardown: bool = typer.Option(False, "--teardown",
-                                  help="Release the disks first: flush maps, flush buffers, delete SCSI devices."),
+                                  help="Release the disks first: unmount (with --unmount), flush maps, flush buffers."),
     unmount: bool = typer.Option(False, "--unmount", help="With --teardown: unmount the LUNs' filesystems."),
     force: bool = typer.Option(False, "--force",
                                help="Also the boot firmware's (iBFT) sessions: a host booted from one loses its "

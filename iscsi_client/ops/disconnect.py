@@ -1,6 +1,7 @@
 """isc disconnect: connect in reverse, in the safe order, as a plan built from isc's own operations.
 
-unpersist its filesystems -> tear down (flush maps, delete SCSI devices) and log out on every portal ->
+unpersist its filesystems -> tear down (flush maps and buffers) and log out on every portal (the SCSI devices go
+with the sessions) ->
 node.startup manual -> unregister its WWIDs -> with --forget, delete its records (and a discovery record
 that nothing else came through).
 """
@@ -110,7 +111,7 @@ def disconnect_steps(d: Disconnection, *, prefix: str = "") -> list[Step]:
         Step(f"{prefix}unpersist", f"isc's fstab lines for {d.target}", lambda: not d.mountpoints(), d.run_unpersist,
              "no fstab line of isc names this target (each unmounted first)"),
         Step(f"{prefix}logout", "tear down and log out on every portal", lambda: not d.sessions(), d.run_logout,
-             "no session to the target (maps flushed, SCSI devices deleted first)"),
+             "no session to the target (maps and buffers flushed first)"),
         Step(f"{prefix}startup", "node.startup manual", d.startup_manual, d.run_startup,
              "no record logs in at boot"),
         Step(f"{prefix}wwids", "multipath WWID registration", d.unregistered, d.run_unregister,

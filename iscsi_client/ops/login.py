@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
-from iscsi_client import records
+from iscsi_client import fanout, records
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
@@ -20,7 +20,7 @@ from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
 from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.iscsiadm import Iscsiadm
+from iscsi_client.system.iscsiadm import Completed, Iscsiadm
 from iscsi_client.system.root import Root
 from iscsi_client.system.udev_wait import DeviceWaiter, scan_hosts
 
@@ -287,9 +287,27 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         check_free(root, views)
     # By id when ids were given: exactly that session, even if another one shares target and portal.
     batches = logout_batches(sessions, every, by_sid=bool(sids))
+
+    def log_out() -> list[Completed | IscsiadmError]:
+        return adm.run_each([b.call for b in batches], parallel=IN_FLIGHT)
+
+    def startup_manual() -> list[Iqn]:
+        leaving = sorted({s.target for s in sessions}, key=str)
+        return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
+
+    manual: list[Iqn] = []
+    if teardown and not keep_startup and not adm.dry_run and root.is_live:
+        # node.startup manual beside the logout, under one hold of the lock (its threads share it): reading
+        # and updating the records took 0.3 s after a 64-session logout in the TCG lab guest. The records turn
+        # manual whatever each logout's outcome, as they did after it.
+        with adm.lock():
+            results, manual = fanout.beside(log_out, startup_manual)
+    else:
+        results = log_out()
+        if teardown and not keep_startup:  # a dry run shows the update after the logout
+            manual = startup_manual()
     got: dict[int, tuple[str, str, IscsiadmError | None]] = {}
-    for batch, result in zip(batches, adm.run_each([b.call for b in batches], parallel=IN_FLIGHT),
-                             strict=True):
+    for batch, result in zip(batches, results, strict=True):
         for s, res in zip(batch.members, logout_results(batch, result), strict=True):
             assert isinstance(s, Session)
             got[s.sid] = res
@@ -299,11 +317,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, error,
                                 sid=None if status == "failed" else s.sid, iface=s.iface))
     if teardown:
-        if not keep_startup:
-            with adm.lock() if not adm.dry_run else nullcontext():
-                leaving = sorted({s.target for s in sessions}, key=str)
-                manual = set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
-            steps += [f"node.startup manual for {t}" for t in manual]
+        steps += [f"node.startup manual for {t}" for t in manual]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]
     return outcomes

@@ -1,7 +1,12 @@
 """Safe logout: what holds a session's disks, and tearing it down in the right order.
 
-Order: unmount (when asked) -> flush the multipath map (or drop this path from it) -> flush buffers ->
-delete the SCSI devices -> log out -> node.startup manual.
+Order: unmount (when asked) -> flush the multipath map (or drop this path from it), the disks' buffers beside
+it -> log out, node.startup manual beside it (ops/login.py).
+
+The SCSI devices go with the logout: for a logged-in session iscsid first unbinds it (the kernel removes the
+session's SCSI target, each disk syncing its cache while the connection is still up) and only then sends the
+Logout (open-iscsi's session_logout_task). Deleting each disk before the logout did the same work once more,
+one device at a time, and left a session without its disks when the logout then failed.
 """
 
 from __future__ import annotations
@@ -103,20 +108,33 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
         elif lun.map.dm_name and lun.map.dm_name not in flushed:
             flushed.add(lun.map.dm_name)
     names = sorted(flushed)
-    if len(names) > 1 and set(names) == multipath.map_names(root):
-        # these maps are every map the host has: one `multipath -F` flushes exactly them (32 `multipath -f`
-        # side by side took 2.8 s in the TCG lab guest, each loading the configuration and scanning paths)
-        cmd.run(["multipath", "-F"], mutating=True, action=f"flushing every multipath map ({len(names)})")
-    else:  # maps side by side, each its own multipath -f (a dry run lists them in order)
-        fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True, action=f"flushing map {name}"),
-                    names, parallel=1 if cmd.dry_run else fanout.IN_FLIGHT)
-    done += [f"flushed multipath map {name}" for name in names]
+    every_map = len(names) > 1 and set(names) == multipath.map_names(root)
+
+    def flush_maps() -> None:
+        if every_map:
+            # these maps are every map the host has: one `multipath -F` flushes exactly them (32 `multipath -f`
+            # side by side took 2.8 s in the TCG lab guest, each loading the configuration and scanning paths)
+            cmd.run(["multipath", "-F"], mutating=True, action=f"flushing every multipath map ({len(names)})")
+        else:  # maps side by side, each its own multipath -f (a dry run lists them in order)
+            fanout.each(lambda name: cmd.run(["multipath", "-f", name], mutating=True,
+                                             action=f"flushing map {name}"),
+                        names, parallel=1 if cmd.dry_run else fanout.IN_FLIGHT)
+
     disks = [lun.disk for lun in luns if lun.disk is not None]
-    if disks:
-        # one blockdev for every disk; the deletes side by side (each write returns when the kernel is done)
+
+    def flush_buffers() -> None:  # one blockdev for every disk; the logout that follows removes them
         cmd.run(["blockdev", "--flushbufs", *(d.devnode for d in disks)], mutating=True,
                 action=f"flushing {', '.join(d.devnode for d in disks)}")
-        if not cmd.dry_run:
-            fanout.each(lambda d: blockdev.delete_scsi_device(root, d.name), disks, parallel=fanout.IN_FLIGHT)
-        done += [f"flushed and deleted {d.devnode}" for d in disks]
+
+    # a path's own buffers and its map are apart (the map's I/O does not go through sdX's page cache): the
+    # two flushes run side by side, except in a dry run, which lists them in order
+    if names and disks and not cmd.dry_run:
+        fanout.beside(flush_maps, flush_buffers)
+    else:
+        if names:
+            flush_maps()
+        if disks:
+            flush_buffers()
+    done += [f"flushed multipath map {name}" for name in names]
+    done += [f"flushed {d.devnode}" for d in disks]
     return done

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from iscsi_client.kernel_model import SCSI_TYPES, BlockDevice, Lun, Session, SessionView
 from iscsi_client.system.root import Root
 from iscsi_client.system.sysfs import SESSION_CLASS, device_path, read_file, read_sessions
+from iscsi_client.system.sysfs import read_attr as sysfs_read_attr
 
 UDEV_DATA = "/run/udev/data"
 MOUNTINFO = "/proc/self/mountinfo"
 
 
-read_attr = read_file  # a sysfs attribute or udev record, whole (the name its many callers here use)
+read_attr = sysfs_read_attr  # a sysfs attribute or udev record, whole (one read)
 
 
 def udev_properties(root: Root, major_minor: str) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -43,7 +44,7 @@ def udev_initialized(root: Root, major_minor: str) -> bool:
 
 def mounts_by_devno(root: Root) -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
-    text = read_attr(root.str(MOUNTINFO)) or ""
+    text = read_file(root.str(MOUNTINFO)) or ""  # a seq_file: a page per read, read to its end
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 5:
@@ -218,15 +219,6 @@ def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
                 comm = read_attr(f"{proc}/{pid}/comm") or "?"
                 found.setdefault(target, []).append(f"{comm}[{pid}]")
     return found
-
-
-def delete_scsi_device(root: Root, name: str) -> None:
-    """Remove sdX from the kernel (after its buffers are flushed): /sys/block/sdX/device/delete."""
-    fd = os.open(root.str(f"/sys/class/block/{name}/device/delete"), os.O_WRONLY | os.O_CLOEXEC)
-    try:
-        os.write(fd, b"1\n")
-    finally:
-        os.close(fd)
 
 
 def local_disks(root: Root, iscsi: set[str]) -> list[BlockDevice]:

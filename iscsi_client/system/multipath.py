@@ -12,7 +12,7 @@ from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
-from iscsi_client.system.sysfs import read_file
+from iscsi_client.system.sysfs import read_attr
 
 DROPIN_DIR = "/etc/multipath/conf.d"
 DROPIN = "/etc/multipath/conf.d/isc.conf"
@@ -90,7 +90,7 @@ def _multipath_dm(root: Root) -> Iterator[tuple[str, str]]:
     except OSError:
         return
     for name in names:
-        uuid = read_file(root.str(f"/sys/class/block/{name}/dm/uuid"))
+        uuid = read_attr(root.str(f"/sys/class/block/{name}/dm/uuid"))
         if uuid is None:  # a map being removed meanwhile: its files vanish (ENOENT, ENODEV)
             continue
         if uuid.startswith("mpath-"):
@@ -103,7 +103,7 @@ def formed_maps(root: Root) -> set[str]:
 
     out: set[str] = set()
     for name, wwid in _multipath_dm(root):
-        dev = read_file(root.str(f"/sys/class/block/{name}/dev"))
+        dev = read_attr(root.str(f"/sys/class/block/{name}/dev"))
         if dev is not None and udev_initialized(root, dev):
             out.add(wwid)
     return out
@@ -113,7 +113,7 @@ def map_names(root: Root) -> set[str]:
     """Names of every multipath map the kernel has, formed or not."""
     out: set[str] = set()
     for name, _ in _multipath_dm(root):
-        dm_name = read_file(root.str(f"/sys/class/block/{name}/dm/name"))
+        dm_name = read_attr(root.str(f"/sys/class/block/{name}/dm/name"))
         if dm_name is not None:
             out.add(dm_name)
     return out

@@ -88,11 +88,11 @@ def tool_installed(name: str) -> bool:
 
 def daemon_running(root: Root, comm: str) -> bool:
     """A process with this command name exists (read from /proc; works without systemd as PID 1)."""
-    from iscsi_client.system.sysfs import read_file
+    from iscsi_client.system.sysfs import read_attr
 
     proc = root.str("/proc")
     try:
         pids = [p for p in os.listdir(proc) if p.isdigit()]
     except OSError:
         return False
-    return any(read_file(f"{proc}/{p}/comm") == comm for p in pids)
+    return any(read_attr(f"{proc}/{p}/comm") == comm for p in pids)

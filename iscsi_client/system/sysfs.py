@@ -47,8 +47,34 @@ def read_file(path: str | os.PathLike[str]) -> str | None:
     return b"".join(chunks).decode(errors="replace").strip()
 
 
+_ONE_READ = 65536
+
+
+def read_attr(path: str | os.PathLike[str]) -> str | None:
+    """A sysfs attribute (or a small regular file: a udev database record, /proc/PID/comm) as read_file gives
+    it, in three system calls: an attribute's show() fills at most a page, which one read returns whole, so
+    the read that would find the end is left out (some 1,400 of them in status with 64 sessions). Anything
+    that fills the whole buffer is read on to its end."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, _ONE_READ)
+        if len(data) == _ONE_READ:
+            chunks = [data, os.read(fd, _ONE_READ)]
+            while chunks[-1]:
+                chunks.append(os.read(fd, _ONE_READ))
+            data = b"".join(chunks)
+    except OSError:  # a directory, a device gone while being read
+        return None
+    finally:
+        os.close(fd)
+    return data.decode(errors="replace").strip()
+
+
 def _attr(path: str) -> str | None:
-    value = read_file(path)
+    value = read_attr(path)
     return value if value and value != "(null)" else None
 
 

@@ -57,3 +57,18 @@ def test_read_file_reads_whole_files_of_any_kind(tmp_path):
     (tmp_path / "bytes").write_bytes(b"caf\xe9\n")  # not UTF-8: replaced, never an exception
     assert sysfs.read_file(tmp_path / "bytes") == "caf\ufffd"
     assert sysfs.read_file(tmp_path) is None and sysfs.read_file(tmp_path / "gone") is None
+
+
+def test_read_attr_answers_as_read_file_does_for_attributes_records_and_big_files(tmp_path):
+    """read_attr leaves out the read that finds the end (an attribute comes whole in one read), and reads on
+    when the first read fills its buffer: the answer is read_file's for every kind of file."""
+    files = {"attr": b"LOGGED_IN\n", "record": b"E:ID_SERIAL=36001405abc\nS:disk/by-id/wwn-0x6001405abc\n",
+             "bytes": b"caf\xe9\n", "exact": b"y" * 65536, "big": b"x" * 200_000 + b"\n", "empty": b""}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+        assert sysfs.read_attr(tmp_path / name) == sysfs.read_file(tmp_path / name), name
+    assert sysfs.read_attr(tmp_path / "big") == "x" * 200_000
+    assert sysfs.read_attr(tmp_path) is None and sysfs.read_attr(tmp_path / "gone") is None
+    for attr in ("/sys/kernel/mm/transparent_hugepage/enabled", "/proc/self/comm"):  # real ones, where present
+        if os.path.exists(attr):
+            assert sysfs.read_attr(attr) == sysfs.read_file(attr)
