@@ -92,7 +92,7 @@ def _order(op: Callable[[Any, Any], bool]) -> Callable[[Any, object], bool]:
 _ORDER = {f"__{op.__name__}__": _order(op) for op in (operator.lt, operator.le, operator.gt, operator.ge)}
 
 
-def _make(cls: type[T], order: bool) -> type[T]:
+def _make(cls: type[T], order: bool, frozen: bool = True) -> type[T]:
     own = cls.__dict__
     if order and any(name in own for name in _ORDER):
         raise TypeError(f"{cls.__name__} defines its own ordering; @record(order=True) would replace it")
@@ -101,15 +101,16 @@ def _make(cls: type[T], order: bool) -> type[T]:
     keep = {name for name in ("__eq__", "__repr__") if name in own} | ({"__hash__"} if explicit_hash else set())
     specs = _specs(cls)
     if specs is not None:
-        _shared_methods(cls, specs)
+        _shared_methods(cls, specs, frozen)
     else:
-        specs = _by_dataclass(cls)
+        specs = _by_dataclass(cls, frozen)
     made: Any = cls
     made.__record_key__ = staticmethod(_key(tuple(n for n, f in specs.items() if f.compare)))
     made.__record_hash_key__ = staticmethod(_key(tuple(n for n, f in specs.items()
                                                        if (f.compare if f.hash is None else f.hash))))
     made.__record_repr__ = tuple(n for n, f in specs.items() if f.repr)
-    for name, method in (("__eq__", _eq), ("__hash__", _hash), ("__repr__", _repr),
+    # a mutable record is unhashable, as dataclass(eq=True) leaves it: its fields can change under a set
+    for name, method in (("__eq__", _eq), ("__hash__", _hash if frozen else None), ("__repr__", _repr),
                          *(_ORDER.items() if order else ())):
         if name not in keep:
             setattr(made, name, method)
@@ -144,7 +145,7 @@ def _specs(cls: type) -> dict[str, FieldSpec] | None:
     return specs
 
 
-def _shared_methods(cls: type, specs: dict[str, FieldSpec]) -> None:
+def _shared_methods(cls: type, specs: dict[str, FieldSpec], frozen: bool) -> None:
     own = cls.__dict__
     for name, spec in specs.items():  # the class attribute holds the default, as dataclass leaves it
         if name in own and own[name] is spec:
@@ -155,13 +156,14 @@ def _shared_methods(cls: type, specs: dict[str, FieldSpec]) -> None:
     names = tuple(specs)
     made: Any = cls
     made.__dataclass_fields__ = _OnFirstUse("__dataclass_fields__", lambda owner: _dataclass_fields(owner, specs))
-    made.__dataclass_params__ = _OnFirstUse("__dataclass_params__", lambda owner: _dataclass_params())
+    made.__dataclass_params__ = _OnFirstUse("__dataclass_params__", lambda owner: _dataclass_params(frozen))
     type.__setattr__(made, "__match_args__", names)
     defaults = {n: f.default for n, f in specs.items() if f.default is not _MISSING}
     factories = {n: f.default_factory for n, f in specs.items() if f.default_factory is not _MISSING}
     made.__init__ = _init(cls.__qualname__, names, defaults, factories)
-    made.__setattr__ = _frozen_setattr
-    made.__delattr__ = _frozen_delattr
+    if frozen:
+        made.__setattr__ = _frozen_setattr
+        made.__delattr__ = _frozen_delattr
 
 
 class _OnFirstUse:
@@ -199,15 +201,15 @@ def _as_dataclasses_field(spec: FieldSpec) -> Any:
         repr=spec.repr, compare=spec.compare, hash=spec.hash)
 
 
-def _dataclass_params() -> object:
-    """dataclass's record of how a class was made (frozen=True, eq=False, repr=False), from one it made."""
+def _dataclass_params(frozen: bool) -> object:
+    """dataclass's record of how a class was made (frozen or not, eq=False, repr=False), from one it made."""
     import dataclasses
 
-    one: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(type("_One", (), {}))
+    one: Any = dataclasses.dataclass(frozen=frozen, eq=False, repr=False)(type("_One", (), {}))
     return one.__dataclass_params__
 
 
-def _by_dataclass(cls: type) -> dict[str, FieldSpec]:
+def _by_dataclass(cls: type, frozen: bool) -> dict[str, FieldSpec]:
     """dataclass makes the class (what records do not cover); record.field() becomes dataclasses.field()."""
     import dataclasses
 
@@ -216,7 +218,7 @@ def _by_dataclass(cls: type) -> dict[str, FieldSpec]:
         spec = own.get(name)
         if isinstance(spec, FieldSpec):
             setattr(cls, name, _as_dataclasses_field(spec))
-    made: Any = dataclasses.dataclass(frozen=True, eq=False, repr=False)(cls)
+    made: Any = dataclasses.dataclass(frozen=frozen, eq=False, repr=False)(cls)
     return {f.name: FieldSpec(repr=f.repr, compare=f.compare, hash=f.hash) for f in dataclasses.fields(made)}
 
 
@@ -285,11 +287,13 @@ def replace(obj: T, /, **changes: Any) -> T:
     return type(obj)(**{name: changes[name] if name in changes else getattr(obj, name) for name in names})
 
 
-def _record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
-    """A frozen dataclass (`@record`, or `@record(order=True)` for one that sorts by its fields in order)."""
+def _record(cls: type[T] | None = None, /, *, order: bool = False,
+            frozen: bool = True) -> type[T] | Callable[[type[T]], type[T]]:
+    """A frozen dataclass (`@record`, or `@record(order=True)` for one that sorts by its fields in order);
+    `@record(frozen=False)` for a mutable one (a report filled in as a run goes), unhashable as dataclass's."""
     if cls is None:
-        return lambda c: _make(c, order)
-    return _make(cls, order)
+        return lambda c: _make(c, order, frozen)
+    return _make(cls, order, frozen)
 
 
 if TYPE_CHECKING:  # what type checkers see: dataclasses.field's signature, a dataclass decorator frozen by default
@@ -311,10 +315,11 @@ if TYPE_CHECKING:  # what type checkers see: dataclasses.field's signature, a da
     def record(cls: type[T], /) -> type[T]: ...
 
     @overload
-    def record(*, order: bool = False) -> Callable[[type[T]], type[T]]: ...
+    def record(*, order: bool = False, frozen: bool = True) -> Callable[[type[T]], type[T]]: ...
 
     @dataclass_transform(frozen_default=True, field_specifiers=(field,))
-    def record(cls: type[T] | None = None, /, *, order: bool = False) -> type[T] | Callable[[type[T]], type[T]]:
+    def record(cls: type[T] | None = None, /, *, order: bool = False,
+               frozen: bool = True) -> type[T] | Callable[[type[T]], type[T]]:
         ...
 else:
     record = _record

@@ -5,10 +5,11 @@ same functions."""
 
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 from iscsi_client.cli.context import Ctx
+
+TYPE_CHECKING = False  # pathlib is left to whoever makes a Path: it costs start-up
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def connect(c: Ctx, portals: tuple[str, ...], target: str | None = None, chap_user: str | None = None,
@@ -65,6 +66,8 @@ def connect(c: Ctx, portals: tuple[str, ...], target: str | None = None, chap_us
         return render_plan(failed.report, json_out=c.json, failure=failed)
     code = 1 if any(f["level"] == "failure" for f in summary.findings) else 0
     if c.json:
+        import dataclasses  # a record's fields for asdict (a summary in JSON only)
+
         return render_plan(report, json_out=True, extra={"summary": dataclasses.asdict(summary)}) or code
     render_plan(report, json_out=False)
     if not c.dry_run:

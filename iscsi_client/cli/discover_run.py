@@ -4,14 +4,14 @@ without the framework, and its typer command (cli/discover.py) calls the same fu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from iscsi_client.cli.context import Ctx
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.output import Column, emit_json, note, print_table, rows_as_dicts, say
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from iscsi_client.model import DiscoveredTarget, DiscoveryRecord
     from iscsi_client.ops.discover import Found
 

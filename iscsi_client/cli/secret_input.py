@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from iscsi_client.errors import InvalidSecretError, UsageError
 from iscsi_client.system.commands import SECRET_ENV
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from iscsi_client.model import Secret
 
 ENV_SECRET, ENV_MUTUAL = SECRET_ENV

@@ -11,7 +11,6 @@ name is set only when asked: copying one host's name to another is the mistake d
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from iscsi_client import records
@@ -159,11 +158,11 @@ def _chap_secrets(path: Path, name: str, table: object) -> ChapSecrets:
     return ChapSecrets(Secret(table["password"]), Secret(mutual) if mutual else None)
 
 
-@dataclass
+@record(frozen=False)
 class RestoreReport:
-    steps: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # what restore left for the admin, with the command
-    persist_commands: list[str] = field(default_factory=list)
+    steps: list[str] = records.field(default_factory=list)
+    skipped: list[str] = records.field(default_factory=list)  # what restore left for the admin, with the command
+    persist_commands: list[str] = records.field(default_factory=list)
 
 
 def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: Secrets,

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from iscsi_client import records
 from iscsi_client.errors import IscError, NotFoundError, UsageError
 from iscsi_client.kernel_model import SessionView
 from iscsi_client.model import Iqn, Node, Portal, Secret, Startup
@@ -53,15 +53,15 @@ class ConnectRequest:
     login: bool = True  # False: the records only (discovery, CHAP, startup, timeouts), no session
 
 
-@dataclass
+@record(frozen=False)
 class Summary:
     target: str
-    portals: list[str] = field(default_factory=list)
-    sessions: list[dict[str, object]] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
-    maps: list[str] = field(default_factory=list)
+    portals: list[str] = records.field(default_factory=list)
+    sessions: list[dict[str, object]] = records.field(default_factory=list)
+    devices: list[str] = records.field(default_factory=list)
+    maps: list[str] = records.field(default_factory=list)
     mount: str | None = None
-    findings: list[dict[str, object]] = field(default_factory=list)  # doctor's, for this target, not ok
+    findings: list[dict[str, object]] = records.field(default_factory=list)  # doctor's, for this target, not ok
 
 
 class Connection:

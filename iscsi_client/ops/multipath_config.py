@@ -10,8 +10,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
 
+from iscsi_client import records
 from iscsi_client.errors import IscError
 from iscsi_client.kernel_model import BlockDevice, SessionView
 from iscsi_client.parsers.multipath import conf_problems, ere_literal, has_device_entry
@@ -56,19 +56,19 @@ def vendor_key(vendor: str) -> str | None:
     return v if v in VENDORS else None
 
 
-@dataclass
+@record(frozen=False)
 class MultipathPlan:
     path: str  # host path of the file written
     old: str
     new: str
-    lun_wwids: dict[str, str] = field(default_factory=dict)  # wwid -> one path device to register
-    unregistered: list[str] = field(default_factory=list)
-    blacklisted: list[tuple[str, str]] = field(default_factory=list)  # (device, wwid)
-    vendors: list[str] = field(default_factory=list)
-    builtin: list[str] = field(default_factory=list)
+    lun_wwids: dict[str, str] = records.field(default_factory=dict)  # wwid -> one path device to register
+    unregistered: list[str] = records.field(default_factory=list)
+    blacklisted: list[tuple[str, str]] = records.field(default_factory=list)  # (device, wwid)
+    vendors: list[str] = records.field(default_factory=list)
+    builtin: list[str] = records.field(default_factory=list)
     written: bool = False
     backup: str | None = None
-    maps_after: list[str] = field(default_factory=list)
+    maps_after: list[str] = records.field(default_factory=list)
 
     @property
     def diff(self) -> str:

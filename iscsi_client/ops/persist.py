@@ -5,8 +5,8 @@ boot services enabled, mounted now and verified."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
+from iscsi_client import records
 from iscsi_client.errors import InUseError, NotFoundError, UsageError
 from iscsi_client.kernel_model import Lun, SessionView
 from iscsi_client.model import Iqn, Startup
@@ -29,7 +29,7 @@ class Chosen:
     paths: tuple[str, ...]
 
 
-@dataclass
+@record(frozen=False)
 class PersistResult:
     target: str
     lun: int
@@ -41,8 +41,8 @@ class PersistResult:
     formatted: bool = False
     fstab_changed: bool = False
     fstab_backup: str | None = None
-    startup_changed: list[str] = field(default_factory=list)
-    services_enabled: list[str] = field(default_factory=list)
+    startup_changed: list[str] = records.field(default_factory=list)
+    services_enabled: list[str] = records.field(default_factory=list)
     mountpoint_created: bool = False
     mounted: bool = False
     verify_ok: bool | None = None
@@ -201,7 +201,7 @@ def persist(*, root: Root, adm: Iscsiadm, cmd: Commands, what: str, mountpoint: 
     return result
 
 
-@dataclass
+@record(frozen=False)
 class UnpersistResult:
     mountpoint: str
     entry: str | None

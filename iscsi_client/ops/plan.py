@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from iscsi_client import records
 from iscsi_client.errors import IscError
 from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
@@ -62,14 +62,14 @@ class Step:
     readonly: bool = False  # only reads (doctor): runs last with dry-run runners, never 'changed'
 
 
-@dataclass
+@record(frozen=False)
 class StepReport:
     key: str
     title: str
     checks: str
     status: str = OK
     changed: bool = False
-    commands: list[str] = field(default_factory=list)  # masked command lines, in order
+    commands: list[str] = records.field(default_factory=list)  # masked command lines, in order
     detail: str = ""
     diff: str = ""
     error: IscError | None = None
@@ -84,7 +84,7 @@ class StepReport:
         return out
 
 
-@dataclass
+@record(frozen=False)
 class PlanReport:
     steps: list[StepReport]
     dry_run: bool

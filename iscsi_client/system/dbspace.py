@@ -42,7 +42,7 @@ def adds_records(args: Sequence[str | Secret]) -> bool:
 
 def ensure_room(root: Root) -> None:
     """Refuse, in one line naming the directory, when the database's filesystem cannot take a write."""
-    code = files.no_room(root(DB), MIN_FREE)
+    code = files.no_room(root.str(DB), MIN_FREE)
     if code is not None:
         detail = f" (less than {MIN_FREE // 1024} KiB free)" if code == errno.ENOSPC else ""
         raise IscError(f"cannot change the node database: {DB}: {os.strerror(code)}{detail}",

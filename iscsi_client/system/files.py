@@ -113,7 +113,7 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
-def no_room(directory: Path, need: int) -> int | None:
+def no_room(directory: str | os.PathLike[str], need: int) -> int | None:
     """Why ``need`` bytes could not be written in ``directory`` now: errno.EROFS, errno.ENOSPC, or None. isc
     runs as root, so the blocks reserved for root count as free."""
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
 
 from iscsi_client.records import record
 from iscsi_client.system.files import read_text, write_atomic
@@ -55,4 +54,6 @@ def remember(root: Root, made: Made) -> None:
     rows = [m for m in read(root) if m.uuid != made.uuid][-(KEEP - 1):] + [made]
     path = root(PATH)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    from dataclasses import asdict  # here: connect imports this module, few of its runs make a filesystem
+
     write_atomic(path, json.dumps([asdict(m) for m in rows], indent=1) + "\n", mode=0o600, keep_backup=False)

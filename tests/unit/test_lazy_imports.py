@@ -69,10 +69,12 @@ def test_status_loads_no_module_for_running_tools(tmp_path):
 def test_commands_that_change_things_load_no_typing_sockets_or_hashes():
     """discover, login, connect and the readers pay for every module at each start (about 0.7 s of imports for
     connect in the TCG lab guest before these went): typing, socket (a portal probe), secrets with hmac and
-    hashlib (a new initiator name), concurrent.futures with logging (side-by-side runs) load only where used."""
-    mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging")
+    hashlib (a new initiator name), concurrent.futures with logging (fanout runs plain threads) load only where
+    used, and dataclasses with inspect not at import (connect's reports are mutable records)."""
+    mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging", "dataclasses")
     for module in ("iscsi_client.cli.connect_run", "iscsi_client.cli.discover_run", "iscsi_client.cli.login_run",
-                   "iscsi_client.cli.readers", "iscsi_client.ops.connect"):
+                   "iscsi_client.cli.readers", "iscsi_client.ops.connect", "iscsi_client.ops.multipath_config",
+                   "iscsi_client.ops.persist"):
         assert loaded_after(f"import {module}", mods) == [], module
 
 
@@ -105,7 +107,9 @@ def test_the_direct_commands_run_without_pathlib(tmp_path):
     paths = [str(Path(__file__).resolve().parents[2]), *site.getsitepackages()]
     for words in (["--json", "status"], ["status"], ["sessions"], ["--json", "doctor", "--no-mtu"], ["metrics"],
                   ["--dry-run", "login", "--all"],
-                  ["--dry-run", "logout", "--all", "--teardown", "--unmount"]):
+                  ["--dry-run", "logout", "--all", "--teardown", "--unmount"],
+                  ["--dry-run", "discover", "127.0.0.1", "--login"],
+                  ["--dry-run", "connect", "127.0.0.1", "--target", "iqn.2003-01.org.isc.lab:chap"]):
         code = (f"import sys; sys.path[:0] = {paths!r}; import atexit; atexit.register(lambda: "
                 "sys.stderr.write('LOADED' if 'pathlib' in sys.modules else 'NOT LOADED')); "
                 f"sys.argv = ['isc', '--root', {root!r}, *{words!r}]; "

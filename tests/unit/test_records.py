@@ -189,3 +189,34 @@ def test_records_replace_is_dataclasses_replace():
         records.replace(a, nope=1)
     with pytest.raises(TypeError, match="unexpected keyword argument 'nope'"):
         dataclasses.replace(a, nope=1)
+
+
+@record(frozen=False)
+class MR:
+    path: str
+    lines: list[str] = records.field(default_factory=list)
+    written: bool = False
+
+
+@dataclass
+class MD:
+    path: str
+    lines: list[str] = field(default_factory=list)
+    written: bool = False
+
+
+@given(st.text(max_size=3), st.lists(st.sampled_from("ab"), max_size=2), st.booleans())
+def test_a_mutable_record_answers_as_a_plain_dataclass(path, lines, written):
+    r, d = MR(path, list(lines)), MD(path, list(lines))
+    r.written = d.written = written
+    r.lines.append("x")
+    d.lines.append("x")
+    assert repr(r) == repr(d).replace("MD(", "MR(", 1)
+    assert dataclasses.asdict(r) == dataclasses.asdict(d)
+    assert (r == MR(path, [*lines, "x"], written)) and r != MD(path, [*lines, "x"], written)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(r)
+    assert MR.__hash__ is None and MD.__hash__ is None
+    assert MR("a").lines is not MR("a").lines  # a fresh list each time, as default_factory gives
+    assert not MR.__dataclass_params__.frozen and MD.__dataclass_params__.frozen is False  # type: ignore[attr-defined]
+    assert [f.name for f in dataclasses.fields(r)] == [f.name for f in dataclasses.fields(d)]

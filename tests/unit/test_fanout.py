@@ -1,4 +1,4 @@
-"""fanout.beside: two steps at once (a logout beside the records' update, a map flush beside the buffers')."""
+"""fanout: steps side by side (logins, logouts, scans, probes; a logout beside the records' update)."""
 
 from __future__ import annotations
 
@@ -50,3 +50,36 @@ def test_a_failure_is_raised_once_the_other_step_has_ended():
     with pytest.raises(ValueError, match="update failed"):
         fanout.beside(slow, fails)
     assert finished.is_set()  # the thread was waited for, not left behind
+
+
+def test_each_keeps_the_order_of_the_items_and_at_most_parallel_in_flight():
+    lock = threading.Lock()
+    now = peak = 0
+
+    def step(x: int) -> int:
+        nonlocal now, peak
+        with lock:
+            now += 1
+            peak = max(peak, now)
+        threading.Event().wait(0.01 * (x % 3))  # finishing out of order
+        with lock:
+            now -= 1
+        return x * x
+
+    assert fanout.each(step, list(range(20)), parallel=4) == [x * x for x in range(20)]
+    assert 1 < peak <= 4
+
+
+def test_each_runs_every_item_and_raises_the_first_failure_in_item_order():
+    ran: list[int] = []
+
+    def step(x: int) -> int:
+        ran.append(x)
+        if x in (3, 7):
+            raise ValueError(f"item {x}")
+        return x
+
+    with pytest.raises(ValueError, match="item 3"):
+        fanout.each(step, list(range(10)), parallel=3)
+    assert sorted(ran) == list(range(10))
+    assert fanout.each(step, [], parallel=8) == [] and fanout.each(step, [5], parallel=8) == [5]
