@@ -54,7 +54,7 @@ def left_empty(root: Root) -> list[str]:
     """Record files of the database that are empty (host paths): what a write that ran out of room leaves."""
     empty = []
     for sub in RECORD_DIRS:
-        for dirpath, _dirs, names in os.walk(root(f"{DB}/{sub}")):
+        for dirpath, _dirs, names in os.walk(root.str(f"{DB}/{sub}")):
             for name in names:
                 path = os.path.join(dirpath, name)
                 try:

@@ -42,7 +42,7 @@ def show_maps(cmd: Commands) -> list[MultipathMap]:
 
 
 def registered_wwids(root: Root) -> set[str]:
-    return parse_wwids(read_text(root(WWIDS)) or "")
+    return parse_wwids(read_text(root.str(WWIDS)) or "")
 
 
 def register(cmd: Commands, device: str) -> None:
@@ -73,7 +73,7 @@ def reconfigure(cmd: Commands) -> None:
 
 
 def read_dropin(root: Root) -> str:
-    return read_text(root(DROPIN)) or ""
+    return read_text(root.str(DROPIN)) or ""
 
 
 def write_dropin(root: Root, text: str) -> str | None:

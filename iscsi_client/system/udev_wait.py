@@ -8,6 +8,7 @@ only the sessions the events name). Each poll has its own timeout, so the overal
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 
@@ -88,11 +89,16 @@ class DeviceWaiter:
 def scan_host(root: Root, host: int) -> None:
     """Ask the kernel to scan an iSCSI SCSI host now. The write returns when the scan is complete, so
     every LUN the target maps is in sysfs afterwards (iscsid's own scan runs asynchronously)."""
-    path = root(f"/sys/class/scsi_host/host{host}/scan")
     try:
-        path.write_text("- - -\n")
+        fd = os.open(root.str(f"/sys/class/scsi_host/host{host}/scan"), os.O_WRONLY | os.O_CLOEXEC)
     except OSError:
-        pass  # iscsid's own scan still runs; the wait below covers it
+        return  # iscsid's own scan still runs; the wait below covers it
+    try:
+        os.write(fd, b"- - -\n")
+    except OSError:
+        pass  # the same
+    finally:
+        os.close(fd)
 
 
 def scan_hosts(root: Root, hosts: list[int], *, parallel: int) -> None:
