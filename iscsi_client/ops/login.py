@@ -316,7 +316,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         status, detail, error = got[s.sid]
         outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, error,
                                 sid=None if status == "failed" else s.sid, iface=s.iface))
-    if teardown:
+    if teardown and not adm.dry_run:  # a dry run did none of these: its "would run:" lines list them
         steps += [f"node.startup manual for {t}" for t in manual]
         outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
                             o.iface) for o in outcomes]

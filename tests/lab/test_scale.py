@@ -92,6 +92,7 @@ def test_one_teardown_removes_every_session_map_and_disk(scaled, guest):
     shown = plan.stdout + plan.stderr
     assert shown.count("multipath -F") == 1 and "multipath -f" not in shown, shown
     assert shown.count("-o update") == 1 and "iscsiadm -m node -o update -n node.startup -v manual" in shown, shown
+    assert "flushed " not in shown and "node.startup manual for" not in shown, shown  # done by a dry run: nothing
     r = guest.isc("--json", "logout", "--all", "--teardown", timeout=900)
     assert r.rc == 0, r.stdout + r.stderr
     logouts = json.loads(r.stdout)["logouts"]
