@@ -18,7 +18,7 @@ from click.core import ParameterSource
 from iscsi_client import __version__
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
-from iscsi_client.cli.report import invoked_command, os_error, report_error, wants_json
+from iscsi_client.cli.report import invoked_command, os_error, report_error, stdout_gone, wants_json
 from iscsi_client.errors import IscError
 from iscsi_client.system.root import Root
 
@@ -243,6 +243,10 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.exit(report_error(UsageError(_once(e.format_message()), hint="see 'isc --help' or 'isc COMMAND --help'"),
                               args))
+    except BrokenPipeError as e:  # the reader went away mid-output: cli/entry.py ends quietly
+        if stdout_gone():
+            raise
+        sys.exit(report_error(os_error(e), args))
     except OSError as e:
         sys.exit(report_error(os_error(e), args))
     except click.exceptions.Abort:

@@ -173,7 +173,7 @@ def run(args: list[str]) -> int | None:
         return None
     import importlib
 
-    from iscsi_client.cli.report import os_error, report_error
+    from iscsi_client.cli.report import os_error, report_error, stdout_gone
     from iscsi_client.errors import IscError
 
     module, name = COMMANDS[path]
@@ -182,6 +182,10 @@ def run(args: list[str]) -> int | None:
         return int(function(context(settings), **keywords))
     except IscError as err:
         return report_error(err, args)
+    except BrokenPipeError as e:  # the reader went away mid-output: cli/entry.py ends quietly
+        if stdout_gone():
+            raise
+        return report_error(os_error(e), args)
     except OSError as e:
         return report_error(os_error(e), args)
     except KeyboardInterrupt:

@@ -37,6 +37,19 @@ def os_error(e: OSError) -> IscError:
     return IscError(f"{e.strerror or e}{where}")
 
 
+def stdout_gone() -> bool:
+    """Whether the reader of isc's standard output has gone (`isc status | head`): the pipe's write end then
+    polls as an error. A BrokenPipeError from anything else (a tool's stdin) is an error to report."""
+    import select
+
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError):  # no descriptor (a test's captured stdout)
+        return False
+
+
 # Global options that take a value: the word after them is not the command.
 _VALUE_OPTIONS = ("--root", "--timeout")
 

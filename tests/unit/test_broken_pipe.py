@@ -58,3 +58,16 @@ def test_output_into_a_closed_pipe_ends_quietly(tmp_path):
     err = isc.stderr.read()
     assert isc.wait(timeout=60) == 1
     assert head == whole[:100] and err == b""
+
+
+def test_stdout_gone_tells_a_reader_that_left_from_one_still_reading():
+    """A BrokenPipeError ends isc quietly only when its own output's reader has gone; the same error from a
+    tool's stdin is reported (cli/direct.py and cli/app.py ask stdout_gone)."""
+    code = "import sys; from iscsi_client.cli.report import stdout_gone; sys.stderr.write(str(stdout_gone()))"
+    r, w = os.pipe()
+    os.close(r)  # the reader left before isc writes a byte
+    gone = subprocess.run([sys.executable, "-c", code], stdout=w, stderr=subprocess.PIPE, text=True)
+    os.close(w)
+    assert gone.stderr == "True"
+    still = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert still.stderr == "False"
