@@ -4,7 +4,8 @@ drift falls on both alike; each figure next to `python -c pass` of the same inte
     python bench/bench_cli_ab.py A_PYTHON B_PYTHON [--runs 21]
 
 A_PYTHON and B_PYTHON are the interpreters of two regular installs (`python3 -m venv V && V/bin/pip install
-CHECKOUT`), e.g. the commit before a change and after it.
+CHECKOUT`), e.g. the commit before a change and after it. Most cases run `python -m iscsi_client`; the last two
+run the install's own bin/isc, pip's console script, as a user does (no runpy).
 """
 
 from __future__ import annotations
@@ -45,13 +46,18 @@ def main() -> None:
         ("isc --dry-run login --all (lab snapshot)", [*isc, "--root", root, "--dry-run", "login", "--all"], {}),
         ("TAB: isc lo<TAB>", isc, {"_ISC_COMPLETE": "bash_complete", "COMP_WORDS": "isc lo", "COMP_CWORD": "1"}),
     ]
+    # what a user runs: pip's console script (bin/isc beside the interpreter), without runpy's `-m`
+    script = "CONSOLE_SCRIPT"
+    cases += [("isc --help (console script)", [script, "--help"], {}),
+              ("isc --json status (lab snapshot, console script)", [script, "--root", root, "--json", "status"], {})]
     pythons = {"A": opts.a, "B": opts.b}
     times: dict[tuple[str, str], list[float]] = {(c, k): [] for c, _, _ in cases for k in pythons}
     for _ in range(opts.runs):
         for name, args, env in cases:
             for k, py in pythons.items():
+                argv = [str(Path(py).with_name("isc")), *args[1:]] if args[:1] == [script] else [py, *args]
                 t0 = time.perf_counter()
-                subprocess.run([py, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
+                subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/",
                                env=dict(os.environ, **env))
                 times[(name, k)].append((time.perf_counter() - t0) * 1000)
     base = {k: statistics.median(times[("python -c pass", k)]) for k in pythons}

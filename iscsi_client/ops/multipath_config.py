@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from iscsi_client import records
 from iscsi_client.errors import IscError
 from iscsi_client.kernel_model import BlockDevice, SessionView
@@ -72,6 +70,8 @@ class MultipathPlan:
 
     @property
     def diff(self) -> str:
+        import difflib  # here: discover --login and connect import this module, a diff is shown by few runs
+
         return "".join(difflib.unified_diff(self.old.splitlines(keepends=True), self.new.splitlines(keepends=True),
                                             fromfile=f"{self.path} (now)", tofile=f"{self.path} (isc)"))
 

@@ -119,3 +119,13 @@ def test_the_direct_commands_run_without_pathlib(tmp_path):
         # the command ran: it answered, or (login, logout) read the records and sessions and stopped at the
         # first command it would run, which --root refuses
         assert "Traceback" not in r.stderr and (r.stdout.strip() or "needs the live host" in r.stderr), words
+
+
+def test_a_portal_probe_loads_no_idna_codec_and_multipath_planning_no_difflib():
+    """discover probes every portal it finds: a str host makes getaddrinfo load the idna codec (with stringprep
+    and unicodedata, about 30 ms in the TCG lab guest); the probe of an ASCII name does not. Neither does
+    importing the multipath planner load difflib (only a shown diff needs it)."""
+    probe = ("from iscsi_client.model import Portal; from iscsi_client.system.net import tcp_reachable; "
+             "tcp_reachable(Portal('127.0.0.1', 9), 0.5); tcp_reachable(Portal('localhost', 9), 0.5)")
+    assert loaded_after(probe, ("encodings.idna", "stringprep", "unicodedata")) == []
+    assert loaded_after("import iscsi_client.ops.multipath_config", ("difflib",)) == []
