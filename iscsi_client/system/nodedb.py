@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterator, Sequence
 
 from iscsi_client.records import record
-from iscsi_client.system.files import dir_exists
+from iscsi_client.system.files import dir_exists, read_text
 from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False  # not typing's own: a TAB press imports this module, and importing typing costs ~3 ms
@@ -99,7 +99,7 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
     for path, iface in _record_files(base):
         if target is not None and path[len(base):].lstrip("/").split("/", 1)[0] != str(target):
             continue
-        text = _read_text(path)
+        text = read_text(path)
         if text is None:  # deleted since the listing
             continue
         known = _PARSED.get((text, iface))
@@ -110,23 +110,6 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
         if node is not None:
             out.append((node, dict(rec)))  # a copy: a caller may change its own
     return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
-
-
-def _read_text(path: str) -> str | None:
-    """A record file's text, every byte kept (surrogateescape); None when it is gone. Any other error (a
-    record this user may not read) is raised: 'no such record' would be a lie. With os.open and os.read (four
-    system calls, where open() makes seven: they cost about 0.1 ms each under the lab's emulation)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        return None
-    try:
-        chunks = [os.read(fd, 65536)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 65536))
-    finally:
-        os.close(fd)
-    return b"".join(chunks).decode("utf-8", "surrogateescape")
 
 
 ISCSID_CONF = "/etc/iscsi/iscsid.conf"
@@ -158,7 +141,7 @@ def secret_files(root: Root) -> list[SecretFile]:
     for path in candidates:
         try:
             mode = os.stat(path).st_mode & 0o777
-            text = _read_text(path)
+            text = read_text(path)
         except OSError:
             continue
         if text is None:
@@ -193,7 +176,7 @@ def _discovery_records(root: Root) -> list[tuple[DiscoveryRecord, dict[str, str 
 
     out: list[tuple[DiscoveryRecord, dict[str, str | None]]] = []
     for config, _ in _discovery_config_files(root):
-        text = _read_text(config)
+        text = read_text(config)
         if text is None:  # deleted since the listing
             continue
         values = parse_record(text)

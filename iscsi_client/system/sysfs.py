@@ -16,6 +16,7 @@ import re
 from iscsi_client.errors import UsageError
 from iscsi_client.kernel_model import Negotiated, Session
 from iscsi_client.model import Iqn, Portal
+from iscsi_client.system.files import read_bytes
 from iscsi_client.system.root import Root
 
 SESSION_CLASS = "/sys/class/iscsi_session"
@@ -25,52 +26,21 @@ HOST_CLASS = "/sys/class/iscsi_host"
 
 def read_file(path: str | os.PathLike[str]) -> str | None:
     """A sysfs attribute, a udev database file or a /proc file, whole, as stripped text; None when it cannot be
-    read.
-
-    os.open and os.read until the end: four system calls (open, a read, the empty read at the end, close)
-    where open() and read() make six or seven (fstat, lseek, ...). Under emulation (the TCG lab) each costs
-    about 0.1 ms, and status reads some twenty files per session: 384 session attributes took 60 ms that way
-    in the lab guest, 28 ms this way. A seq_file (mountinfo, sysfs) gives at most a page per read, so one read
-    is never taken for the whole file."""
+    read (files.read_bytes: every read to the end, as a /proc seq_file needs)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
+        return read_bytes(path).decode(errors="replace").strip()
+    except OSError:  # gone, a directory, a device gone while being read
         return None
-    try:
-        chunks = [os.read(fd, 65536)]
-        while chunks[-1]:
-            chunks.append(os.read(fd, 65536))
-    except OSError:  # a directory, a device gone while being read
-        return None
-    finally:
-        os.close(fd)
-    return b"".join(chunks).decode(errors="replace").strip()
-
-
-_ONE_READ = 65536
 
 
 def read_attr(path: str | os.PathLike[str]) -> str | None:
     """A sysfs attribute (or a small regular file: a udev database record, /proc/PID/comm) as read_file gives
-    it, in three system calls: an attribute's show() fills at most a page, which one read returns whole, so
-    the read that would find the end is left out (some 1,400 of them in status with 64 sessions). Anything
-    that fills the whole buffer is read on to its end."""
+    it, in three system calls: the read that would find the end is left out (some 1,400 of them in status
+    with 64 sessions)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return read_bytes(path, one_read=True).decode(errors="replace").strip()
     except OSError:
         return None
-    try:
-        data = os.read(fd, _ONE_READ)
-        if len(data) == _ONE_READ:
-            chunks = [data, os.read(fd, _ONE_READ)]
-            while chunks[-1]:
-                chunks.append(os.read(fd, _ONE_READ))
-            data = b"".join(chunks)
-    except OSError:  # a directory, a device gone while being read
-        return None
-    finally:
-        os.close(fd)
-    return data.decode(errors="replace").strip()
 
 
 def _attr(path: str) -> str | None:
