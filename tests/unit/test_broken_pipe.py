@@ -71,3 +71,21 @@ def test_stdout_gone_tells_a_reader_that_left_from_one_still_reading():
     assert gone.stderr == "True"
     still = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert still.stderr == "False"
+
+
+def test_a_broken_pipe_mid_command_is_quiet_only_when_isc_own_reader_left(tmp_path):
+    """A command that meets a BrokenPipeError while it runs: exit 1 without a word when isc's stdout reader has
+    gone (`isc sessions | head`), a reported error naming it when the pipe is some other one (a tool's stdin)."""
+    code = ("import sys; import iscsi_client.cli.readers as r\n"
+            "def broken(*a, **k): raise BrokenPipeError(32, 'Broken pipe')\n"
+            "r.sessions = broken\n"
+            f"sys.argv = ['isc', '--root', {str(tmp_path)!r}, 'sessions']\n"
+            "from iscsi_client.cli.entry import main; main()")
+    r, w = os.pipe()
+    os.close(r)  # the reader of isc's output has gone
+    gone = subprocess.run([sys.executable, "-c", code], stdout=w, stderr=subprocess.PIPE, text=True)
+    os.close(w)
+    assert (gone.returncode, gone.stderr) == (1, "")
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert other.returncode == 1 and other.stderr.startswith("isc: error: Broken pipe"), other.stderr
+    assert "Traceback" not in other.stderr
