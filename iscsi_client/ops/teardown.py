@@ -11,6 +11,8 @@ one device at a time, and left a session without its disks when the logout then 
 
 from __future__ import annotations
 
+import time
+
 from iscsi_client import fanout
 from iscsi_client.errors import InUseError
 from iscsi_client.kernel_model import Lun, Session, SessionView
@@ -20,6 +22,10 @@ from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
 MULTIPATHD = "multipathd"
+# udev's workers open a disk while they probe it: after a writer closes it (the rules' inotify watch), when a
+# path joins or leaves a map. Seen in the lab right after wipefs: a logout refused for "(udev-worker)[1071]".
+UDEV_WORKERS = ("(udev-worker)[", "systemd-udevd[")
+UDEV_WAIT = 10.0  # seconds a disk open only by udev's workers is given to be let go
 
 
 @record
@@ -29,7 +35,8 @@ class Hold:
     kind: str  # mount | map | dm | open
 
 
-def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset()) -> list[Hold]:
+def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset(),
+          udev_wait: float = UDEV_WAIT) -> list[Hold]:
     """What uses the sessions' disks and maps. A map in ``kept`` (by WWID) keeps working through paths
     of other sessions: its mounts, holders and users stay with it and hold none of these paths."""
     out: list[Hold] = []
@@ -54,14 +61,25 @@ def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset
             if mapped is not None:
                 out += [Hold(mapped.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
                         for h in mapped.holders]
-    # multipathd keeps every path it monitors open (its path checker): that is the map being flushed or the
-    # path being removed, not a user of the disk. Any other process, or multipathd on a map itself, is one.
     paths = {lun.disk.devnode for v in views for lun in v.luns if lun.disk is not None}
-    for devnode, procs in blockdev.open_by(root, nodes).items():
-        users = [p for p in procs if not (devnode in paths and p.startswith(f"{MULTIPATHD}["))]
-        if users:
-            out.append(Hold(devnode, f"open by {', '.join(users)}", "open"))
+    out += [Hold(devnode, f"open by {', '.join(users)}", "open")
+            for devnode, users in _users(root, nodes, paths, udev_wait).items()]
     return list(dict.fromkeys(out))
+
+
+def _users(root: Root, nodes: set[str], paths: set[str], udev_wait: float) -> dict[str, list[str]]:
+    """The processes that have the devices open, by device. multipathd keeps every path it monitors open (its
+    path checker): that is the map being flushed or the path being removed, not a user of the disk. Any other
+    process, or multipathd on a map itself, is one. udev's workers are let go of the disk first: while they
+    alone have devices open they are given ``udev_wait`` seconds to finish."""
+    deadline = time.monotonic() + udev_wait
+    while True:
+        users = {devnode: found for devnode, procs in blockdev.open_by(root, nodes).items()
+                 if (found := [p for p in procs if not (devnode in paths and p.startswith(f"{MULTIPATHD}["))])}
+        probing = all(p.startswith(UDEV_WORKERS) for found in users.values() for p in found)
+        if not users or not probing or time.monotonic() >= deadline:
+            return users
+        time.sleep(0.1)
 
 
 def check_free(root: Root, views: list[SessionView]) -> None:

@@ -217,7 +217,9 @@ def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
                 continue
             if target in devnodes:
                 comm = read_attr(f"{proc}/{pid}/comm") or "?"
-                found.setdefault(target, []).append(f"{comm}[{pid}]")
+                users = found.setdefault(target, [])
+                if f"{comm}[{pid}]" not in users:  # once, however many descriptors it has on the device
+                    users.append(f"{comm}[{pid}]")
     return found
 
 

@@ -180,4 +180,13 @@ def test_a_partitioned_lun_mounted_by_partition_is_protected_and_shown(guest):
     again = guest.isc("--json", "login", MULTI, "-p", "127.0.0.1").check()
     (dev,) = json.loads(again.stdout)["logins"][0]["devices"]
     guest.run(f"wipefs -q -a {dev}1; wipefs -q -a {dev}")
-    guest.isc("logout", MULTI).check()
+    # udev's workers open a disk while they probe it, as after wipefs closed it (CI saw a logout refused for
+    # "(udev-worker)[1071]"). A holder named like one lets go after 3 s: the logout waits for it, not refuses.
+    holder = (f"printf '(udev-worker)' > /proc/$$/comm; exec 3<{dev}; touch /tmp/held; sleep 3 3<&-; "
+              "touch /tmp/released\n")
+    guest.run("rm -f /tmp/held /tmp/released; cat > /tmp/holder.sh", stdin=holder).check()
+    guest.run("setsid sh /tmp/holder.sh >/dev/null 2>&1 &").check()
+    guest.run("for i in $(seq 100); do test -e /tmp/held && break; sleep 0.1; done; test -e /tmp/held").check()
+    r = guest.isc("logout", MULTI)
+    assert r.rc == 0, r.stderr
+    assert guest.run("test -e /tmp/released").rc == 0  # it ended only once the holder had let go

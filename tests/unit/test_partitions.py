@@ -97,3 +97,43 @@ def test_what_is_mounted_on_a_mount_point_is_read_from_mountinfo(tmp_path):
     assert mounted_source(cmd, "/srv/my data") == "/dev/sdb"
     assert mounted_source(cmd, "/srv/x") == "tmpfs"
     assert mounted_source(cmd, "/srv/none") is None
+
+
+def _udev_view() -> SessionView:
+    return view(BlockDevice("sda", "8:0", 1 << 30))
+
+
+def test_a_disk_open_only_by_udev_workers_is_waited_for_until_they_let_go(tmp_path):
+    """udev probes a disk after a writer closes it (wipefs, mkfs): a logout right then is not refused."""
+    import threading
+    import time
+
+    _open_by(tmp_path, 1071, "(udev-worker)", "/dev/sda")
+    (tmp_path / "proc/1071/fd/6").symlink_to("/dev/sda")  # a second descriptor: the worker is named once
+    gone = threading.Timer(0.4, lambda: [f.unlink() for f in (tmp_path / "proc/1071/fd").iterdir()])
+    started = time.monotonic()
+    gone.start()
+    assert holds(Root(tmp_path), [_udev_view()], udev_wait=5) == []
+    assert 0.3 < time.monotonic() - started < 4
+
+
+def test_a_udev_worker_that_keeps_the_disk_is_reported_after_the_wait(tmp_path):
+    import time
+
+    _open_by(tmp_path, 1071, "(udev-worker)", "/dev/sda")
+    (tmp_path / "proc/1071/fd/6").symlink_to("/dev/sda")
+    started = time.monotonic()
+    found = holds(Root(tmp_path), [_udev_view()], udev_wait=0.3)
+    assert time.monotonic() - started >= 0.3
+    assert [(h.device, h.what, h.kind) for h in found] == [("/dev/sda", "open by (udev-worker)[1071]", "open")]
+
+
+def test_another_user_beside_a_udev_worker_is_reported_at_once(tmp_path):
+    import time
+
+    _open_by(tmp_path, 1071, "systemd-udevd", "/dev/sda")
+    _open_by(tmp_path, 777, "dd", "/dev/sda")
+    started = time.monotonic()
+    (h,) = holds(Root(tmp_path), [_udev_view()], udev_wait=30)
+    assert time.monotonic() - started < 5
+    assert sorted(h.what.removeprefix("open by ").split(", ")) == ["dd[777]", "systemd-udevd[1071]"]
