@@ -4,8 +4,8 @@ iscsiadm does not check its own writes. Seen in the lab (open-iscsi 2.1.8) on a 
 discovery exits 0 and leaves every new node record and the portal's st_config as empty files; on a
 read-only /etc it exits 6 naming one file ("Could not open ...: Read-only file system"). An empty record
 is not a record: iscsiadm and isc can no longer read the target's settings. So before an exec that adds or
-changes records isc checks the filesystem holding the database (read-only, or less than ``MIN_FREE`` left
-for root), and after a discovery or an ``-o new`` it looks for record files iscsiadm left empty."""
+changes records isc checks the filesystem holding the database (read-only, or less than ``MIN_FREE`` or
+``MIN_INODES`` left for root), and after a discovery or an ``-o new`` it looks for record files iscsiadm left empty."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from iscsi_client.system.root import Root
 
 DB = "/etc/iscsi"
 MIN_FREE = 256 * 1024  # a discovery of 64 records needs about 64 x 3 blocks (file, portal dir, target dir)
+MIN_INODES = 256  # and as many inodes, one for each of those files and directories
 RECORD_DIRS = ("nodes", "send_targets", "isns", "ifaces")
 
 
@@ -42,9 +43,10 @@ def adds_records(args: Sequence[str | Secret]) -> bool:
 
 def ensure_room(root: Root) -> None:
     """Refuse, in one line naming the directory, when the database's filesystem cannot take a write."""
-    code = files.no_room(root.str(DB), MIN_FREE)
-    if code is not None:
-        detail = f" (less than {MIN_FREE // 1024} KiB free)" if code == errno.ENOSPC else ""
+    short = files.no_room(root.str(DB), MIN_FREE, MIN_INODES)
+    if short is not None:
+        code, what = short
+        detail = f" ({what})" if what else ""
         raise IscError(f"cannot change the node database: {DB}: {os.strerror(code)}{detail}",
                        hint="iscsiadm would leave empty or half-written records: make room on the filesystem of "
                             f"{DB} (or remount it read-write)")

@@ -134,24 +134,30 @@ def _remove_empty(made: list[Path]) -> None:
             return
 
 
-def no_room(directory: str | os.PathLike[str], need: int) -> int | None:
-    """Why ``need`` bytes could not be written in ``directory`` now: errno.EROFS, errno.ENOSPC, or None. isc
-    runs as root, so the blocks reserved for root count as free."""
+def no_room(directory: str | os.PathLike[str], need: int, inodes: int = 2) -> tuple[int, str] | None:
+    """Why ``need`` bytes in ``inodes`` new files could not be written in ``directory`` now: (errno.EROFS, "")
+    or (errno.ENOSPC, what runs short), or None. A filesystem can run out of inodes with blocks to spare (many
+    small files: the node database is one): each file, and each directory iscsiadm makes, takes one. isc runs
+    as root, so the blocks and inodes reserved for root count as free."""
     try:
         st = os.statvfs(directory)
     except FileNotFoundError:
         return None  # made by the write itself, which then says what stops it
     if st.f_flag & os.ST_RDONLY:
-        return errno.EROFS
-    return errno.ENOSPC if st.f_bfree * st.f_frsize < need else None
+        return errno.EROFS, ""
+    if st.f_bfree * st.f_frsize < need:
+        return errno.ENOSPC, f"less than {need // 1024} KiB free"
+    if st.f_files and st.f_ffree < inodes:  # 0 inodes in all: the filesystem does not count them (btrfs)
+        return errno.ENOSPC, f"{st.f_ffree} free inodes, fewer than {inodes}"
+    return None
 
 
 def check_room(path: Path, size: int) -> None:
     """Raise the OSError write_atomic would meet (read-only, or no room for the temp file and the backup of a
     ``size``-byte file), before a step that cannot be undone (mkfs) runs ahead of the write."""
-    code = no_room(path.parent, 2 * (size // 4096 + 1) * 4096)  # the new file beside the old one's backup
-    if code is not None:
-        raise OSError(code, os.strerror(code), str(path))
+    short = no_room(path.parent, 2 * (size // 4096 + 1) * 4096)  # the new file beside the old one's backup
+    if short is not None:
+        raise OSError(short[0], os.strerror(short[0]), str(path))
 
 
 def write_atomic(path: Path, text: str, *, mode: int | None = None, keep_backup: bool = True) -> Path | None:

@@ -15,14 +15,16 @@ from writers import COMMANDS, ISC, REPO, argv, make_source
 # Fill the tmpfs (ENOSPC) or make it read-only (EROFS), run isc, then compare every file with the original.
 SCRIPT = r'''
 set -u
-mount --make-rprivate / && mount -t tmpfs -o size=512k tmpfs "$R/etc" && cp -a "$SRC/etc/." "$R/etc/" || exit 90
+mount --make-rprivate / && mount -t tmpfs -o size=512k,nr_inodes=4096 tmpfs "$R/etc" && cp -a "$SRC/etc/." "$R/etc/" ||
+  exit 90
 case "$MODE" in
   full) dd if=/dev/zero of="$R/etc/filler" bs=4k 2>/dev/null; : ;;
   ro) mount -o remount,ro "$R/etc" || exit 91 ;;
+  inodes) i=0; while true > "$R/etc/.filler$i"; do i=$((i + 1)); done 2>/dev/null ;;
 esac
 "$@" > "$T/out" 2> "$T/err"
 echo $? > "$T/rc"
-rm -f "$R/etc/filler" 2>/dev/null
+rm -f "$R/etc/filler" "$R/etc"/.filler* 2>/dev/null
 diff -r "$SRC/etc" "$R/etc" > "$T/diff" 2>&1
 find "$R/etc" -name '*.isc-tmp*' -o -name '.*.tmp' > "$T/tmp"
 exit 0
@@ -35,7 +37,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_source(tmp_path_factory.mktemp("etc-src"))
 
 
-@pytest.mark.parametrize("mode", ["full", "ro"])
+@pytest.mark.parametrize("mode", ["full", "inodes", "ro"])
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
 def test_a_writing_command_on_a_full_or_read_only_etc_fails_cleanly(source: Path, tmp_path: Path, mode: str,
                                                                      args: tuple[str, ...]) -> None:
@@ -52,7 +54,7 @@ def test_a_writing_command_on_a_full_or_read_only_etc_fails_cleanly(source: Path
     assert "Traceback" not in err
     lines = [ln for ln in err.splitlines() if ln.startswith("isc: error:")]
     assert len(lines) == 1, err
-    why = "No space left on device" if mode == "full" else "Read-only file system"
+    why = "Read-only file system" if mode == "ro" else "No space left on device"
     assert why in lines[0] and "/etc/" in lines[0], err
     assert (tmp_path / "diff").read_text() == ""  # every file as it was
     assert (tmp_path / "tmp").read_text() == ""  # no temporary file left
@@ -63,15 +65,17 @@ def test_a_writing_command_on_a_full_or_read_only_etc_fails_cleanly(source: Path
 # refuse before it runs. Raw iscsiadm first (in its own copy), then isc.
 LIVE = r'''
 set -u
-mount -t tmpfs -o size=256k tmpfs /etc/iscsi && cp -a "$ISC_T/etc-iscsi/." /etc/iscsi/ || exit 90
+mount -t tmpfs -o size=1m,nr_inodes=1024 tmpfs /etc/iscsi && cp -a "$ISC_T/etc-iscsi/." /etc/iscsi/ || exit 90
 case "$MODE" in
   full) dd if=/dev/zero of=/etc/iscsi/filler bs=4k 2>/dev/null; : ;;
   ro) mount -o remount,ro /etc/iscsi || exit 91 ;;
+  inodes) i=0; while true > "/etc/iscsi/.filler$i"; do i=$((i + 1)); done 2>/dev/null  # then 10 inodes free:
+    rm -f /etc/iscsi/.filler[0-9] ;;  # room for a few files, not for a discovery's records and directories
 esac
 "$@" > "$ISC_T/out" 2> "$ISC_T/err"
 echo $? > "$ISC_T/rc"
 find /etc/iscsi/nodes /etc/iscsi/send_targets -type f -size 0 2>/dev/null | sort > "$ISC_T/empty"
-rm -f /etc/iscsi/filler 2>/dev/null
+rm -f /etc/iscsi/filler /etc/iscsi/.filler* 2>/dev/null
 diff -r "$ISC_T/etc-iscsi" /etc/iscsi > "$ISC_T/diff" 2>&1
 exit 0
 '''
@@ -91,7 +95,7 @@ def test_raw_iscsiadm_on_a_full_database_says_success_and_leaves_empty_records(t
     assert rc == 0 and "st_config" in empty and "/etc/iscsi/nodes/" in empty, (err, empty)
 
 
-@pytest.mark.parametrize("mode", ["full", "ro"])
+@pytest.mark.parametrize("mode", ["full", "inodes", "ro"])
 @pytest.mark.parametrize("args", [("discover", "127.0.0.1", "--iface", "lab"),
                                   ("nodes", "add", "iqn.2003-01.org.isc.host:noauth", "127.0.0.1"),
                                   ("chap", "iqn.2003-01.org.isc.host:chap", "--user", "u")],
@@ -103,6 +107,7 @@ def test_isc_refuses_a_full_or_read_only_database_before_iscsiadm_runs(tgtd, hos
     assert rc == 1, err
     assert "Traceback" not in err and "+ iscsiadm" not in err  # refused before any iscsiadm ran
     lines = [ln for ln in err.splitlines() if ln.startswith("isc: error:")]
-    why = "No space left on device" if mode == "full" else "Read-only file system"
+    why = {"full": "No space left on device", "inodes": "No space left on device (10 free inodes, fewer than 256)",
+           "ro": "Read-only file system"}[mode]
     assert len(lines) == 1 and why in lines[0] and "/etc/iscsi" in lines[0], err
     assert empty == "" and diff == ""  # every record as it was, none left empty
