@@ -49,6 +49,16 @@ def test_tune_relogin_under_fio_bench_compare_and_sessions_per_portal(guest):
     single = guest.isc("tune", MULTI, "--set", "queue_depth=16", "--relogin")
     assert single.rc == 2 and "not under a multipath map" in single.stderr and "--disruptive" in single.stderr
     assert record(guest, "node.session.queue_depth") == {"32"}
+    # --disruptive: the one path logs out and in again; its disk comes back (under another name, maybe) with the
+    # new value live. Then back to the default the same way, for what follows.
+    for depth in ("16", "32"):
+        forced = guest.isc("--json", "tune", MULTI, "--set", f"queue_depth={depth}", "--relogin", "--disruptive")
+        assert forced.rc == 0, forced.stdout + forced.stderr
+        steps = {s["step"]: s["status"] for s in json.loads(forced.stdout)["steps"]}
+        assert steps == {"settings": "changed", "relogin 127.0.0.1:3260": "changed",
+                         "relogin 127.0.0.2:3260": "ok"}, steps  # no session on the second portal
+        assert sysfs(guest, "/sys/block/sd*/device/queue_depth") == [depth]
+        assert record(guest, "node.session.queue_depth") == {depth}
     guest.run(f"isc login {MULTI} >/dev/null && isc multipath config --write >/dev/null").check()
     (wwid,) = guest.run("multipathd show maps raw format %w").check().stdout.split()
     dev = f"/dev/mapper/{wwid}"
