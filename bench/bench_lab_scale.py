@@ -7,8 +7,8 @@ isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up 
 - bring-up, raw: ``iscsiadm -m node --loginall=all`` + ``udevadm settle``;
   isc: ``isc login --all`` (returns once every new session's disks exist and are known to udev).
 - teardown, raw: ``multipath -F`` + ``iscsiadm -m node --logoutall=all`` + ``udevadm settle``;
-  isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers, deletes the disks, logs
-  out, sets node.startup manual).
+  isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers, logs out, which takes the
+  disks with the sessions, sets node.startup manual beside it).
 - with the 2N sessions up: ``isc --json status``, ``isc --json doctor --no-mtu``, ``isc metrics``, each as a
   multiple of ``python3 -c pass`` in the same guest (median of 3); and status run through the typer tree
   (what every command did before cli/direct.py), for the framework's share.
