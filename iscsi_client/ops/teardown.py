@@ -36,9 +36,13 @@ class Hold:
 
 
 def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset(),
-          udev_wait: float = UDEV_WAIT) -> list[Hold]:
+          udev_wait: float | None = None) -> list[Hold]:
     """What uses the sessions' disks and maps. A map in ``kept`` (by WWID) keeps working through paths
-    of other sessions: its mounts, holders and users stay with it and hold none of these paths."""
+    of other sessions: its mounts, holders and users stay with it and hold none of these paths. udev's
+    workers are waited for ``udev_wait`` seconds: UDEV_WAIT on the live host, none in a tree under --root
+    (nothing there lets go)."""
+    if udev_wait is None:
+        udev_wait = UDEV_WAIT if root.is_live else 0.0
     out: list[Hold] = []
     nodes: set[str] = set()
     for v in views:

@@ -137,3 +137,13 @@ def test_another_user_beside_a_udev_worker_is_reported_at_once(tmp_path):
     (h,) = holds(Root(tmp_path), [_udev_view()], udev_wait=30)
     assert time.monotonic() - started < 5
     assert sorted(h.what.removeprefix("open by ").split(", ")) == ["dd[777]", "systemd-udevd[1071]"]
+
+
+def test_under_root_a_udev_worker_in_the_tree_is_reported_without_waiting(tmp_path):
+    """A tree under --root is a snapshot: nothing in it lets go, so there is nothing to wait for."""
+    import time
+
+    _open_by(tmp_path, 1071, "(udev-worker)", "/dev/sda")
+    started = time.monotonic()
+    (h,) = holds(Root(tmp_path), [_udev_view()])
+    assert time.monotonic() - started < 2 and h.what == "open by (udev-worker)[1071]"
