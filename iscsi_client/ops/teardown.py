@@ -86,12 +86,23 @@ def _users(root: Root, nodes: set[str], paths: set[str], udev_wait: float) -> di
         time.sleep(0.1)
 
 
+UDEV_HINT = f"udev is still probing it after {UDEV_WAIT:.0f} s: run 'udevadm settle', then this again"
+
+
+def _only_udev(found: list[Hold]) -> bool:
+    """Whether every hold is a disk open by udev's workers alone (still there after the wait)."""
+    return bool(found) and all(h.kind == "open" and all(p.startswith(UDEV_WORKERS)
+                                                        for p in h.what.removeprefix("open by ").split(", "))
+                               for h in found)
+
+
 def check_free(root: Root, views: list[SessionView]) -> None:
     found = holds(root, views)
     if found:
         listed = "; ".join(f"{h.device} {h.what}" for h in found)
         raise InUseError(f"refusing to log out: {listed}",
-                         hint="unmount and stop what uses it, or use --teardown (with --unmount to unmount)")
+                         hint=UDEV_HINT if _only_udev(found) else
+                         "unmount and stop what uses it, or use --teardown (with --unmount to unmount)")
 
 
 def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: list[Session], *,
@@ -107,8 +118,12 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
     blocking = [h for h in found if h.kind in ("dm", "open") or (h.kind == "mount" and not unmount)]
     if blocking:
         listed = "; ".join(f"{h.device} {h.what}" for h in blocking)
-        hint = "add --unmount to unmount" if any(h.kind == "mount" for h in blocking) else \
-            "stop the process or deactivate the holder (vgchange -an VG, cryptsetup close NAME) first"
+        if any(h.kind == "mount" for h in blocking):
+            hint = "add --unmount to unmount"
+        elif _only_udev(blocking):
+            hint = UDEV_HINT
+        else:
+            hint = "stop the process or deactivate the holder (vgchange -an VG, cryptsetup close NAME) first"
         raise InUseError(f"cannot tear down: {listed}", hint=hint)
     luns: list[Lun] = [lun for v in views for lun in v.luns]
     # each path of a map is a LUN here, and every one of them names the map's mount: unmount it once

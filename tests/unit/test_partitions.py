@@ -147,3 +147,14 @@ def test_under_root_a_udev_worker_in_the_tree_is_reported_without_waiting(tmp_pa
     started = time.monotonic()
     (h,) = holds(Root(tmp_path), [_udev_view()])
     assert time.monotonic() - started < 2 and h.what == "open by (udev-worker)[1071]"
+
+
+def test_a_udev_worker_still_there_after_the_wait_gets_its_own_hint(tmp_path):
+    _open_by(tmp_path, 1071, "(udev-worker)", "/dev/sda")
+    with pytest.raises(InUseError) as refused:
+        check_free(Root(tmp_path), [_udev_view()])
+    assert "open by (udev-worker)[1071]" in str(refused.value) and "udevadm settle" in (refused.value.hint or "")
+    _open_by(tmp_path, 777, "dd", "/dev/sda")
+    with pytest.raises(InUseError) as refused:
+        check_free(Root(tmp_path), [_udev_view()])
+    assert "udevadm settle" not in (refused.value.hint or "")
