@@ -9,7 +9,8 @@ t0=$(date +%s)
 step() { printf '\n== %s (%ss)\n' "$*" "$(( $(date +%s) - t0 ))"; }
 
 step "apt packages"
-pkgs=(open-iscsi tgt qemu-system-x86 qemu-utils mmdebstrap groff-base man-db python3-venv tmux zsh fish pipx)
+pkgs=(open-iscsi tgt qemu-system-x86 qemu-utils mmdebstrap groff-base man-db python3-venv tmux zsh fish pipx
+      prometheus)  # prometheus for promtool: it lints isc's metrics and checks the alert rules
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

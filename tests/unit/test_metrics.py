@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -146,3 +147,13 @@ def test_textfile_directory_missing_is_a_plain_error(snap: Path, tmp_path: Path)
     assert "is not a directory" in r.stderr and "node-exporter" in r.stderr
     r = isc(snap, "--json", "metrics", "--textfile", str(tmp_path / "nope"))
     assert json.loads(r.stdout)["error"]["exit_code"] == 6
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed (apt install prometheus)")
+def test_promtool_lints_the_snapshot_clean(snap: Path):
+    """Prometheus' own linter (promtool check metrics): naming rules, suffixes for each type, HELP for each
+    family. It exits 3 and names the metric when one breaks a rule."""
+    r = isc(snap, "metrics")
+    assert r.returncode == 0, r.stderr
+    lint = subprocess.run(["promtool", "check", "metrics"], input=r.stdout, capture_output=True, text=True)
+    assert lint.returncode == 0 and lint.stdout + lint.stderr == "", lint.stdout + lint.stderr
