@@ -12,7 +12,9 @@ step "apt packages"
 pkgs=(open-iscsi tgt qemu-system-x86 qemu-utils mmdebstrap groff-base man-db python3-venv tmux zsh fish pipx
       prometheus)  # prometheus for promtool: it lints isc's metrics and checks the alert rules
 missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${pkgs[@]}"; do  # installed, not merely known to dpkg (a removed package keeps its config files)
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
