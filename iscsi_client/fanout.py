@@ -76,8 +76,12 @@ def beside(first: Callable[[], R], second: Callable[[], T]) -> tuple[R, T]:
     worker.start()
     try:
         other = second()
-    finally:
+    except BaseException:
         worker.join()
+        if failed:  # both raised: the first step's exception, as documented
+            raise failed[0] from None
+        raise
+    worker.join()
     if failed:
         raise failed[0]
     return got[0], other

@@ -52,6 +52,17 @@ def test_a_failure_is_raised_once_the_other_step_has_ended():
     assert finished.is_set()  # the thread was waited for, not left behind
 
 
+def test_when_both_steps_fail_the_first_steps_failure_is_raised():
+    def first() -> None:
+        raise RuntimeError("logout refused")
+
+    def second() -> None:
+        raise ValueError("update failed")
+
+    with pytest.raises(RuntimeError, match="logout refused"):
+        fanout.beside(first, second)
+
+
 def test_each_keeps_the_order_of_the_items_and_at_most_parallel_in_flight():
     lock = threading.Lock()
     now = peak = 0
