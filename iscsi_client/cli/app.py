@@ -18,6 +18,7 @@ from click.core import ParameterSource
 from iscsi_client import __version__
 from iscsi_client.cli.completers import LATE_ROOT
 from iscsi_client.cli.context import Ctx
+from iscsi_client.cli.help_layout import SectionedCommand, SectionedGroup
 from iscsi_client.cli.report import invoked_command, os_error, report_error, stdout_gone, wants_json
 from iscsi_client.errors import IscError
 from iscsi_client.system.root import Root
@@ -28,6 +29,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help screens (cli/help_layout.py), for the whole tree
+    cls=SectionedGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -77,16 +80,28 @@ def typer_app(names: Iterable[str] | None = None) -> typer.Typer:
     for name in COMMANDS if names is None else names:
         module = importlib.import_module(f"iscsi_client.cli.{SHARED_MODULE.get(name, name)}")
         if name in GROUPS:
-            source.add_typer(module.app, name=name)
+            source.add_typer(_sectioned(module.app), name=name, cls=SectionedGroup)
         else:
-            source.command(name)(getattr(module, f"{name}_cmd"))
+            source.command(name, cls=SectionedCommand)(getattr(module, f"{name}_cmd"))
     return source
 
 
+def _sectioned(group: typer.Typer) -> typer.Typer:
+    """A copy of a group's typer app whose commands show their help by section (cli/help_layout.py); the
+    module's own app is left as it is."""
+    out = copy.copy(group)
+    out.registered_commands = []
+    for info in group.registered_commands:
+        info = copy.copy(info)
+        if info.cls in (None, typer.core.TyperCommand):  # typer's own default, not a class of isc's
+            info.cls = SectionedCommand
+        out.registered_commands.append(info)
+    return out
+
+
 def _summarise(group: click.Group) -> None:
-    """Give each subcommand a one-line summary for the command list of --help: the first paragraph of its
-    help with line breaks joined (typer's rich panel keeps a docstring's line breaks, which breaks the
-    table's wrapping)."""
+    """Give each subcommand its summary for the command list of --help: the whole first paragraph of its
+    help as one line, which the list wraps (click would cut the help at about 45 characters, with "...")."""
     for sub in group.commands.values():
         if not sub.short_help and sub.help:
             sub.short_help = " ".join(sub.help.split("\n\n", 1)[0].split())
@@ -168,6 +183,8 @@ def _accept_global_options(cmd: click.Command) -> None:
         click.Option(["--root"], "root", type=click.Path(file_okay=False), metavar="DIR", expose_value=False,
                      callback=_late_global, help="Operate on files under DIR."),
     ]
+    for option in added:
+        option.show_default = False  # their defaults are the root's, shown in `isc --help`
     taken = {opt for p in cmd.params for opt in p.opts}
     for option in added:
         if not taken.intersection(option.opts):
@@ -199,34 +216,8 @@ def _no_help_screens(group: click.Command) -> None:
             _no_help_screens(sub)
 
 
-class _NotLoaded:
-    """Stands for a rich class isc's help never uses (see _skip_unused_rich_modules); using it is a bug."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        raise RuntimeError("isc left this rich module unloaded; it is not meant to be used")
-
-    @classmethod
-    def from_exception(cls, *args: object, **kwargs: object) -> _NotLoaded:
-        return cls()
-
-
-def _skip_unused_rich_modules() -> None:
-    """typer's help renderer (typer.rich_utils) imports rich.markdown (markdown_it, about 35 ms here) and
-    rich.traceback (pygments, about 10 ms) at its top. isc's help is rich markup, never Markdown (typer builds a
-    Markdown only in markup mode "markdown"), and pretty tracebacks are off; both were half of `isc --help`.
-    Stand-ins are registered under their names unless something loaded the real modules already."""
-    import types
-
-    for name, attr in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
-        if name not in sys.modules:
-            stand_in = types.ModuleType(name, "isc: not loaded (unused by isc's help screens)")
-            setattr(stand_in, attr, type(attr, (_NotLoaded,), {}))
-            sys.modules[name] = stand_in
-
-
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    _skip_unused_rich_modules()
     try:
         tree = command(args)
         if wants_json(args):

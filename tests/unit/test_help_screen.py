@@ -13,8 +13,8 @@ import pytest
 from iscsi_client.cli.app import command, invoked_command
 
 
-def _help(*words: str) -> str:
-    env = {**os.environ, "COLUMNS": "400", "TERM": "dumb"}
+def _help(*words: str, columns: str = "100") -> str:
+    env = {**os.environ, "COLUMNS": columns, "TERM": "dumb"}
     done = subprocess.run([sys.executable, "-m", "iscsi_client", *words, "--help"], capture_output=True,
                           text=True, env=env, check=True)
     return done.stdout
@@ -30,15 +30,43 @@ def _groups() -> list[tuple[list[str], click.Group]]:
     return found
 
 
+def _command_list(screen: str) -> dict[str, str]:
+    """The "Commands:" section of a help screen: each command's name and its text, wrapped lines joined."""
+    rows: dict[str, str] = {}
+    name = ""
+    for line in screen.split("\nCommands:\n", 1)[1].splitlines():
+        if not line.strip():
+            break
+        if not line.startswith("   "):  # a command's row: two spaces, its name, its text
+            name, _, text = line.strip().partition(" ")
+            rows[name] = text.strip()
+        else:
+            rows[name] += " " + line.strip()
+    return rows
+
+
 @pytest.mark.parametrize("words,group", _groups(), ids=lambda v: " ".join(v) if isinstance(v, list) else "")
-def test_every_command_summary_is_one_line_in_the_command_list(words: list[str], group: click.Group):
-    screen = _help(*words)
+def test_every_command_summary_is_its_whole_first_paragraph_in_the_command_list(words: list[str],
+                                                                                 group: click.Group):
+    listed = _command_list(_help(*words))
+    assert list(listed) == list(group.commands), " ".join(["isc", *words, "--help"])
     for name, sub in group.commands.items():
         first = " ".join((sub.help or "").split("\n\n", 1)[0].split())
-        rows = [line for line in screen.splitlines() if line.startswith(f"│ {name} ")]
-        assert rows, f"{name} missing from {' '.join(['isc', *words, '--help'])}"
-        # The whole summary on the command's own row: no line break kept from the docstring.
-        assert first in " ".join(rows[0].strip("│ ").split()), rows[0]
+        # The whole first paragraph, wrapped: not cut short with "...", no line break kept from the docstring.
+        assert listed[name] == first, name
+
+
+def test_options_are_shown_in_their_sections_in_plain_text():
+    """isc's help is click's plain layout (no box drawing, at most 80 columns) with each option in the section
+    its declaration names, in declaration order, and the options every command accepts last."""
+    screen = _help("connect")
+    titles = [line for line in screen.splitlines() if line and not line.startswith(" ") and line.endswith(":")]
+    assert titles == ["Arguments:", "Options:", "CHAP:", "Discovery CHAP:", "Mount:",
+                      "Global options (also before the command):"]
+    mount = screen.split("\nMount:\n", 1)[1].split("\n\n", 1)[0]
+    assert "--mkfs" in mount and "--fstype" in mount and "--chap-user" not in mount
+    assert not any(ch in screen for ch in "│╭─╰")
+    assert max(len(line) for line in _help("login", columns="400").splitlines()) <= 80
 
 
 @pytest.mark.parametrize(("argv", "word"), [
@@ -85,7 +113,7 @@ def test_the_command_list_is_the_whole_trees_screen(words: list[str], columns: s
     env = {**os.environ, "COLUMNS": columns, "TERM": "dumb"}
     ours = subprocess.run([sys.executable, "-m", "iscsi_client", *words], capture_output=True, text=True, env=env)
     tree = subprocess.run([sys.executable, "-c", WHOLE_TREE, *words], capture_output=True, text=True, env=env)
-    assert "connect" in ours.stdout and "│ completion" in ours.stdout and "error" not in ours.stderr
+    assert "\n  connect " in ours.stdout and "\n  completion " in ours.stdout and "error" not in ours.stderr
     assert (ours.returncode, ours.stdout, ours.stderr) == (tree.returncode, tree.stdout, tree.stderr)
 
 
