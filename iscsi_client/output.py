@@ -83,6 +83,70 @@ def plain_table(headers: Sequence[str], cells: Sequence[Sequence[str]], *, title
     return "\n".join(lines) + "\n"
 
 
+class Branch:
+    """A line of a tree (isc status) and the lines under it. A line is made of parts, each plain text or
+    (text, style); text is never read as markup, so a mount point like /srv/[a] shows as it is."""
+
+    __slots__ = ("parts", "children")
+
+    def __init__(self, *parts: str | tuple[str, str]) -> None:
+        self.parts = parts
+        self.children: list[Branch] = []
+
+    def add(self, *parts: str | tuple[str, str]) -> Branch:
+        child = Branch(*parts)
+        self.children.append(child)
+        return child
+
+
+# SGR codes (ECMA-48) of the few styles isc uses on a terminal
+STYLES = {"bold": "1", "red": "31", "yellow": "33"}
+GUIDES = {True: ("├── ", "└── ", "│   ", "    "), False: ("|-- ", "`-- ", "|   ", "    ")}
+
+
+def styled(parts: Sequence[str | tuple[str, str]], colour: bool) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif colour:
+            out.append(f"\x1b[{STYLES[part[1]]}m{part[0]}\x1b[0m")
+        else:
+            out.append(part[0])
+    return "".join(out)
+
+
+def tree_lines(root: Branch, *, colour: bool = False, unicode: bool = True) -> list[str]:
+    """The tree as `tree` and lsblk draw it: each line whole (a terminal wraps it, a pipe keeps it), the
+    guides in UTF-8 box drawing or, for another encoding, ASCII."""
+    mid, last, down, blank = GUIDES[unicode]
+    lines = [styled(root.parts, colour)]
+
+    def walk(node: Branch, prefix: str) -> None:
+        for i, child in enumerate(node.children):
+            end = i == len(node.children) - 1
+            lines.append(prefix + (last if end else mid) + styled(child.parts, colour))
+            walk(child, prefix + (blank if end else down))
+
+    walk(root, "")
+    return lines
+
+
+def colour_wanted() -> bool:
+    """Colour on a terminal only, and not with NO_COLOR set (no-color.org) or TERM=dumb."""
+    import os
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def print_lines(lines: Sequence[str]) -> None:
+    sys.stdout.write("".join(line + "\n" for line in lines))
+
+
+def unicode_out() -> bool:
+    return (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "") in ("utf8", "utf_8")
+
+
 def say(message: str) -> None:
     """A line for humans on stdout."""
     sys.stdout.write(message + "\n")

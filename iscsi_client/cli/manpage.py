@@ -172,6 +172,8 @@ def render(app: typer.Typer) -> str:
             "given. isc never takes a secret on its command line.",
             ".TP", "\\fBISC_CHAP_MUTUAL_PASSWORD\\fR", "The mutual CHAP secret.",
             ".TP", "\\fBISC_ISCSIADM\\fR", "The iscsiadm binary to run (default: iscsiadm from PATH).",
+            ".TP", "\\fBNO_COLOR\\fR", "Set (to anything): no colour on a terminal either. isc colours only a "
+            "terminal's output, never a pipe's, and not with TERM=dumb.",
             ".TP", "\\fB_ISC_COMPLETE\\fR", "Set by the shell completion scripts; not for interactive use."]
     out += [".SH FILES"]
     for path, what in [

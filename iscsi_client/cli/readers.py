@@ -35,20 +35,21 @@ def status(c: Ctx) -> int:
     if not views:
         say("no iSCSI sessions")
         return 0
-    from rich.console import Console
-    from rich.tree import Tree
+    from iscsi_client.output import Branch, colour_wanted, print_lines, styled, tree_lines, unicode_out
 
-    console = Console(highlight=False, soft_wrap=True)
+    colour, unicode = colour_wanted(), unicode_out()
     for t in views_as_targets(views, fw):
-        tree = Tree(f"[bold]{t['target']}[/bold]")
+        tree = Branch((str(t["target"]), "bold"))
         for s in t["sessions"]:  # type: ignore[attr-defined]
-            via = f"  iface {s['iface']}" if s["iface"] != "default" else ""
-            via += "  [bold]firmware (iBFT)[/bold]" if s["firmware"] else ""
-            state = s["state"] if s["state"] in ("LOGGED_IN", None) else \
-                f"[red]{s['state']} (connection {s['connection_state'] or 'unknown'}: reconnecting)[/red]"
-            node = tree.add(f"{s['portal']}  session {s['sid']}  {state}  recovery_tmo {s['recovery_tmo']}{via}")
+            via: list[str | tuple[str, str]] = [f"  iface {s['iface']}"] if s["iface"] != "default" else []
+            if s["firmware"]:
+                via += ["  ", ("firmware (iBFT)", "bold")]
+            state: str | tuple[str, str] = s["state"] if s["state"] in ("LOGGED_IN", None) else \
+                (f"{s['state']} (connection {s['connection_state'] or 'unknown'}: reconnecting)", "red")
+            node = tree.add(f"{s['portal']}  session {s['sid']}  ", state, f"  recovery_tmo {s['recovery_tmo']}",
+                            *via)
             if not s["luns"]:
-                node.add("[yellow]no LUNs[/yellow]")
+                node.add(("no LUNs", "yellow"))
             for lun in s["luns"]:
                 d = lun["device"]
                 if d is None:
@@ -56,12 +57,13 @@ def status(c: Ctx) -> int:
                     what = " ".join(x for x in (lun["inquiry"], kind) if x)
                     node.add(f"LUN {lun['lun']} ({lun['hctl']}): {what + ', ' if what else ''}no block device")
                     continue
-                gone = f"  [red]gone ({lun['gone']})[/red]" if lun["gone"] else ""
+                gone: list[str | tuple[str, str]] = []
                 if lun["state"] not in ("running", None):
-                    gone = f"  [red]{lun['state']}[/red]{gone}"
-                line = (f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  {d['vendor'] or ''} "
-                        f"{d['model'] or ''}{gone}  wwid {d['wwid'] or '-'}")
-                branch = node.add(line)
+                    gone += ["  ", (str(lun["state"]), "red")]
+                if lun["gone"]:
+                    gone += ["  ", (f"gone ({lun['gone']})", "red")]
+                branch = node.add(f"LUN {lun['lun']}  {d['path']}  {human_size(d['size_bytes'])}  "
+                                  f"{d['vendor'] or ''} {d['model'] or ''}", *gone, f"  wwid {d['wwid'] or '-'}")
                 holder = lun["map"] or d
                 if lun["map"]:
                     branch = branch.add(f"map /dev/mapper/{lun['map']['dm_name']} ({lun['map']['name']})")
@@ -74,9 +76,10 @@ def status(c: Ctx) -> int:
                     pnode = branch.add(f"partition {part['path']}  {human_size(part['size_bytes'])}  {what}")
                     for mp in part["mountpoints"]:
                         pnode.add(f"mounted on {mp}")
-        console.print(tree)
+        print_lines(tree_lines(tree, colour=colour, unicode=unicode))
     if trouble:
-        console.print(f"[red]{len(trouble)} problem(s)[/red]: {'; '.join(trouble)}; 'isc doctor' says what to do")
+        print_lines([styled([(f"{len(trouble)} problem(s)", "red"),
+                             f": {'; '.join(trouble)}; 'isc doctor' says what to do"], colour)])
     return 1 if trouble else 0
 
 

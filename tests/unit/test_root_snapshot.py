@@ -6,6 +6,7 @@ form cycles that tree walkers (setuptools, pip) would follow forever."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -49,6 +50,31 @@ def test_status_walks_sessions_to_the_mounted_map():
     # the paths themselves carry no filesystem and no mount: the map does
     assert all(lun["device"]["mountpoints"] == [] and lun["device"]["holders"] == ["dm-0"]
                for s in target["sessions"] for lun in s["luns"])
+
+
+def test_status_tree_in_a_pipe_holds_whole_lines_and_loads_no_rich():
+    """The tree a script or `| grep` reads: every line whole at any terminal width (a wwid cut at 80 columns
+    would be a wrong wwid), no colour codes, and rich is not imported for it."""
+    code = ("import sys, runpy, atexit; atexit.register(lambda: sys.stderr.write(' '.join(m for m in sys.modules "
+            "if m.split('.')[0] == 'rich')));"
+            f"sys.argv=['isc', '--root', {str(SNAP)!r}, 'status'];"
+            "runpy.run_module('iscsi_client', run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "COLUMNS": "40", "PYTHONIOENCODING": "utf-8"})
+    assert (r.returncode, r.stderr) == (0, "")
+    assert r.stdout.splitlines() == [
+        MULTI,
+        "├── 127.0.0.1:3260  session 1  LOGGED_IN  recovery_tmo 5",
+        f"│   └── LUN 0  /dev/sda  768M  LIO-ORG multi  wwid {WWID}",
+        f"│       └── map /dev/mapper/{WWID} (dm-0)",
+        "│           └── xfs UUID=ae5090c7-4929-438b-ac01-0ff951c3b4fe",
+        "│               └── mounted on /srv/data",
+        "└── 127.0.0.2:3260  session 2  LOGGED_IN  recovery_tmo 5",
+        f"    └── LUN 0  /dev/sdb  768M  LIO-ORG multi  wwid {WWID}",
+        f"        └── map /dev/mapper/{WWID} (dm-0)",
+        "            └── xfs UUID=ae5090c7-4929-438b-ac01-0ff951c3b4fe",
+        "                └── mounted on /srv/data",
+    ]
 
 
 def test_sessions_show_devices():
