@@ -57,6 +57,7 @@ def print_table(columns: Sequence[Column], rows: Sequence[object], *, title: str
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console(soft_wrap=True, highlight=False)
     if not rows:
@@ -66,7 +67,7 @@ def print_table(columns: Sequence[Column], rows: Sequence[object], *, title: str
     for c in shown:
         table.add_column(c.header.upper(), overflow="fold")
     for row in cells:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # system text, never markup: /srv/[a] stays as it is
     console.print(table)
 
 

@@ -53,3 +53,15 @@ def test_colour_only_on_a_terminal_that_wants_it(monkeypatch, tty, env, wanted):
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("sys.stdout.isatty", lambda: tty)
     assert colour_wanted() is wanted
+
+
+def test_a_table_on_a_terminal_shows_cells_as_they_are(monkeypatch, capsys):
+    """Cells come from the system (mount points, record values): on a terminal rich draws the table, and text
+    that looks like its markup is shown as it is, not styled and not an error."""
+    from iscsi_client.output import Column, print_table
+
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    monkeypatch.setenv("COLUMNS", "100")
+    print_table([Column("mount", "mount", lambda r: r)], ["/srv/[data]", "[bold]x", "a[/b]"])
+    out = capsys.readouterr().out
+    assert "/srv/[data]" in out and "[bold]x" in out and "a[/b]" in out
