@@ -6,12 +6,15 @@ case). Portals follow iscsiadm's notation: ``host``, ``host:port``, ``[v6]:port`
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from enum import StrEnum
 
 from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
 from iscsi_client.records import field, record
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from ipaddress import IPv6Address
 
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
@@ -155,21 +158,18 @@ class Portal:
         return ":" in self.host
 
     @property
-    def ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-        try:
-            return ipaddress.ip_address(self.host.split("%")[0])
-        except ValueError:
-            return None
-
-    @property
     def is_link_local(self) -> bool:
-        ip = self.ip
-        return bool(ip and ip.is_link_local)
+        """169.254.0.0/16 or fe80::/10 (RFC 3927, RFC 4291)."""
+        if not self.is_ipv6:
+            return is_ipv4(self.host) and self.host.startswith("169.254.")
+        return _ipv6_address(self.host).is_link_local
 
     @property
     def is_loopback(self) -> bool:
-        ip = self.ip
-        return bool(ip and ip.is_loopback) or self.host == "localhost"
+        """127.0.0.0/8, ::1 or the name localhost."""
+        if not self.is_ipv6:
+            return (is_ipv4(self.host) and self.host.startswith("127.")) or self.host == "localhost"
+        return _ipv6_address(self.host).is_loopback
 
     @property
     def address(self) -> str:
@@ -194,11 +194,27 @@ def _parse_int(text: str, raw: str, what: str, low: int, high: int) -> int:
     return int(text)
 
 
+def _ipv6_address(host: str) -> IPv6Address:
+    """The address of an IPv6 host (its zone id left out); ValueError for anything else. ipaddress is
+    imported here, for IPv6 only: it is 30 ms of every start in the TCG lab guest."""
+    from ipaddress import IPv6Address
+
+    return IPv6Address(host.split("%")[0])
+
+
 def _ipv6(host: str, raw: str) -> None:
     try:
-        ipaddress.IPv6Address(host.split("%")[0])
+        _ipv6_address(host)
     except ValueError:
         raise InvalidPortalError(f"portal {raw!r}: {host!r} is not an IPv6 address") from None
+
+
+def is_ipv4(text: str) -> bool:
+    """A dotted-quad IPv4 address as ipaddress.IPv4Address takes it: four decimal numbers from 0 to 255,
+    ASCII digits only, at most three each, no leading zero (010 would be octal 8 to inet_aton)."""
+    parts = text.split(".")
+    return len(parts) == 4 and all(
+        p.isascii() and p.isdigit() and len(p) <= 3 and int(p) <= 255 and (p == "0" or p[0] != "0") for p in parts)
 
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -213,13 +229,11 @@ def _hostname(host: str, raw: str) -> None:
     if host.rstrip(".").rpartition(".")[2].isdigit():
         # A host name's last label is never all digits (RFC 1123 2.1): this is meant as an IPv4 address, and
         # the resolver would take shorthands (10.1) and leading zeros (010 = octal 8) in ways nobody meant.
-        try:
-            ipaddress.IPv4Address(host)
-        except ValueError:
+        if not is_ipv4(host):
             raise InvalidPortalError(
                 f"portal {raw!r}: {host!r} is not an IPv4 address",
                 hint="an IPv4 address is four numbers from 0 to 255 without leading zeros, like 192.0.2.10",
-            ) from None
+            )
 
 
 class Startup(StrEnum):

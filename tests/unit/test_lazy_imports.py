@@ -8,10 +8,17 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[2]
 
-def loaded_after(statement: str, mods: tuple[str, ...]) -> list[str]:
+
+def loaded_after(statement: str, mods: tuple[str, ...], *, bare: bool = False) -> list[str]:
+    """The modules of ``mods`` loaded once ``statement`` ran. ``bare``: without site-packages and their start-up
+    hooks (an editable install's finder loads pathlib, and with it ipaddress, before any isc code runs), the
+    way a TAB press or the lab guest's isc starts; for modules isc needs nothing outside the standard library."""
     code = f"import sys; {statement}; print(' '.join(m for m in {mods!r} if m in sys.modules))"
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    argv, env = ([sys.executable, "-S", "-c", code], {"PYTHONPATH": str(REPO)}) if bare else \
+        ([sys.executable, "-c", code], None)
+    return subprocess.run(argv, capture_output=True, text=True, check=True, env=env).stdout.split()
 
 
 def test_cli_import_leaves_heavy_modules_unloaded():
@@ -75,11 +82,11 @@ def test_commands_that_change_things_load_no_typing_sockets_or_hashes():
     connect in the TCG lab guest before these went): typing, socket (a portal probe), secrets with hmac and
     hashlib (a new initiator name), concurrent.futures with logging (fanout runs plain threads) load only where
     used, and dataclasses with inspect not at import (connect's reports are mutable records)."""
-    mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging", "dataclasses")
+    mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging", "dataclasses", "ipaddress")
     for module in ("iscsi_client.cli.connect_run", "iscsi_client.cli.discover_run", "iscsi_client.cli.login_run",
                    "iscsi_client.cli.readers", "iscsi_client.ops.connect", "iscsi_client.ops.multipath_config",
                    "iscsi_client.ops.persist"):
-        assert loaded_after(f"import {module}", mods) == [], module
+        assert loaded_after(f"import {module}", mods, bare=True) == [], module
 
 
 def test_status_of_a_lab_snapshot_loads_neither_dataclasses_nor_typing(tmp_path):
