@@ -5,7 +5,6 @@ thing here that changes the host."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 
 from iscsi_client.errors import EnvironmentProblem
@@ -71,6 +70,8 @@ def _prefix(root: Root, d: str) -> int | None:
     if p is not None:
         return p
     mask = _attr(root, f"{d}/subnet-mask")
+    import ipaddress  # here: isc status reads this module on every host, and few have an iBFT netmask
+
     try:
         return ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen if mask else None
     except ValueError:

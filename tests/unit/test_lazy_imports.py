@@ -85,7 +85,8 @@ def test_commands_that_change_things_load_no_typing_sockets_or_hashes():
     mods = ("typing", "socket", "secrets", "hashlib", "concurrent.futures", "logging", "dataclasses", "ipaddress")
     for module in ("iscsi_client.cli.connect_run", "iscsi_client.cli.discover_run", "iscsi_client.cli.login_run",
                    "iscsi_client.cli.readers", "iscsi_client.ops.connect", "iscsi_client.ops.multipath_config",
-                   "iscsi_client.ops.persist"):
+                   "iscsi_client.ops.persist", "iscsi_client.ops.status", "iscsi_client.ops.teardown",
+                   "iscsi_client.ops.firmware"):
         assert loaded_after(f"import {module}", mods, bare=True) == [], module
 
 
