@@ -9,9 +9,9 @@ isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up 
 - teardown, raw: ``multipath -F`` + ``iscsiadm -m node --logoutall=all`` + ``udevadm settle``;
   isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers, logs out, which takes the
   disks with the sessions, sets node.startup manual beside it).
-- with the 2N sessions up: ``isc --json status``, ``isc --json doctor --no-mtu``, ``isc metrics``, each as a
-  multiple of ``python3 -c pass`` in the same guest (median of 3); and status run through the typer tree
-  (what every command did before cli/direct.py), for the framework's share.
+- with the 2N sessions up: ``isc --json status``, ``isc status``, ``isc --json doctor --no-mtu``,
+  ``isc metrics``, each as a multiple of ``python3 -c pass`` in the same guest (median of 3); and status
+  run through the typer tree (what every command did before cli/direct.py), for the framework's share.
 
 Every figure is wall time under TCG: the ratios within one run are what carry over.
 """
@@ -34,6 +34,7 @@ DOWN = {"raw": "multipath -F; iscsiadm -m node --logoutall=all >/dev/null && ude
         "isc": "isc logout --all --teardown >/dev/null 2>&1"}
 TREE = "PYTHONPATH=/opt/isc/site python3 -c 'import sys; from iscsi_client.cli.app import main; main(sys.argv[1:])'"
 READS = {"isc --json status": "isc --json status >/dev/null",
+         "isc status (the tree)": "isc status >/dev/null",
          "the same through the typer tree": f"{TREE} --json status >/dev/null",
          "isc --json doctor --no-mtu": "isc --json doctor --no-mtu >/dev/null",
          "isc metrics": "isc metrics >/dev/null",
