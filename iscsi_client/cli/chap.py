@@ -8,6 +8,7 @@ from iscsi_client.cli import completers
 from iscsi_client.cli.args import portal_arg, target_arg
 from iscsi_client.cli.context import get
 from iscsi_client.cli.options import (
+    CHAP,
     AllowLongOpt,
     MutualPasswordFileOpt,
     MutualUserOpt,
@@ -22,7 +23,8 @@ def chap_cmd(
     ctx: typer.Context,
     target: str = typer.Argument(..., help="Target IQN.", autocompletion=completers.targets),
     portal: PortalOpt = None,
-    user: str | None = typer.Option(None, "--user", "-u", help="CHAP user name (the target's 'userid')."),
+    user: str | None = typer.Option(None, "--user", "-u", rich_help_panel=CHAP,
+                                    help="CHAP user name (the target's 'userid')."),
     password_file: PasswordFileOpt = None,
     password_stdin: PasswordStdinOpt = False,
     mutual_user: MutualUserOpt = None,

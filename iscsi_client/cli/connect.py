@@ -10,6 +10,7 @@ from iscsi_client.cli import completers, connect_run
 from iscsi_client.cli.config import SecretsOpt
 from iscsi_client.cli.context import get
 from iscsi_client.cli.options import (
+    CHAP,
     AllowLongOpt,
     MutualPasswordFileOpt,
     MutualUserOpt,
@@ -17,7 +18,7 @@ from iscsi_client.cli.options import (
     PasswordStdinOpt,
 )
 
-CHAP, MOUNT, DISC = "CHAP", "Mount", "Discovery CHAP"
+MOUNT, DISC = "Mount", "Discovery CHAP"
 
 
 def connect_cmd(

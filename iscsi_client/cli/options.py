@@ -23,13 +23,16 @@ ParallelOpt = Annotated[int, typer.Option(
     "--parallel", metavar="N", min=1, max=256,
     help="Logins in flight at once (one iscsiadm each, all under isc's one host lock).")]
 
-# A target's CHAP (isc chap, isc connect): where the secrets come from; never the command line.
+# A target's CHAP (isc chap, isc connect): where the secrets come from; never the command line. Their help
+# section, with the CHAP user name of the command.
+CHAP = "CHAP"
 PasswordFileOpt = Annotated[Path | None, typer.Option(
-    "--password-file", metavar="FILE", help="Read the secret from the first line of FILE.")]
+    "--password-file", metavar="FILE", rich_help_panel=CHAP, help="Read the secret from the first line of FILE.")]
 PasswordStdinOpt = Annotated[bool, typer.Option(
-    "--password-stdin", help="Read the secret from stdin (a second line: the mutual one).")]
-MutualUserOpt = Annotated[str | None, typer.Option("--mutual-user", help="Mutual CHAP: the target's user name.")]
+    "--password-stdin", rich_help_panel=CHAP, help="Read the secret from stdin (a second line: the mutual one).")]
+MutualUserOpt = Annotated[str | None, typer.Option("--mutual-user", rich_help_panel=CHAP,
+                                                   help="Mutual CHAP: the target's user name.")]
 MutualPasswordFileOpt = Annotated[Path | None, typer.Option(
-    "--mutual-password-file", metavar="FILE", help="Read the mutual secret from FILE.")]
+    "--mutual-password-file", metavar="FILE", rich_help_panel=CHAP, help="Read the mutual secret from FILE.")]
 AllowLongOpt = Annotated[bool, typer.Option(
-    "--allow-long-secret", help="Accept secrets longer than 16 characters (up to 255).")]
+    "--allow-long-secret", rich_help_panel=CHAP, help="Accept secrets longer than 16 characters (up to 255).")]

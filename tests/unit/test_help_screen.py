@@ -63,8 +63,11 @@ def test_options_are_shown_in_their_sections_in_plain_text():
     titles = [line for line in screen.splitlines() if line and not line.startswith(" ") and line.endswith(":")]
     assert titles == ["Arguments:", "Options:", "CHAP:", "Discovery CHAP:", "Mount:",
                       "Global options (also before the command):"]
-    mount = screen.split("\nMount:\n", 1)[1].split("\n\n", 1)[0]
-    assert "--mkfs" in mount and "--fstype" in mount and "--chap-user" not in mount
+    section = {title: screen.split(f"\n{title}:\n", 1)[1].split("\n\n", 1)[0] for title in ("CHAP", "Mount")}
+    assert "--mkfs" in section["Mount"] and "--fstype" in section["Mount"] and "--chap-user" not in section["Mount"]
+    # the secrets' sources (options shared with isc chap) beside the user name
+    assert all(o in section["CHAP"] for o in ("--chap-user", "--password-file", "--password-stdin", "--mutual-user",
+                                             "--allow-long-secret"))
     assert not any(ch in screen for ch in "│╭─╰")
     assert max(len(line) for line in _help("login", columns="400").splitlines()) <= 80
 
