@@ -18,6 +18,11 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # only promtool is wanted from prometheus: the server its package starts (where no policy-rc.d stops it)
+  # would stay on :9090 after the tests; one installed before this run is left alone
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 step "python environment"
