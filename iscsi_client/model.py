@@ -162,14 +162,16 @@ class Portal:
         """169.254.0.0/16 or fe80::/10 (RFC 3927, RFC 4291)."""
         if not self.is_ipv6:
             return is_ipv4(self.host) and self.host.startswith("169.254.")
-        return _ipv6_address(self.host).is_link_local
+        ip = _ipv6_or_none(self.host)
+        return ip is not None and ip.is_link_local
 
     @property
     def is_loopback(self) -> bool:
         """127.0.0.0/8, ::1 or the name localhost."""
         if not self.is_ipv6:
             return (is_ipv4(self.host) and self.host.startswith("127.")) or self.host == "localhost"
-        return _ipv6_address(self.host).is_loopback
+        ip = _ipv6_or_none(self.host)
+        return ip is not None and ip.is_loopback
 
     @property
     def address(self) -> str:
@@ -200,6 +202,15 @@ def _ipv6_address(host: str) -> IPv6Address:
     from ipaddress import IPv6Address
 
     return IPv6Address(host.split("%")[0])
+
+
+def _ipv6_or_none(host: str) -> IPv6Address | None:
+    """A Portal made without parse (from sysfs, a record) may hold a host that is no address: neither
+    link-local nor loopback, as before, not an error."""
+    try:
+        return _ipv6_address(host)
+    except ValueError:
+        return None
 
 
 def _ipv6(host: str, raw: str) -> None:

@@ -184,4 +184,6 @@ def test_link_local_and_loopback_agree_with_ipaddress(ip):
 
 def test_localhost_is_loopback_and_names_are_neither():
     assert Portal.parse("localhost").is_loopback
+    # a Portal made without parse (from sysfs or a record) with a host that is no address: no error
+    assert not Portal("[fe80::1]", 3260).is_link_local and not Portal("x:y", 3260).is_loopback
     assert not Portal.parse("169.254.example").is_link_local and not Portal.parse("127.example.com").is_loopback
