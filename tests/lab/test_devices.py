@@ -182,8 +182,10 @@ def test_a_partitioned_lun_mounted_by_partition_is_protected_and_shown(guest):
     guest.run(f"wipefs -q -a {dev}1; wipefs -q -a {dev}")
     # udev's workers open a disk while they probe it, as after wipefs closed it (CI saw a logout refused for
     # "(udev-worker)[1071]"). A holder named like one lets go after 3 s: the logout waits for it, not refuses.
-    holder = (f"printf '(udev-worker)' > /proc/$$/comm; exec 3<{dev}; touch /tmp/held; sleep 3 3<&-; "
-              "touch /tmp/released\n")
+    # only the renamed shell holds the disk: its children get fd 3 closed (CI once saw the first touch, a
+    # child still alive when the logout looked, named as a holder of its own)
+    holder = (f"printf '(udev-worker)' > /proc/$$/comm; exec 3<{dev}; touch /tmp/held 3<&-; sleep 3 3<&-; "
+              "exec 3<&-; touch /tmp/released\n")
     guest.run("rm -f /tmp/held /tmp/released; cat > /tmp/holder.sh", stdin=holder).check()
     guest.run("setsid sh /tmp/holder.sh >/dev/null 2>&1 &").check()
     guest.run("for i in $(seq 100); do test -e /tmp/held && break; sleep 0.1; done; test -e /tmp/held").check()
