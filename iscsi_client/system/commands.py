@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import shlex
-import subprocess
 from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import EnvironmentProblem, IscError
 from iscsi_client.records import record
+from iscsi_client.system import spawn
 from iscsi_client.system.root import Root
 
 Observer = Callable[[str, bool], None]
@@ -58,14 +58,19 @@ class Commands:
             self.observer(line, False)
         env = child_env()
         try:
-            p = subprocess.run(list(argv), capture_output=True, text=True, env=env, timeout=self.timeout,
-                               stdin=subprocess.DEVNULL)
+            rc, out, err = spawn.run(argv, env=env, timeout=self.timeout)
         except FileNotFoundError:
             raise EnvironmentProblem(f"{argv[0]} is not installed ({action})") from None
-        except subprocess.TimeoutExpired:
+        except spawn.TimedOut:
             raise IscError(f"{action}: {argv[0]} did not finish within {self.timeout:.0f} s") from None
-        if p.returncode not in ok:
-            detail = (p.stderr.strip() or p.stdout.strip()).splitlines()
-            raise IscError(f"{action} failed: {line} exited with {p.returncode}"
-                           + (f" ({detail[-1]})" if detail else ""))
-        return Ran(tuple(argv), p.returncode, p.stdout, p.stderr)
+        stdout, stderr = _text(out), _text(err)
+        if rc not in ok:
+            detail = (stderr.strip() or stdout.strip()).splitlines()
+            raise IscError(f"{action} failed: {line} exited with {rc}" + (f" ({detail[-1]})" if detail else ""))
+        return Ran(tuple(argv), rc, stdout, stderr)
+
+
+def _text(data: bytes) -> str:
+    """A tool's output as text: UTF-8, any other byte kept as a surrogate (a label, a path in another
+    encoding), the way isc reads system files."""
+    return data.decode("utf-8", "surrogateescape")

@@ -183,23 +183,22 @@ class Iscsiadm:
 
     def _exec(self, args: Sequence[Arg], argv_masked: tuple[str, ...], stdin: str | None,
               at_least: float | None = None) -> Completed:
-        import subprocess
+        from iscsi_client.system import spawn
 
         real = [self.binary, *(a.reveal() if isinstance(a, Secret) else a for a in args)]
         with self._count_lock:
             self.count += 1
-        # The exceptions subprocess raises carry the real argv: they are caught, dropped (not chained, not
-        # even as a suppressed __context__) and replaced by isc's own error naming the masked command.
-        proc: subprocess.CompletedProcess[bytes] | None = None
+        # The runner's errors never carry the argv (its timeout names nothing; a program that cannot start
+        # is named by its path alone), and isc's own error below names the masked command.
+        ran: tuple[int, bytes, bytes] | None = None
         limit = max(self.timeout, at_least or 0.0)
         missing = False
         try:
-            proc = subprocess.run(real, input=stdin.encode() if stdin is not None else None,
-                                  stdin=None if stdin is not None else subprocess.DEVNULL, capture_output=True,
-                                  env=child_env(), timeout=limit)
+            ran = spawn.run(real, env=child_env(), stdin=stdin.encode() if stdin is not None else None,
+                            timeout=limit)
         except (FileNotFoundError, PermissionError):
             missing = True
-        except subprocess.TimeoutExpired:  # subprocess killed it; proc stays None
+        except spawn.TimedOut:  # killed and reaped; ran stays None
             pass
         if missing:
             raise EnvironmentProblem(
@@ -207,14 +206,15 @@ class Iscsiadm:
                 hint="install open-iscsi (apt install open-iscsi / dnf install iscsi-initiator-utils)"
                      + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
-        if proc is None:
+        if ran is None:
             raise _TimedOut(f"iscsiadm did not finish within {limit:.0f} s: {shlex.join(argv_masked)}",
                             hint="a portal may be unreachable; raise --timeout or check the network",
                             exit_code=5) from None
-        if proc.returncode < 0:
-            raise IscError(f"iscsiadm was killed by signal {-proc.returncode}: {shlex.join(argv_masked)}",
+        rc, out, err = ran
+        if rc < 0:
+            raise IscError(f"iscsiadm was killed by signal {-rc}: {shlex.join(argv_masked)}",
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
-        return Completed(argv_masked, proc.returncode, _text(proc.stdout), _text(proc.stderr))
+        return Completed(argv_masked, rc, _text(out), _text(err))
 
     def lock(self) -> AbstractContextManager[None]:
         """The host-wide lock (system/lock.py), re-entrant within this process."""

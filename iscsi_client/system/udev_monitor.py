@@ -13,9 +13,9 @@ sender's credentials), and a truncated one is dropped.
 
 from __future__ import annotations
 
+import _socket as socket  # the C module socket.py wraps: socket.py's enums cost start-up (see net.py)
 import errno
 import select
-import socket
 import sys
 import time
 
