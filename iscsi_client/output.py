@@ -6,7 +6,6 @@ JSON is always an object with ``schema_version`` and arrays under stable snake_c
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -35,6 +34,8 @@ def emit_json(payload: dict[str, object]) -> None:
     """Indented for a person at a terminal; one compact line for pipes (json's fast C encoder)."""
     doc = {"schema_version": SCHEMA_VERSION, **payload}
     indent = 2 if sys.stdout.isatty() else None
+    import json  # here: a command answering in text has no use for it (about 20 ms of a start in the TCG lab)
+
     sys.stdout.write(json.dumps(doc, indent=indent, default=str) + "\n")
 
 

@@ -136,7 +136,7 @@ def _only_the_list(args: list[str]) -> bool:
 
 def _listing() -> click.Command:
     """The root with its global options and, for each command, a stand-in with its name and summary from the
-    table cli/tab_build.py generates from the whole tree (cli/tab_table.json): `isc --help` renders the
+    table cli/tab_build.py generates from the whole tree (cli/tab_table.py): `isc --help` renders the
     same screen without importing and building 23 command modules (tests/unit/test_help_screen.py)."""
     from iscsi_client.cli.tab import command_table
 

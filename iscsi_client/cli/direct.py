@@ -4,7 +4,7 @@ targets, scripts, the lab's many runs), connect and disconnect (Ansible runs the
 
 Importing click and typer alone is about three times `python -c pass` (more under software emulation), before a
 line of isc runs. These commands' words are parsed here with click's rules, from the table cli/tab_build.py
-generates from the typer tree (cli/tab_table.json, the one TAB uses): long options with their value as the next
+generates from the typer tree (cli/tab_table.py, the one TAB uses): long options with their value as the next
 word or after "=", single short options with their value as the next word, arguments in order among the options,
 global options before or after the command word (a later one wins, as the tree's late options do). Anything
 else (--help, --version, bundled or attached short options, "--", a value that looks like an option, a value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
@@ -14,6 +12,8 @@ IPV6_OVERHEAD = 48  # IPv6 header 40 + ICMPv6 8
 def route_device(cmd: Commands, address: str) -> str | None:
     r = cmd.run(["ip", "-j", "route", "get", address], mutating=False, action=f"looking up the route to {address}",
                 ok=range(256))
+    import json  # here: doctor's other checks have no use for it
+
     try:
         routes = json.loads(r.stdout)
     except ValueError:

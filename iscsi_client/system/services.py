@@ -4,7 +4,6 @@ also works offline with --root)."""
 from __future__ import annotations
 
 import os
-import shutil
 
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
@@ -83,6 +82,8 @@ def enable(cmd: Commands, root: Root, units: list[str], *, now: bool = False) ->
 
 
 def tool_installed(name: str) -> bool:
+    import shutil  # here: with bz2 and lzma it costs every command that imports this module
+
     return shutil.which(name) is not None
 
 

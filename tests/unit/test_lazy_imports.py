@@ -107,7 +107,8 @@ def test_status_of_a_lab_snapshot_loads_neither_dataclasses_nor_typing(tmp_path)
 
 
 def test_the_direct_commands_run_without_pathlib(tmp_path):
-    """pathlib with what it imports (fnmatch, urllib.parse) is about 35 ms of each start in the TCG lab guest:
+    """pathlib with what it imports (fnmatch, urllib.parse) is about 35 ms of each start in the TCG lab guest,
+    json about 20 ms:
     the commands run many times a minute or across dozens of targets work on plain path strings. Run with -S
     and the checkout on sys.path: an editable install's import hook loads pathlib before isc does."""
     from refdata import lab_snapshot
@@ -123,11 +124,16 @@ def test_the_direct_commands_run_without_pathlib(tmp_path):
                   ["--dry-run", "discover", "127.0.0.1", "--login"],
                   ["--dry-run", "connect", "127.0.0.1", "--target", "iqn.2003-01.org.isc.lab:chap"]):
         code = (f"import sys; sys.path[:0] = {paths!r}; import atexit; atexit.register(lambda: "
-                "sys.stderr.write('LOADED' if 'pathlib' in sys.modules else 'NOT LOADED')); "
+                "sys.stderr.write(('json ' if 'json' in sys.modules else '') + "
+                "('LOADED' if 'pathlib' in sys.modules else 'NOT LOADED'))); "
                 f"sys.argv = ['isc', '--root', {root!r}, *{words!r}]; "
                 "from iscsi_client.cli.entry import main; main()")
         r = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True)
         assert r.stderr.endswith("NOT LOADED"), (words, r.stderr[-500:])
+        # nor json, where the answer is no JSON (metrics: prometheus_client imports it): the command table is a
+        # compiled module (cli/tab_table.py), multipathd's and ip's JSON answers are read where they come in
+        assert r.stderr.endswith("json NOT LOADED") == ("--json" in words or "metrics" in words), \
+            (words, r.stderr[-500:])
         # the command ran: it answered, or (login, logout) read the records and sessions and stopped at the
         # first command it would run, which --root refuses
         assert "Traceback" not in r.stderr and (r.stdout.strip() or "needs the live host" in r.stderr), words
@@ -135,9 +141,22 @@ def test_the_direct_commands_run_without_pathlib(tmp_path):
 
 def test_a_portal_probe_loads_no_idna_codec_and_multipath_planning_no_difflib():
     """discover probes every portal it finds: a str host makes getaddrinfo load the idna codec (with stringprep
-    and unicodedata, about 30 ms in the TCG lab guest); the probe of an ASCII name does not. Neither does
+    and unicodedata, about 30 ms in the TCG lab guest); the probe of an ASCII name does not, and neither it
+    nor the udev monitor of a login's device wait loads socket.py (its enums: about 20 ms there). Neither does
     importing the multipath planner load difflib (only a shown diff needs it)."""
     probe = ("from iscsi_client.model import Portal; from iscsi_client.system.net import tcp_reachable; "
              "tcp_reachable(Portal('127.0.0.1', 9), 0.5); tcp_reachable(Portal('localhost', 9), 0.5)")
-    assert loaded_after(probe, ("encodings.idna", "stringprep", "unicodedata")) == []
+    assert loaded_after(probe, ("encodings.idna", "stringprep", "unicodedata", "socket")) == []
     assert loaded_after("import iscsi_client.ops.multipath_config", ("difflib",)) == []
+
+
+def test_running_iscsiadm_and_other_tools_loads_no_subprocess():
+    """Every discover, login, logout and connect runs iscsiadm: subprocess with signal and selectors was about
+    0.05-0.1 s of each in the TCG lab guest; system/spawn.py runs the programs without them."""
+    run = ("from iscsi_client.system.root import Root; from iscsi_client.system.iscsiadm import Iscsiadm; "
+           "from iscsi_client.system.udev_monitor import UdevMonitor; "
+           "UdevMonitor('block', receive_buffer=1 << 20).close(); "
+           "from iscsi_client.system.commands import Commands; "
+           "Iscsiadm(Root(), binary='/bin/true').run(['-m', 'session'], mutating=False, action='test'); "
+           "Commands(Root()).run(['true'], mutating=False, action='test')")
+    assert loaded_after(run, ("subprocess", "signal", "selectors", "socket"), bare=True) == []

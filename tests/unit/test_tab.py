@@ -90,8 +90,8 @@ def _lines(root: str) -> list[tuple[list[str], str]]:
 
 
 def test_the_table_matches_the_commands():
-    assert (REPO / "iscsi_client/cli/tab_table.json").read_text() == tab_build.source(), \
-        "regenerate: python -m iscsi_client.cli.tab_build > iscsi_client/cli/tab_table.json"
+    assert (REPO / "iscsi_client/cli/tab_table.py").read_text() == tab_build.source(), \
+        "regenerate: python -m iscsi_client.cli.tab_build > iscsi_client/cli/tab_table.py"
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
