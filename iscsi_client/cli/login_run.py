@@ -50,7 +50,7 @@ def logout(c: Ctx, target: str | None = None, portal: str | None = None, all_ses
            sids: tuple[int, ...] = (), iface: str | None = None, teardown: bool = False, unmount: bool = False,
            force: bool = False) -> int:
     """isc logout: the sessions asked for, their disks released first with teardown."""
-    from iscsi_client.ops.login import logout as log_out
+    from iscsi_client.ops.logout import logout as log_out
 
     outcomes = log_out(root=c.root, adm=c.iscsiadm(), target=target_arg(target), portal=portal_arg(portal),
                       all_sessions=all_sessions, teardown=teardown, unmount=unmount, cmd=c.commands(),

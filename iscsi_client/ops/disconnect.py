@@ -11,7 +11,7 @@ from __future__ import annotations
 from iscsi_client.errors import IscError
 from iscsi_client.model import Iqn, Startup
 from iscsi_client.ops.discover import discovered_through, forget_discovery, linked_nodes
-from iscsi_client.ops.login import logout
+from iscsi_client.ops.logout import logout
 from iscsi_client.ops.nodes import delete_nodes
 from iscsi_client.ops.persist import unpersist
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools

@@ -6,21 +6,17 @@ import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
-from iscsi_client import fanout, records
-from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError, UsageError
+from iscsi_client import records
+from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
-from iscsi_client.model import Iqn, Node, Portal, Startup
-from iscsi_client.ops.login_batches import login_batches, login_results, logout_batches, logout_results
+from iscsi_client.model import Iqn, Node, Portal
+from iscsi_client.ops.login_batches import login_batches, login_results
 from iscsi_client.ops.nodes import select_nodes
 from iscsi_client.ops.outcome import Outcome
-from iscsi_client.ops.startup import set_startup_of_targets
-from iscsi_client.ops.status import select_sessions
-from iscsi_client.ops.teardown import check_free
-from iscsi_client.ops.teardown import teardown as teardown_sessions
 from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.iscsiadm import Completed, Iscsiadm
+from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
 from iscsi_client.system.udev_wait import DeviceWaiter, scan_hosts
 
@@ -252,72 +248,3 @@ def _explain(root: Root, e: IscsiadmError, n: Node) -> IscError:
         else:
             e.hint = acl[0].upper() + acl[1:]
     return e
-
-
-def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
-           all_sessions: bool = False, teardown: bool = False, unmount: bool = False,
-           cmd: Commands | None = None, sids: Sequence[int] = (), iface: str | None = None,
-           force: bool = False, keep_startup: bool = False) -> list[Outcome]:
-    """Log out, refusing while a disk of the session is mounted, open or held, unless ``teardown``, and
-    refusing the boot firmware's sessions (iBFT: the host may run from that LUN) unless ``force``.
-    ``sids`` selects sessions by id (``iscsiadm -m session -r SID``), alone or narrowed by target/portal.
-    A teardown sets node.startup manual (the target stays away at boot) unless ``keep_startup``: a path
-    that leaves only to log in again (isc tune --relogin)."""
-    if target is None and not all_sessions and not sids and iface is None:
-        raise UsageError("no target given",
-                         hint="name a target, a session id (--sid) or an iface (-I), or use --all to log out of "
-                              "every session")
-    every = sysfs.read_sessions(root)
-    sessions = select_sessions(every, sids=sids, target=target, portal=portal, iface=iface)
-    if not sessions:
-        what = str(target) if target else "any target"
-        where = f" on {portal.address}" if portal else ""
-        ids = f" with id {', '.join(map(str, sids))}" if sids else ""
-        return [Outcome(what, portal.address if portal else "-", "already", f"no session{ids} to {what}{where}")]
-    if not force:
-        from iscsi_client.ops.firmware import refuse_firmware_sessions
-
-        refuse_firmware_sessions(root, sessions)
-    views = blockdev.session_views(root, sessions)
-    steps: list[str] = []
-    if teardown:
-        assert cmd is not None
-        steps = teardown_sessions(root, cmd, views, every, unmount=unmount)
-    else:
-        check_free(root, views)
-    # By id when ids were given: exactly that session, even if another one shares target and portal.
-    batches = logout_batches(sessions, every, by_sid=bool(sids))
-
-    def log_out() -> list[Completed | IscsiadmError]:
-        return adm.run_each([b.call for b in batches], parallel=IN_FLIGHT)
-
-    def startup_manual() -> list[Iqn]:
-        leaving = sorted({s.target for s in sessions}, key=str)
-        return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
-
-    manual: list[Iqn] = []
-    if teardown and not keep_startup and not adm.dry_run and root.is_live:
-        # node.startup manual beside the logout, under one hold of the lock (its threads share it): reading
-        # and updating the records took 0.3 s after a 64-session logout in the TCG lab guest. The records turn
-        # manual whatever each logout's outcome, as they did after it.
-        with adm.lock():
-            results, manual = fanout.beside(log_out, startup_manual)
-    else:
-        results = log_out()
-        if teardown and not keep_startup:  # a dry run shows the update after the logout
-            manual = startup_manual()
-    got: dict[int, tuple[str, str, IscsiadmError | None]] = {}
-    for batch, result in zip(batches, results, strict=True):
-        for s, res in zip(batch.members, logout_results(batch, result), strict=True):
-            assert isinstance(s, Session)
-            got[s.sid] = res
-    outcomes: list[Outcome] = []
-    for s in sessions:
-        status, detail, error = got[s.sid]
-        outcomes.append(Outcome(str(s.target), s.portal.address, status, detail, error,
-                                sid=None if status == "failed" else s.sid, iface=s.iface))
-    if teardown and not adm.dry_run:  # a dry run did none of these: its "would run:" lines list them
-        steps += [f"node.startup manual for {t}" for t in manual]
-        outcomes = [Outcome(o.target, o.portal, o.status, o.detail, o.error, o.devices, o.sid, tuple(steps),
-                            o.iface) for o in outcomes]
-    return outcomes

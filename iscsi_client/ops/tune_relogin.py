@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from iscsi_client.errors import IscError, UsageError
 from iscsi_client.kernel_model import SessionView
 from iscsi_client.model import Node
-from iscsi_client.ops.login import login_nodes, logout
+from iscsi_client.ops.login import login_nodes
+from iscsi_client.ops.logout import logout
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.ops.tunables import BY_NAME
 from iscsi_client.ops.tune import TuneView, live_values, target_views, write_proposals
