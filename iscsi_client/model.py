@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
 
-_IQN_DATE = re.compile(r"^(\d{4})-(\d{2})$")
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-_UNIQUE_CHARS = re.compile(r"^[a-z0-9.:-]*$")
-_HEX = re.compile(r"^[0-9A-Fa-f]+$")
+# patterns as strings, compiled by re on first use (and cached there): about 15 ms of every start in the TCG
+# lab guest went to compiling, at import, patterns most commands never use
+_IQN_DATE = r"^(\d{4})-(\d{2})$"
+_DOMAIN_LABEL = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
+_UNIQUE_CHARS = r"^[a-z0-9.:-]*$"
+_HEX = r"^[0-9A-Fa-f]+$"
 
 
 @record(order=True)
@@ -76,20 +78,20 @@ def _check_iqn(name: str) -> str:
         raise InvalidNameError(
             f"{name!r}: after 'iqn.' comes a date and a reversed domain name, like iqn.2003-01.org.example"
         )
-    m = _IQN_DATE.match(parts[0])
+    m = re.match(_IQN_DATE, parts[0])
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise InvalidNameError(
             f"{name!r}: {parts[0]!r} is not a year-month date (YYYY-MM)",
             hint="the date is when the naming authority owned the domain, e.g. iqn.2003-01.org.example",
         )
     for label in parts[1:]:
-        if not _DOMAIN_LABEL.match(label):
+        if not re.match(_DOMAIN_LABEL, label):
             raise InvalidNameError(
                 f"{name!r}: {label!r} is not a valid domain label (letters, digits and inner '-' only)"
             )
     if sep and not unique:
         raise InvalidNameError(f"{name!r}: nothing follows the ':'")
-    if not _UNIQUE_CHARS.match(unique):
+    if not re.match(_UNIQUE_CHARS, unique):
         bad = sorted({c for c in unique if not re.match(r"[a-z0-9.:-]", c)})
         raise InvalidNameError(
             f"{name!r}: character(s) {' '.join(repr(c) for c in bad)} not allowed in an iSCSI name",
@@ -101,7 +103,7 @@ def _check_iqn(name: str) -> str:
 def _check_hex_name(name: str) -> str:
     prefix, digits = name[:4].lower(), name[4:]
     allowed = (16,) if prefix == "eui." else (16, 32)
-    if not _HEX.match(digits) or len(digits) not in allowed:
+    if not re.match(_HEX, digits) or len(digits) not in allowed:
         want = " or ".join(str(n) for n in allowed)
         raise InvalidNameError(f"{name!r}: '{prefix}' must be followed by exactly {want} hexadecimal digits")
     return prefix + digits.upper()
@@ -229,13 +231,13 @@ def is_ipv4(text: str) -> bool:
 
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$")
+_HOSTNAME = rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$"
 
 
 def _hostname(host: str, raw: str) -> None:
     if not host:
         raise InvalidPortalError(f"portal {raw!r}: no address before the ':'")
-    if not _HOSTNAME.match(host):
+    if not re.match(_HOSTNAME, host):
         raise InvalidPortalError(f"portal {raw!r}: {host!r} is neither an IP address nor a host name")
     if host.rstrip(".").rpartition(".")[2].isdigit():
         # A host name's last label is never all digits (RFC 1123 2.1): this is meant as an IPv4 address, and
@@ -382,7 +384,7 @@ class DiscoveryRecord:
 
 
 # --- node record settings ------------------------------------------------------------------------------
-_SETTING_NAME = re.compile(r"^node\.[A-Za-z0-9_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*$")
+_SETTING_NAME = r"^node\.[A-Za-z0-9_]+(?:\[\d+\])?(?:\.[A-Za-z0-9_]+(?:\[\d+\])?)*$"
 IDENTITY_SETTINGS = ("node.name", "node.tpgt", "node.conn[0].address", "node.conn[0].port",
                      "node.transport_name", "node.discovery_address", "node.discovery_port",
                      "node.discovery_type", "iface.iscsi_ifacename")
@@ -390,7 +392,7 @@ IDENTITY_SETTINGS = ("node.name", "node.tpgt", "node.conn[0].address", "node.con
 
 def check_setting(name: str, value: str) -> None:
     """A node record setting isc may set (``isc nodes set``, ``isc config restore``): not CHAP, not identity."""
-    if not _SETTING_NAME.match(name):
+    if not re.match(_SETTING_NAME, name):
         raise UsageError(f"{name!r} is not a node record setting (they look like node.session.queue_depth)",
                          hint="'iscsiadm -m node -T TARGET -o show' lists a record's settings")
     low = name.lower()

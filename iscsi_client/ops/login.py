@@ -168,12 +168,12 @@ def devices_ready(root: Root, sessions: list[Session], *, need_lun: bool = True)
     return True
 
 
-_SESSION_IN_PATH = re.compile(r"/session(\d+)/")
+_SESSION_IN_PATH = r"/session(\d+)/"
 
 
 def _sid_of(sys_path: str) -> int | None:
     """The session a block device event belongs to: .../host3/session2/target3:0:0/3:0:0:0/block/sdb -> 2."""
-    m = _SESSION_IN_PATH.search(sys_path)
+    m = re.search(_SESSION_IN_PATH, sys_path)
     return int(m.group(1)) if m else None
 
 

@@ -20,15 +20,17 @@ import re
 
 from iscsi_client.records import record
 
-_LOGIN_OK = re.compile(r"Login to \[iface: (?P<iface>[^,\]]+), target: (?P<target>\S+), portal: (?P<portal>[^\]]+)\] "
-                       r"successful\.")
-_LOGIN_FAIL = re.compile(r"iscsiadm: Could not login to \[iface: (?P<iface>[^,\]]+), target: (?P<target>\S+), "
-                         r"portal: (?P<portal>[^\]]+)\]\.")
-_LOGOUT_OK = re.compile(r"Logout of \[sid: (?P<sid>\d+), target: (?P<target>\S+), portal: (?P<portal>[^\]]+)\] "
-                        r"successful\.")
-_LOGOUT_FAIL = re.compile(r"iscsiadm: Could not logout of \[sid: (?P<sid>\d+), target: (?P<target>\S+), "
-                          r"portal: (?P<portal>[^\]]+)\]\.")
-_REASON = re.compile(r"iscsiadm: initiator reported error \((?P<rc>\d+) - (?P<text>.*)\)")
+# patterns as strings: re compiles each on first use and keeps it (its cache), so a module that loads them
+# pays nothing until a line is parsed (the logout's are never compiled by a login)
+_LOGIN_OK = (r"Login to \[iface: (?P<iface>[^,\]]+), target: (?P<target>\S+), portal: (?P<portal>[^\]]+)\] "
+             r"successful\.")
+_LOGIN_FAIL = (r"iscsiadm: Could not login to \[iface: (?P<iface>[^,\]]+), target: (?P<target>\S+), "
+               r"portal: (?P<portal>[^\]]+)\]\.")
+_LOGOUT_OK = (r"Logout of \[sid: (?P<sid>\d+), target: (?P<target>\S+), portal: (?P<portal>[^\]]+)\] "
+              r"successful\.")
+_LOGOUT_FAIL = (r"iscsiadm: Could not logout of \[sid: (?P<sid>\d+), target: (?P<target>\S+), "
+                r"portal: (?P<portal>[^\]]+)\]\.")
+_REASON = r"iscsiadm: initiator reported error \((?P<rc>\d+) - (?P<text>.*)\)"
 
 
 @record
@@ -49,17 +51,17 @@ def _address(printed: str) -> str:
     return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
 
 
-def _parse(text: str, ok: re.Pattern[str], fail: re.Pattern[str]) -> list[RecordResult]:
+def _parse(text: str, ok: str, fail: str) -> list[RecordResult]:
     out: list[RecordResult] = []
     lines = [ln.strip() for ln in text.splitlines()]
     for i, line in enumerate(lines):
-        m = ok.fullmatch(line) or fail.fullmatch(line)
+        m = re.fullmatch(ok, line) or re.fullmatch(fail, line)
         if m is None:
             continue
         g = m.groupdict()
-        good = m.re is ok
+        good = m.re.pattern == ok
         rc, reason = 0, ""
-        if not good and i + 1 < len(lines) and (why := _REASON.fullmatch(lines[i + 1])):
+        if not good and i + 1 < len(lines) and (why := re.fullmatch(_REASON, lines[i + 1])):
             rc, reason = int(why["rc"]), why["text"]
         out.append(RecordResult(g["target"], _address(g["portal"]), g.get("iface"),
                                 int(g["sid"]) if g.get("sid") else None, good, rc, reason))

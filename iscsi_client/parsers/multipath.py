@@ -51,7 +51,7 @@ def parse_maps_json(text: str) -> list[MultipathMap]:
     return maps
 
 
-_ATTR = re.compile(r'^\s*(vendor|product)\s+"?([^"\n]*)"?\s*$')
+_ATTR = r'^\s*(vendor|product)\s+"?([^"\n]*)"?\s*$'
 
 
 def builtin_devices(table: str) -> list[tuple[str, str]]:
@@ -71,7 +71,7 @@ def builtin_devices(table: str) -> list[tuple[str, str]]:
             out.append((current.get("vendor", ""), current.get("product", ".*")))
             current = {}
         elif in_devices:
-            m = _ATTR.match(line)
+            m = re.match(_ATTR, line)
             if m:
                 current[m.group(1)] = m.group(2)
     return out

@@ -155,7 +155,7 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
             continue
         target_dir = f"{session_dir}/{target}"
         for lun_name in sorted(os.listdir(target_dir)):
-            m = _HCTL.fullmatch(lun_name)
+            m = re.fullmatch(_HCTL, lun_name)
             if not m:
                 continue
             lun_dir = f"{target_dir}/{lun_name}"
@@ -182,7 +182,7 @@ def session_luns(root: Root, session: Session, mounts: dict[str, tuple[str, ...]
     return tuple(sorted(luns, key=lambda x: x.lun))
 
 
-_HCTL = re.compile(r"(\d+):(\d+):(\d+):(\d+)")
+_HCTL = r"(\d+):(\d+):(\d+):(\d+)"
 
 
 def session_views(root: Root, sessions: Iterable[Session] | None = None) -> list[SessionView]:
