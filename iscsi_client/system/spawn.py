@@ -85,8 +85,8 @@ def _pipe(ours: list[int]) -> tuple[int, int]:
 
 
 def _keep(fd: int, ours: list[int]) -> int:
-    """``fd`` moved above 2 when it is a standard descriptor (isc started with one of them closed): dup2 onto
-    itself would leave it close-on-exec, so the child would start without it."""
+    """``fd`` moved above 2 when it is a standard descriptor (isc started with one of them closed): posix_spawn's
+    dup2 onto itself leaves it close-on-exec in glibc before 2.29 (RHEL 8), so the child would start without it."""
     ours.append(fd)
     if fd > 2:
         return fd
