@@ -1,4 +1,5 @@
-"""Login and logout, idempotent, one iscsiadm exec per portal (several at once), an outcome per portal."""
+"""Login, idempotent, one iscsiadm exec per portal (several at once), an outcome per portal, returning once the
+sessions' devices exist (logout: ops/logout.py)."""
 
 from __future__ import annotations
 
