@@ -9,6 +9,7 @@ from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # typer is not imported by the commands cli/direct.py runs without it
+    from collections.abc import Callable
     from typing import Any
 
     import typer
@@ -39,13 +40,18 @@ class Ctx:
         from iscsi_client.output import note
         from iscsi_client.system.iscsiadm import Iscsiadm
 
-        return Iscsiadm(self.root, dry_run=self.dry_run, observer=self.observer, timeout=self.timeout,
+        return Iscsiadm(self.root, dry_run=self.dry_run, observer=self._shown(), timeout=self.timeout,
                         on_wait=note)
 
     def commands(self):  # noqa: ANN201 - returns system.commands.Commands, imported lazily
         from iscsi_client.system.commands import Commands
 
-        return Commands(self.root, dry_run=self.dry_run, observer=self.observer)
+        return Commands(self.root, dry_run=self.dry_run, observer=self._shown())
+
+    def _shown(self) -> Callable[[str, bool], None] | None:
+        """The observer where it prints (-v, --dry-run), else None: a runner then builds no command line (its
+        quoting loads shlex, with re)."""
+        return self.observer if self.verbose or self.dry_run else None
 
 
 def get(ctx: typer.Context) -> Ctx:

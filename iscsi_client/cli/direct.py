@@ -165,19 +165,19 @@ def run(args: list[str]) -> int | None:
 
     if invoked_command(args) not in (*COMMANDS, *GROUPS_WITH_ONE):
         return None
-    from iscsi_client.cli.tab import command_table
+    from iscsi_client.cli.tab_table import TABLE  # what cli/tab.py's command_table() gives, without TAB's code
 
     try:
-        path, keywords, settings = parse(args, command_table())
+        path, keywords, settings = parse(args, TABLE)
     except Decline:
         return None
-    import importlib
-
     from iscsi_client.cli.report import os_error, report_error, stdout_gone
     from iscsi_client.errors import IscError
 
     module, name = COMMANDS[path]
-    function = getattr(importlib.import_module(f"iscsi_client.cli.{module}"), name)
+    qualified = f"iscsi_client.cli.{module}"
+    __import__(qualified)  # the statement's own machinery: importlib (with warnings) costs start-up
+    function = getattr(sys.modules[qualified], name)
     try:
         return int(function(context(settings), **keywords))
     except IscError as err:

@@ -7,13 +7,13 @@ its record settings meant for an ordinary data disk, takes the disk away from un
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 
 from iscsi_client import records
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
 from iscsi_client.kernel_model import Session
 from iscsi_client.system import firmware, sysfs
 from iscsi_client.system.firmware import FirmwareTable
+from iscsi_client.system.lock import NotHeld
 from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
@@ -97,7 +97,7 @@ def login_firmware(*, root: Root, adm: Iscsiadm, cmd: Commands, wait: bool = Tru
     steps = tuple(_bring_up_nics(root, cmd, table))
     waiter = DeviceWaiter(root) if wait and not adm.dry_run else None
     try:
-        with adm.lock() if not adm.dry_run else nullcontext():
+        with adm.lock() if not adm.dry_run else NotHeld():
             before = sysfs.read_sessions(root)
             present = {(str(s.target), s.portal.address) for s in before if is_firmware(s, fw)}
             outcomes = [Outcome(k[0], k[1], "already", "already logged in", steps=steps) for k in sorted(present)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 
 from iscsi_client import records
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError
@@ -18,6 +17,7 @@ from iscsi_client.ops.outcome import Outcome
 from iscsi_client.system import blockdev, initiator_file, nodedb, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Iscsiadm
+from iscsi_client.system.lock import NotHeld
 from iscsi_client.system.root import Root
 from iscsi_client.system.udev_wait import DeviceWaiter, scan_hosts
 
@@ -82,7 +82,7 @@ def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = Tr
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
     try:
         # the sessions are read under the lock: another isc that logged in meanwhile is seen, not raced
-        with adm.lock() if not adm.dry_run and root.is_live else nullcontext():
+        with adm.lock() if not adm.dry_run and root.is_live else NotHeld():
             sessions = sysfs.read_sessions(root)
             outcomes = _login_all(root, adm, nodes, sessions, parallel)
         if waiter is not None and any(o.status == "done" for o in outcomes):

@@ -4,7 +4,6 @@ observer (-v / --dry-run) and LC_ALL=C as system/iscsiadm.py."""
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import EnvironmentProblem, IscError
@@ -47,15 +46,14 @@ class Commands:
             live_only: bool = True) -> Ran:
         if live_only:
             self.root.require_live(action)
-        line = shlex.join(argv)
         if mutating and self.changes is not None:
-            self.changes.append(line)
+            self.changes.append(spawn.command_line(argv))
         if self.dry_run and mutating:
             if self.observer:
-                self.observer(line, True)
+                self.observer(spawn.command_line(argv), True)
             return Ran(tuple(argv), 0, "", "", dry_run=True)
         if self.observer:
-            self.observer(line, False)
+            self.observer(spawn.command_line(argv), False)
         env = child_env()
         try:
             rc, out, err = spawn.run(argv, env=env, timeout=self.timeout)
@@ -66,7 +64,8 @@ class Commands:
         stdout, stderr = _text(out), _text(err)
         if rc not in ok:
             detail = (stderr.strip() or stdout.strip()).splitlines()
-            raise IscError(f"{action} failed: {line} exited with {rc}" + (f" ({detail[-1]})" if detail else ""))
+            raise IscError(f"{action} failed: {spawn.command_line(argv)} exited with {rc}"
+                           + (f" ({detail[-1]})" if detail else ""))
         return Ran(tuple(argv), rc, stdout, stderr)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
@@ -111,8 +110,10 @@ def _remove_stale_temps(path: Path) -> None:
         pid = name[len(prefix):].split(".", 1)[0]
         if not pid.isdigit() or _alive(int(pid)):
             continue
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(path.parent / name)
+        except OSError:
+            pass
 
 
 def _alive(pid: int) -> bool:

@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
+import _thread  # threading's own primitive: threading costs start-up
 import os
-import shlex
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Sequence
 
 from iscsi_client import fanout
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
@@ -22,7 +20,7 @@ from iscsi_client.model import Iqn, Portal, Secret
 from iscsi_client.records import record
 from iscsi_client.system import dbspace
 from iscsi_client.system.commands import child_env
-from iscsi_client.system.lock import host_lock
+from iscsi_client.system.lock import Hold, NotHeld, host_lock
 from iscsi_client.system.root import Root
 
 Arg = str | Secret
@@ -99,7 +97,7 @@ class Iscsiadm:
         self.timeout = timeout
         self.binary = binary or os.environ.get("ISC_ISCSIADM", "iscsiadm")
         self.count = 0
-        self._count_lock = threading.Lock()
+        self._count_lock = _thread.allocate_lock()
         self.on_wait = on_wait
 
     def run(self, args: Sequence[Arg], *, mutating: bool, action: str, ok: Sequence[int] = (0,),
@@ -143,11 +141,10 @@ class Iscsiadm:
 
     def _announce(self, args: Sequence[Arg], mutating: bool) -> tuple[str, ...]:
         argv_masked = (self.binary, *masked(args))
-        line = shlex.join(argv_masked)
         if mutating and self.changes is not None:
-            self.changes.append(line)
+            self.changes.append(_line(argv_masked))
         if self.observer:
-            self.observer(line, self.dry_run and mutating)
+            self.observer(_line(argv_masked), self.dry_run and mutating)
         return argv_masked
 
     def _run(self, args: Sequence[Arg], argv_masked: tuple[str, ...], *, mutating: bool, action: str,
@@ -157,7 +154,7 @@ class Iscsiadm:
             from iscsi_client.system.record_secrets import placeholder
 
             args = [_swap(a, tokens, placeholder) for a in args]
-        with self.lock() if mutating else _nothing():
+        with self.lock() if mutating else NotHeld():
             empty_before = self._room_for(args) if mutating else None
             completed = _scrub(self._exec(args, argv_masked, stdin, timeout), [*args, *tokens.values()])
             if empty_before is not None and completed.rc in ok:
@@ -207,27 +204,28 @@ class Iscsiadm:
                      + ("" if os.geteuid() == 0 else "; isc and iscsiadm need root: sudo isc ..."),
             ) from None
         if ran is None:
-            raise _TimedOut(f"iscsiadm did not finish within {limit:.0f} s: {shlex.join(argv_masked)}",
+            raise _TimedOut(f"iscsiadm did not finish within {limit:.0f} s: {_line(argv_masked)}",
                             hint="a portal may be unreachable; raise --timeout or check the network",
                             exit_code=5) from None
         rc, out, err = ran
         if rc < 0:
-            raise IscError(f"iscsiadm was killed by signal {-rc}: {shlex.join(argv_masked)}",
+            raise IscError(f"iscsiadm was killed by signal {-rc}: {_line(argv_masked)}",
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
         return Completed(argv_masked, rc, _text(out), _text(err))
 
-    def lock(self) -> AbstractContextManager[None]:
+    def lock(self) -> Hold:
         """The host-wide lock (system/lock.py), re-entrant within this process."""
         return host_lock(self.root, self.on_wait)
 
 
+def _line(argv: Sequence[str]) -> str:
+    from iscsi_client.system.spawn import command_line  # spawn, with select, loads only where a tool runs
+
+    return command_line(argv)
+
+
 class _TimedOut(IscError):
     """isc stopped waiting for an iscsiadm (killed it after its timeout)."""
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield
 
 
 def _swap(a: Arg, tokens: dict[str, Secret], make: Callable[[], str]) -> Arg:

@@ -8,47 +8,64 @@ that must wait can say for whom (the way apt names the process holding its lock)
 
 from __future__ import annotations
 
+import _thread  # threading's own primitive: threading (with functools and collections) costs start-up
 import fcntl
 import os
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LOCK_PATH = "/run/lock/isc.lock"
 
 _held: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, depth)
-_guard = threading.Lock()  # around _held: a process's threads take and release holds concurrently
+_guard = _thread.allocate_lock()  # around _held: a process's threads take and release holds concurrently
 
 
-@contextmanager
-def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the lock for the block; ``on_wait`` hears one line when another process holds it."""
-    path = root.str(LOCK_PATH)
-    with _guard:
-        if path in _held:
-            fd, depth = _held[path]
-            _held[path] = (fd, depth + 1)
-            fresh = False
-        else:
-            fresh = True
-    if fresh:
-        fd = _acquire(path, on_wait)  # may wait for another process: not under _guard
+def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> Hold:
+    """Hold the lock for a with block; ``on_wait`` hears one line when another process holds it."""
+    return Hold(root.str(LOCK_PATH), on_wait)
+
+
+class Hold:
+    """One hold of the lock file ``path``, for a with block (a class: contextlib costs start-up)."""
+
+    def __init__(self, path: str, on_wait: Callable[[str], None] | None) -> None:
+        self.path = path
+        self.on_wait = on_wait
+
+    def __enter__(self) -> None:
+        with _guard:
+            if self.path in _held:
+                fd, depth = _held[self.path]
+                _held[self.path] = (fd, depth + 1)
+                return
+        fd = _acquire(self.path, self.on_wait)  # may wait for another process: not under _guard
         with _guard:
             # a thread of ours that took another descriptor's flock meanwhile has released it (flock(2)
             # made us wait for it), so nothing of this path is held now
-            _held[path] = (fd, 1)
-    try:
-        yield
-    finally:
+            _held[self.path] = (fd, 1)
+
+    def __exit__(self, *exc: object) -> None:
         with _guard:
-            fd, depth = _held[path]
+            fd, depth = _held[self.path]
             if depth > 1:
-                _held[path] = (fd, depth - 1)
+                _held[self.path] = (fd, depth - 1)
             else:
-                del _held[path]
+                del _held[self.path]
                 os.close(fd)
+
+
+class NotHeld:
+    """Where nothing changes (a read, a dry run): a with block that holds nothing, in place of a Hold."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
 
 
 def _acquire(path: str, on_wait: Callable[[str], None] | None) -> int:

@@ -23,6 +23,14 @@ _SIGKILL, _SIGPIPE, _SIGXFSZ = 9, 13, 25  # Linux's numbers: `signal` is not imp
 _CHUNK = 65536
 
 
+def command_line(argv: Sequence[str]) -> str:
+    """The argv as one shell line, each word quoted where the shell needs it (for -v, --dry-run and error
+    messages). shlex, with re, is loaded here, only when a line is shown."""
+    import shlex
+
+    return shlex.join(argv)
+
+
 class TimedOut(Exception):
     """The program ran past its deadline; it has been killed and reaped. The argv is not kept (it may hold a
     secret: the caller names the command its own way)."""

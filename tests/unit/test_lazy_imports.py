@@ -160,3 +160,21 @@ def test_running_iscsiadm_and_other_tools_loads_no_subprocess():
            "Iscsiadm(Root(), binary='/bin/true').run(['-m', 'session'], mutating=False, action='test'); "
            "Commands(Root()).run(['true'], mutating=False, action='test')")
     assert loaded_after(run, ("subprocess", "signal", "selectors", "socket"), bare=True) == []
+
+
+def test_what_every_login_runs_loads_no_threading_contextlib_shlex_or_importlib(tmp_path):
+    """A discover --login: the command's dispatch, the probe of its portals (addresses, not names), iscsiadm
+    without -v, the host lock, the progress line. threading, contextlib, shlex and importlib were about a
+    third of a Python start-up of every such command in the TCG lab guest."""
+    (tmp_path / "etc/iscsi").mkdir(parents=True)
+    run = ("import os; sys.stdout = open(os.devnull, 'w'); from iscsi_client.cli.direct import run; "
+           f"run(['--root', {str(tmp_path)!r}, 'sessions']); sys.stdout = sys.__stdout__; "
+           "from iscsi_client.model import Portal; from iscsi_client.system.net import probe_portals; "
+           "probe_portals([Portal('127.0.0.1', 9), Portal('::1', 9), Portal('127.0.0.1', 10)], 0.5); "
+           "from iscsi_client.system.root import Root; from iscsi_client.system.iscsiadm import Iscsiadm; "
+           "Iscsiadm(Root(), binary='/bin/true').run(['-m', 'session'], mutating=False, action='test'); "
+           f"from iscsi_client.system.lock import host_lock; h = host_lock(Root({str(tmp_path)!r})); "
+           "h.__enter__(); h.__exit__(None, None, None); "
+           "from iscsi_client.cli.progress import progress_display; p = progress_display(enabled=True); "
+           "p.__enter__(); p.__exit__(None, None, None)")
+    assert loaded_after(run, ("threading", "contextlib", "shlex", "importlib"), bare=True) == []

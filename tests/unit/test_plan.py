@@ -9,6 +9,7 @@ import pytest
 from iscsi_client.errors import InUseError, IscError, NotFoundError
 from iscsi_client.model import Secret
 from iscsi_client.ops.plan import CHANGED, FAILED, OK, PENDING, SKIPPED, WOULD, Done, Engine, PlanFailed, Step, Tools
+from iscsi_client.system.lock import NotHeld
 from iscsi_client.system.root import Root
 
 
@@ -49,7 +50,7 @@ def real_adm(monkeypatch):
 
     monkeypatch.setattr(iscsiadm.Iscsiadm, "_exec",
                         lambda self, args, masked, stdin, at_least=None: iscsiadm.Completed(masked, 0, "", ""))
-    monkeypatch.setattr(iscsiadm.Iscsiadm, "lock", lambda self: iscsiadm._nothing())
+    monkeypatch.setattr(iscsiadm.Iscsiadm, "lock", lambda self: NotHeld())
     monkeypatch.setattr(record_secrets, "fill", lambda root, tokens: len(tokens))
 
 
