@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, Secret
-from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
 from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.records import record
 from iscsi_client.system import initiator_file, net, nodedb, sysfs
@@ -81,6 +80,8 @@ def _ask(root: Root, adm: Iscsiadm, addr: str, method: str, stored: DiscoveryRec
     with `-m discoverydb --discover`, which uses the record as it is."""
     db = discoverydb_args(method, addr)
     iface_args = ["-I", iface] if iface else []
+    if chap is not None or clear_chap:  # ops/chap.py (with ops/nodes.py) loads only for these
+        from iscsi_client.ops.chap import discovery_chap_cleared, discovery_chap_settings
     if chap is not None:
         settings = discovery_chap_settings(method, chap.user, chap.secret, chap.allow_long, chap.mutual_user,
                                            chap.mutual_secret)
