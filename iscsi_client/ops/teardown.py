@@ -33,6 +33,7 @@ class Hold:
     device: str
     what: str  # "mounted on /srv/x", "path of multipath map 3600...", "held by LVM volume vg-lv (dm-3)", ...
     kind: str  # mount | map | dm | open
+    users: tuple[str, ...] = ()  # kind "open": the processes, as "name[pid]"
 
 
 def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset(),
@@ -66,7 +67,7 @@ def holds(root: Root, views: list[SessionView], kept: frozenset[str] = frozenset
                 out += [Hold(mapped.devnode, f"held by {blockdev.describe_holder(root, h)}", "dm")
                         for h in mapped.holders]
     paths = {lun.disk.devnode for v in views for lun in v.luns if lun.disk is not None}
-    out += [Hold(devnode, f"open by {', '.join(users)}", "open")
+    out += [Hold(devnode, f"open by {', '.join(users)}", "open", tuple(users))
             for devnode, users in _users(root, nodes, paths, udev_wait).items()]
     return list(dict.fromkeys(out))
 
@@ -91,8 +92,7 @@ UDEV_HINT = f"udev is still probing it after {UDEV_WAIT:.0f} s: run 'udevadm set
 
 def _only_udev(found: list[Hold]) -> bool:
     """Whether every hold is a disk open by udev's workers alone (still there after the wait)."""
-    return bool(found) and all(h.kind == "open" and all(p.startswith(UDEV_WORKERS)
-                                                        for p in h.what.removeprefix("open by ").split(", "))
+    return bool(found) and all(h.kind == "open" and all(p.startswith(UDEV_WORKERS) for p in h.users)
                                for h in found)
 
 

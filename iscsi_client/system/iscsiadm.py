@@ -20,7 +20,7 @@ from iscsi_client.model import Iqn, Portal, Secret
 from iscsi_client.records import record
 from iscsi_client.system import dbspace
 from iscsi_client.system.commands import child_env
-from iscsi_client.system.lock import Hold, NotHeld, host_lock
+from iscsi_client.system.lock import HostLock, NotHeld, host_lock
 from iscsi_client.system.root import Root
 
 Arg = str | Secret
@@ -213,7 +213,7 @@ class Iscsiadm:
                            hint="see the system log (OOM killer, a timeout in a wrapper) and run it again") from None
         return Completed(argv_masked, rc, _text(out), _text(err))
 
-    def lock(self) -> Hold:
+    def lock(self) -> HostLock:
         """The host-wide lock (system/lock.py), re-entrant within this process."""
         return host_lock(self.root, self.on_wait)
 

@@ -24,12 +24,12 @@ _held: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, depth)
 _guard = _thread.allocate_lock()  # around _held: a process's threads take and release holds concurrently
 
 
-def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> Hold:
+def host_lock(root: Root, on_wait: Callable[[str], None] | None = None) -> HostLock:
     """Hold the lock for a with block; ``on_wait`` hears one line when another process holds it."""
-    return Hold(root.str(LOCK_PATH), on_wait)
+    return HostLock(root.str(LOCK_PATH), on_wait)
 
 
-class Hold:
+class HostLock:
     """One hold of the lock file ``path``, for a with block (a class: contextlib costs start-up)."""
 
     def __init__(self, path: str, on_wait: Callable[[str], None] | None) -> None:
@@ -59,7 +59,7 @@ class Hold:
 
 
 class NotHeld:
-    """Where nothing changes (a read, a dry run): a with block that holds nothing, in place of a Hold."""
+    """Where nothing changes (a read, a dry run): a with block that holds nothing, in place of a HostLock."""
 
     def __enter__(self) -> None:
         return None

@@ -7,7 +7,7 @@ import pytest
 from iscsi_client.errors import InUseError
 from iscsi_client.kernel_model import BlockDevice, Lun, Session, SessionView
 from iscsi_client.model import Iqn, Portal
-from iscsi_client.ops.teardown import check_free, holds
+from iscsi_client.ops.teardown import UDEV_HINT, check_free, holds
 from iscsi_client.system.root import Root
 
 T = Iqn.parse("iqn.2003-01.org.isc.lab:multi")
@@ -158,3 +158,16 @@ def test_a_udev_worker_still_there_after_the_wait_gets_its_own_hint(tmp_path):
     with pytest.raises(InUseError) as refused:
         check_free(Root(tmp_path), [_udev_view()])
     assert "udevadm settle" not in (refused.value.hint or "")
+
+
+def test_a_disk_open_only_by_udev_gets_the_settle_hint_and_one_with_another_user_does_not(tmp_path):
+    """The refusal says what to do: wait for udev (udevadm settle) when only its workers have the disk open,
+    stop the user otherwise. The hint follows the processes, whatever the message's wording."""
+    _open_by(tmp_path, 1071, "(udev-worker)", "/dev/sda")
+    with pytest.raises(InUseError) as only_udev:
+        check_free(Root(tmp_path), [_udev_view()])
+    assert only_udev.value.hint == UDEV_HINT and "(udev-worker)[1071]" in only_udev.value.message
+    _open_by(tmp_path, 777, "dd", "/dev/sda")
+    with pytest.raises(InUseError) as with_dd:
+        check_free(Root(tmp_path), [_udev_view()])
+    assert with_dd.value.hint != UDEV_HINT and "dd[777]" in with_dd.value.message
