@@ -51,27 +51,39 @@ def _resolve(portal: Portal, *, numeric: bool) -> list[Address] | None:
     return [(family, kind, proto, addr) for family, kind, proto, _, addr in infos]
 
 
+AT_ONCE = 256  # sockets open at a time: far below the usual limit of 1024 descriptors per process
+
+
 def _connect_all(addresses: dict[Portal, list[Address]], timeout: float) -> dict[Portal, bool]:
     reachable = dict.fromkeys(addresses, False)
+    every = [(portal, address) for portal, found in addresses.items() for address in found]
+    for start in range(0, len(every), AT_ONCE):
+        for portal in _connect_batch(every[start:start + AT_ONCE], timeout):
+            reachable[portal] = True
+    return reachable
+
+
+def _connect_batch(batch: list[tuple[Portal, Address]], timeout: float) -> set[Portal]:
+    """The portals of ``batch`` that accepted a connection within ``timeout`` seconds."""
+    reachable: set[Portal] = set()
     pending: dict[int, tuple[Any, Portal]] = {}  # descriptor -> (socket, portal)
     poller = select.poll()
     try:
-        for portal, found in addresses.items():
-            for family, kind, proto, addr in found:
-                try:
-                    s = _socket.socket(family, kind, proto)
-                except OSError:
-                    continue
-                s.setblocking(False)
-                code = s.connect_ex(addr)
-                if code == 0:  # at once (a local portal can accept before connect returns)
-                    reachable[portal] = True
-                    s.close()
-                elif code in (errno.EINPROGRESS, errno.EAGAIN):
-                    pending[s.fileno()] = (s, portal)
-                    poller.register(s.fileno(), select.POLLOUT)
-                else:
-                    s.close()
+        for portal, (family, kind, proto, addr) in batch:
+            try:
+                s = _socket.socket(family, kind, proto)
+            except OSError:  # a family this host has no stack for (IPv6 disabled)
+                continue
+            s.setblocking(False)
+            code = s.connect_ex(addr)
+            if code == 0:  # at once (a local portal can accept before connect returns)
+                reachable.add(portal)
+                s.close()
+            elif code in (errno.EINPROGRESS, errno.EAGAIN):
+                pending[s.fileno()] = (s, portal)
+                poller.register(s.fileno(), select.POLLOUT)
+            else:
+                s.close()
         deadline = time.monotonic() + timeout
         while pending:
             remaining = deadline - time.monotonic()
@@ -81,7 +93,7 @@ def _connect_all(addresses: dict[Portal, list[Address]], timeout: float) -> dict
                 s, portal = pending.pop(fd)
                 poller.unregister(fd)
                 if s.getsockopt(_socket.SOL_SOCKET, _socket.SO_ERROR) == 0:
-                    reachable[portal] = True
+                    reachable.add(portal)
                 s.close()
     finally:
         for s, _ in pending.values():

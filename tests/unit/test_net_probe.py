@@ -76,3 +76,21 @@ def test_portals_that_do_not_answer_cost_one_timeout_together():
     finally:
         for x in held:
             x.close()
+
+
+def test_many_portals_are_probed_in_batches_with_the_same_answers(monkeypatch):
+    """No more sockets open at once than net.AT_ONCE (a long portal list must not run out of descriptors and
+    call the rest unreachable): here batches of two, each answering for its own portals."""
+    from iscsi_client.system import net
+
+    monkeypatch.setattr(net, "AT_ONCE", 2)
+    held, (silent,) = _silent(1)
+    try:
+        with _listening("127.0.0.1") as a, _listening("127.0.0.1") as b:
+            up = [Portal("127.0.0.1", x.getsockname()[1]) for x in (a, b)]
+            down = Portal("127.0.0.1", _closed_port())
+            assert probe_portals([up[0], down, silent, up[1]], 0.3) == \
+                {up[0]: True, up[1]: True, down: False, silent: False}
+    finally:
+        for x in held:
+            x.close()
