@@ -94,3 +94,15 @@ def test_many_portals_are_probed_in_batches_with_the_same_answers(monkeypatch):
     finally:
         for x in held:
             x.close()
+
+
+def test_an_ipv6_portal_is_probed_by_its_address():
+    try:
+        s = _listening("::1")
+    except OSError:
+        import pytest
+
+        pytest.skip("no IPv6 loopback on this host")
+    with s:
+        up = Portal.parse(f"[::1]:{s.getsockname()[1]}")
+        assert probe_portals([up], 1.0) == {up: True}
