@@ -10,7 +10,8 @@ first use: about 2.5 minutes). --no-variant uses the plain lab image and measure
   returns about 0.25 s before the device exists).
 - isc: `isc discover` + `isc login`; isc returns only once the device and its udev links exist.
 - python3 -c pass in the same guest: what isc adds to raw is also shown in units of it (issue 17's goal for
-  `isc discover --login`: no more than 2).
+  `isc discover --login`: no more than 2), taken per round (each round runs every flow and python3 -c pass
+  back to back) and given as the median of the rounds with their range.
 - both portals, one process: `isc discover --login --target` next to raw discovery + a login of the target on
   every portal + `udevadm settle` (two sessions, two disks).
 - os-brick: connect_volume() in a fresh python3 (bench/lab_os_brick_attach.py); it waits for the device.
@@ -96,8 +97,15 @@ def main() -> None:
         # one untimed pass of each flow: page cache and .pyc files warm for everyone alike
         for command in flows.values():
             timed(g, *command)
-        times = {name: [timed(g, *command) for _ in range(opts.runs)] for name, command in flows.items()}
-        py = statistics.median(_seconds(g, "python3 -c pass") for _ in range(opts.runs))
+        # rounds, not one series per flow: TCG drifts within a run, and each round's flows and python3 -c pass
+        # run back to back, so what isc adds is taken per round (then the median of the rounds)
+        times: dict[str, list[float]] = {name: [] for name in flows}
+        pys: list[float] = []
+        for _ in range(opts.runs):
+            for name, command in flows.items():
+                times[name].append(timed(g, *command))
+            pys.append(_seconds(g, "python3 -c pass"))
+        py = statistics.median(pys)
         if "ansible open_iscsi + settle" in flows:
             answer = json.loads(g.run("cat /tmp/ansible.out").stdout.split("=>", 1)[1])
             print(f"ansible's own answer (last run): {answer}")
@@ -106,7 +114,9 @@ def main() -> None:
             base = "raw, both portals + settle" if "both portals" in name else "raw iscsiadm + udevadm settle"
             raw = statistics.median(times[base])
             m = statistics.median(values)
-            added = f"   added {(m - raw) / py:4.1f} x python3 -c pass" if name.startswith("isc") else ""
+            per_round = [(t - r) / q for t, r, q in zip(values, times[base], pys, strict=True)]
+            added = (f"   added {statistics.median(per_round):4.1f} x python3 -c pass (rounds "
+                     f"{min(per_round):.1f}-{max(per_round):.1f})") if name.startswith("isc") else ""
             print(f"  {name:36} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})"
                   + added)
         print(f"  {'python3 -c pass':36} {py:6.2f} s")
