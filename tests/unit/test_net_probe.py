@@ -4,6 +4,9 @@ and its new record dropped), against real sockets on this host."""
 from __future__ import annotations
 
 import socket
+import time
+
+import pytest
 
 from iscsi_client.model import Portal
 from iscsi_client.system.net import probe_portals, tcp_reachable
@@ -62,8 +65,6 @@ def test_portals_that_do_not_answer_cost_one_timeout_together():
     """A target naming many portals behind a dropping firewall: every address is connected to at once, so the
     probe waits one timeout, not one per portal nor one per batch of portals (40 here: one by one they would
     take 20 s, 16 at a time 1.5 s)."""
-    import time
-
     held, silent = _silent(40)
     try:
         with _listening("127.0.0.1") as s:
@@ -100,8 +101,6 @@ def test_an_ipv6_portal_is_probed_by_its_address():
     try:
         s = _listening("::1")
     except OSError:
-        import pytest
-
         pytest.skip("no IPv6 loopback on this host")
     with s:
         up = Portal.parse(f"[::1]:{s.getsockname()[1]}")
