@@ -7,12 +7,12 @@ when the kernel is done), so threads are enough: the interpreter is idle while t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 IN_FLIGHT = 16  # logins, logouts, scans, deletes at once by default: iscsid runs logins side by side, as at boot
+MODULES = ("threading",)  # what running steps side by side imports (for iscsi_client.preload)
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from typing import Any, TypeVar
 
     T = TypeVar("T")

@@ -6,9 +6,6 @@ case). Portals follow iscsiadm's notation: ``host``, ``host:port``, ``[v6]:port`
 
 from __future__ import annotations
 
-import re
-from enum import StrEnum
-
 from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
 from iscsi_client.records import field, record
 
@@ -19,12 +16,13 @@ if TYPE_CHECKING:
 DEFAULT_PORT = 3260
 MAX_NAME_BYTES = 223  # RFC 3720 3.2.6.1
 
-# patterns as strings, compiled by re on first use (and cached there): about 15 ms of every start in the TCG
-# lab guest went to compiling, at import, patterns most commands never use
-_IQN_DATE = r"^(\d{4})-(\d{2})$"
-_DOMAIN_LABEL = r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$"
-_UNIQUE_CHARS = r"^[a-z0-9.:-]*$"
-_HEX = r"^[0-9A-Fa-f]+$"
+# iSCSI names are checked by hand, not with re: a login validates its target before its first exec, and re
+# (with enum, functools and collections) is about 50 ms of a start in the TCG lab guest; loaded after that
+# exec has started, it costs a login nothing (iscsi_client.preload)
+_LOWER_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LABEL_CHARS = _LOWER_ALNUM | {"-"}
+_UNIQUE_CHARS = _LOWER_ALNUM | {".", ":", "-"}
+_HEX_DIGITS = frozenset("0123456789ABCDEFabcdef")
 
 
 @record(order=True)
@@ -78,21 +76,22 @@ def _check_iqn(name: str) -> str:
         raise InvalidNameError(
             f"{name!r}: after 'iqn.' comes a date and a reversed domain name, like iqn.2003-01.org.example"
         )
-    m = re.match(_IQN_DATE, parts[0])
-    if not m or not 1 <= int(m.group(2)) <= 12:
+    date = parts[0]  # YYYY-MM; any Unicode decimal digits, as re's \d took them
+    if not (len(date) == 7 and date[4] == "-" and date[:4].isdecimal() and date[5:].isdecimal()
+            and 1 <= int(date[5:]) <= 12):
         raise InvalidNameError(
             f"{name!r}: {parts[0]!r} is not a year-month date (YYYY-MM)",
             hint="the date is when the naming authority owned the domain, e.g. iqn.2003-01.org.example",
         )
     for label in parts[1:]:
-        if not re.match(_DOMAIN_LABEL, label):
+        if not (label and _LABEL_CHARS.issuperset(label) and label[0] != "-" and label[-1] != "-"):
             raise InvalidNameError(
                 f"{name!r}: {label!r} is not a valid domain label (letters, digits and inner '-' only)"
             )
     if sep and not unique:
         raise InvalidNameError(f"{name!r}: nothing follows the ':'")
-    if not re.match(_UNIQUE_CHARS, unique):
-        bad = sorted({c for c in unique if not re.match(r"[a-z0-9.:-]", c)})
+    if not _UNIQUE_CHARS.issuperset(unique):
+        bad = sorted(set(unique) - _UNIQUE_CHARS)
         raise InvalidNameError(
             f"{name!r}: character(s) {' '.join(repr(c) for c in bad)} not allowed in an iSCSI name",
             hint="allowed: lower-case letters, digits, '.', '-' and ':'",
@@ -103,7 +102,7 @@ def _check_iqn(name: str) -> str:
 def _check_hex_name(name: str) -> str:
     prefix, digits = name[:4].lower(), name[4:]
     allowed = (16,) if prefix == "eui." else (16, 32)
-    if not re.match(_HEX, digits) or len(digits) not in allowed:
+    if not _HEX_DIGITS.issuperset(digits) or len(digits) not in allowed:
         want = " or ".join(str(n) for n in allowed)
         raise InvalidNameError(f"{name!r}: '{prefix}' must be followed by exactly {want} hexadecimal digits")
     return prefix + digits.upper()
@@ -235,6 +234,10 @@ _HOSTNAME = rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*\.?$"
 
 
 def _hostname(host: str, raw: str) -> None:
+    if is_ipv4(host):  # the common portal, checked without re (which the name pattern loads)
+        return
+    import re
+
     if not host:
         raise InvalidPortalError(f"portal {raw!r}: no address before the ':'")
     if not re.match(_HOSTNAME, host):
@@ -247,17 +250,6 @@ def _hostname(host: str, raw: str) -> None:
                 f"portal {raw!r}: {host!r} is not an IPv4 address",
                 hint="an IPv4 address is four numbers from 0 to 255 without leading zeros, like 192.0.2.10",
             )
-
-
-class Startup(StrEnum):
-    AUTOMATIC = "automatic"
-    MANUAL = "manual"
-    ONBOOT = "onboot"
-
-
-class AuthMethod(StrEnum):
-    NONE = "None"
-    CHAP = "CHAP"
 
 
 @record
@@ -392,6 +384,8 @@ IDENTITY_SETTINGS = ("node.name", "node.tpgt", "node.conn[0].address", "node.con
 
 def check_setting(name: str, value: str) -> None:
     """A node record setting isc may set (``isc nodes set``, ``isc config restore``): not CHAP, not identity."""
+    import re
+
     if not re.match(_SETTING_NAME, name):
         raise UsageError(f"{name!r} is not a node record setting (they look like node.session.queue_depth)",
                          hint="'iscsiadm -m node -T TARGET -o show' lists a record's settings")

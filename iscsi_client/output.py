@@ -7,12 +7,12 @@ JSON is always an object with ``schema_version`` and arrays under stable snake_c
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
 
 from iscsi_client.records import record
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from typing import Any
 
 SCHEMA_VERSION = 1

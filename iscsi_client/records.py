@@ -20,10 +20,10 @@ instead of 620 us for `@dataclass(frozen=True, order=True)`, the same time per i
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing is not imported at run time: a TAB press needs this module, not typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any, TypeVar, dataclass_transform, overload
 
     T = TypeVar("T")
@@ -276,6 +276,25 @@ def _frozen_delattr(self: Any, name: str) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
 
+class _Cached:
+    """functools.cached_property without functools (with collections and types, which a login does not need
+    before its first exec): the value is made on first read and kept in the instance's __dict__, which a
+    record's frozen __setattr__ does not guard."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        self.make, self.name = make, make.__name__
+        self.__doc__ = make.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.make(obj)
+        return value
+
+
 def replace(obj: T, /, **changes: Any) -> T:
     """dataclasses.replace for a record, without importing dataclasses: a new record with these fields
     changed."""
@@ -321,6 +340,9 @@ if TYPE_CHECKING:  # what type checkers see: dataclasses.field's signature, a da
     def record(cls: type[T] | None = None, /, *, order: bool = False,
                frozen: bool = True) -> type[T] | Callable[[type[T]], type[T]]:
         ...
+
+    from functools import cached_property as cached  # what type checkers see: the same semantics
 else:
     record = _record
     field = _field
+    cached = _Cached

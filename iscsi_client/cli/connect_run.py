@@ -22,9 +22,10 @@ def connect(c: Ctx, portals: tuple[str, ...], target: str | None = None, chap_us
     """isc connect: from portals to a verified mount, as a plan."""
     from iscsi_client.cli.plan_render import invoked_as, plan_engine, render_plan, render_summary
     from iscsi_client.errors import UsageError
-    from iscsi_client.model import Iqn, Portal, Startup
+    from iscsi_client.model import Iqn, Portal
     from iscsi_client.ops.connect import ConnectRequest, MountRequest, connect
     from iscsi_client.ops.plan import PlanFailed
+    from iscsi_client.startup_mode import Startup
 
     c.root.require_live("connect (it discovers, logs in and mounts)")  # before asking for a secret
     if startup not in ("automatic", "manual"):

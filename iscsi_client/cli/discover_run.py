@@ -117,6 +117,10 @@ def discover(c: Ctx, portals: tuple[str, ...] = (), isns: bool = False, firmware
         chap = DiscoveryChap(chap_user, secret, allow_long, mutual_user, mutual)
     from iscsi_client.ops.discover import discover
 
+    if login and not c.dry_run:
+        from iscsi_client import preload
+
+        preload.queue("iscsi_client.cli.outcomes", "iscsi_client.cli.progress", "iscsi_client.ops.login")
     found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",
                      chap=chap, clear_chap=clear_chap, iface=iface, keep_flagged=keep_flagged)
     if c.json:

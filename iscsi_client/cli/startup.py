@@ -19,8 +19,8 @@ def startup_cmd(
 ) -> None:
     """Set node.startup and node.conn[0].startup together."""
     from iscsi_client.errors import UsageError
-    from iscsi_client.model import Startup
     from iscsi_client.ops.startup import set_startup
+    from iscsi_client.startup_mode import Startup
 
     c = get(ctx)
     try:

@@ -8,12 +8,13 @@ unless ``prune``: then the targets it does not name are disconnected and forgott
 
 from __future__ import annotations
 
-from iscsi_client.model import Iqn, Startup
+from iscsi_client.model import Iqn
 from iscsi_client.ops.config import Secrets, restore
 from iscsi_client.ops.connect import Connection, ConnectRequest, MountRequest, mount_step, session_steps
 from iscsi_client.ops.disconnect import Disconnection, DisconnectRequest, disconnect_steps
 from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.parsers import config_doc
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import nodedb
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root

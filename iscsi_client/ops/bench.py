@@ -23,8 +23,11 @@ from iscsi_client.parsers.fio import FioJob, eta_fraction, parse_fio_json
 from iscsi_client.records import record
 from iscsi_client.system import blockdev, filesystems, fio
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.iscsiadm import Observer
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from iscsi_client.system.commands import Observer
 
 
 @record

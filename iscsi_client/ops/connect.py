@@ -12,7 +12,7 @@ from collections.abc import Callable
 from iscsi_client import records
 from iscsi_client.errors import IscError, NotFoundError, UsageError
 from iscsi_client.kernel_model import SessionView
-from iscsi_client.model import Iqn, Node, Portal, Secret, Startup
+from iscsi_client.model import Iqn, Node, Portal, Secret
 from iscsi_client.ops.chap import ChapRequest, chap_in_place, discovery_chap_settings, set_chap
 from iscsi_client.ops.discover import DiscoveryChap, discover, discovered_through
 from iscsi_client.ops.login import login
@@ -22,6 +22,7 @@ from iscsi_client.ops.startup import set_startup
 from iscsi_client.ops.tunables import MULTIPATH_REPLACEMENT_TIMEOUT
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.records import record
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import blockdev, nodedb, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.root import Root

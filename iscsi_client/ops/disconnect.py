@@ -9,7 +9,7 @@ that nothing else came through).
 from __future__ import annotations
 
 from iscsi_client.errors import IscError
-from iscsi_client.model import Iqn, Startup
+from iscsi_client.model import Iqn
 from iscsi_client.ops.discover import discovered_through, forget_discovery, linked_nodes
 from iscsi_client.ops.logout import logout
 from iscsi_client.ops.nodes import delete_nodes
@@ -18,6 +18,7 @@ from iscsi_client.ops.plan import Done, Engine, PlanReport, Step, Tools
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.records import record
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import blockdev, multipath, nodedb, sysfs
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.root import Root

@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from iscsi_client import records
+from iscsi_client import fanout, preload, records
 from iscsi_client.errors import EXIT_NOT_FOUND, EXIT_UNREACHABLE, IscError, IscsiadmError, NotFoundError
-from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
 from iscsi_client.model import Iqn, Node, Portal
 from iscsi_client.ops.login_batches import login_batches, login_results
@@ -34,7 +33,7 @@ def _same(s: Session, n: Node) -> bool:
 def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
           all_nodes: bool = False, wait: bool = True, wait_timeout: float = 30.0,
           progress: Callable[[str], None] | None = None, iface: str | None = None,
-          cmd: Commands | None = None, parallel: int = IN_FLIGHT) -> list[Outcome]:
+          cmd: Commands | None = None, parallel: int = fanout.IN_FLIGHT) -> list[Outcome]:
     """Log in to every selected record (of one iface, if given) that has no session yet; then, unless
     ``wait`` is False, wait for the block devices of the new sessions (udev events, a deadline) and
     report them. With ``cmd``, LUNs that got several paths are registered for multipath where isc's
@@ -53,7 +52,7 @@ def login(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | Non
 def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targets: Sequence[Iqn] = (),
                      iface: str | None = None, wait: bool = True, wait_timeout: float = 30.0,
                      progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
-                     parallel: int = IN_FLIGHT) -> list[Outcome]:
+                     parallel: int = fanout.IN_FLIGHT) -> list[Outcome]:
     """``isc discover --login``: log in to what a discovery just answered (every target, or only
     ``targets``), on every portal it has a record for, the way ``iscsiadm -m discovery ... --login`` does:
     through ``iface`` when the discovery went through one, else through every iface that has a record.
@@ -76,10 +75,13 @@ def login_discovered(*, root: Root, adm: Iscsiadm, found: Sequence[Found], targe
 
 def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = True, wait_timeout: float = 30.0,
                 progress: Callable[[str], None] | None = None, cmd: Commands | None = None,
-                parallel: int = IN_FLIGHT) -> list[Outcome]:
+                parallel: int = fanout.IN_FLIGHT) -> list[Outcome]:
     """Log in to these records (those without a session yet) and wait for their devices unless told not to;
     then, with ``cmd``, register new multi-path LUNs for multipath (see register_after_login)."""
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
+    if waiter is not None:  # imported during the login's exec: the host scans' threads, the multipath step
+        preload.queue(*(fanout.MODULES if len(nodes) > 1 else ()),
+                      *(("iscsi_client.ops.multipath_config", "iscsi_client.system.multipath") if cmd else ()))
     try:
         # the sessions are read under the lock: another isc that logged in meanwhile is seen, not raced
         with adm.lock() if not adm.dry_run and root.is_live else NotHeld():
@@ -187,7 +189,7 @@ def wait_for_devices(root: Root, waiter: DeviceWaiter, outcomes: list[Outcome], 
     fresh = [s for s in sysfs.read_sessions(root) if s.sid not in before]
     unscanned = [s for s in fresh if (str(s.target), s.portal.address) in manual_scan]
     new = [s for s in fresh if s not in unscanned]
-    scan_hosts(root, [s.host for s in new if s.host is not None], parallel=IN_FLIGHT)
+    scan_hosts(root, [s.host for s in new if s.host is not None], parallel=fanout.IN_FLIGHT)
 
     if progress:
         progress(f"waiting for the block devices of {len(new)} new session(s)")

@@ -10,13 +10,14 @@ from iscsi_client import fanout
 from iscsi_client.errors import IscsiadmError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
-from iscsi_client.model import Iqn, Portal, Startup
+from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.login_batches import logout_batches, logout_results
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.startup import set_startup_of_targets
 from iscsi_client.ops.status import select_sessions
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Completed, Iscsiadm

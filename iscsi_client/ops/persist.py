@@ -9,10 +9,11 @@ import os
 from iscsi_client import records
 from iscsi_client.errors import InUseError, NotFoundError, UsageError
 from iscsi_client.kernel_model import Lun, SessionView
-from iscsi_client.model import Iqn, Startup
+from iscsi_client.model import Iqn
 from iscsi_client.ops.startup import set_startup
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.records import record
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import blockdev, filesystems, made_filesystems, nodedb, services
 from iscsi_client.system import fstab as fstab_file
 from iscsi_client.system.commands import Commands

@@ -26,8 +26,12 @@ from iscsi_client import records
 from iscsi_client.errors import IscError
 from iscsi_client.records import record
 from iscsi_client.system.commands import Commands
-from iscsi_client.system.iscsiadm import Iscsiadm, Observer
+from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from iscsi_client.system.commands import Observer
 
 OK, CHANGED, WOULD, PENDING, FAILED, SKIPPED = "ok", "changed", "would change", "pending", "failed", "not run"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from iscsi_client.model import Iqn, Node, Portal, Startup
+from iscsi_client.model import Iqn, Node, Portal
 from iscsi_client.ops.node_settings import set_node_values
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
 

@@ -21,10 +21,10 @@ from iscsi_client.model import (
     Iqn,
     Node,
     Portal,
-    Startup,
     check_setting,
 )
 from iscsi_client.records import field, record
+from iscsi_client.startup_mode import Startup
 
 SCHEMA = 1
 HEADER = "# isc configuration"  # every dump's first line starts so: -o replaces such a file, no other

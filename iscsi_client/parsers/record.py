@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from iscsi_client.errors import UsageError
 from iscsi_client.model import DEFAULT_PORT, ISNS_PORT, Chap, DiscoveryRecord, Iqn, Node, Portal
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 EMPTY = "<empty>"
 MASK = "********"

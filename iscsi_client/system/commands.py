@@ -4,14 +4,17 @@ observer (-v / --dry-run) and LC_ALL=C as system/iscsiadm.py."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import EnvironmentProblem, IscError
 from iscsi_client.records import record
 from iscsi_client.system import spawn
 from iscsi_client.system.root import Root
 
-Observer = Callable[[str, bool], None]
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    Observer = Callable[[str, bool], None]  # told each command line (masked) before it runs, and dry_run
 
 SECRET_ENV = ("ISC_CHAP_PASSWORD", "ISC_CHAP_MUTUAL_PASSWORD")
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Sequence
 
 from iscsi_client.errors import IscError
 from iscsi_client.model import Secret
 from iscsi_client.system import files
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 DB = "/etc/iscsi"
 MIN_FREE = 256 * 1024  # a discovery of 64 records needs about 64 x 3 blocks (file, portal dir, target dir)

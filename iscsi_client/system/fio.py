@@ -16,8 +16,11 @@ from collections.abc import Callable, Sequence
 
 from iscsi_client.errors import EnvironmentProblem, IscError
 from iscsi_client.system.commands import child_env
-from iscsi_client.system.iscsiadm import Observer
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from iscsi_client.system.commands import Observer
 
 STOP_GRACE = 10.0
 

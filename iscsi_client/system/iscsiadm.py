@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import _thread  # threading's own primitive: threading costs start-up
 import os
-from collections.abc import Callable, Sequence
 
 from iscsi_client import fanout
 from iscsi_client.errors import EnvironmentProblem, IscError, IscsiadmError
@@ -23,8 +22,13 @@ from iscsi_client.system.commands import child_env
 from iscsi_client.system.lock import HostLock, NotHeld, host_lock
 from iscsi_client.system.root import Root
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from iscsi_client.system.commands import Observer
+
 Arg = str | Secret
-Observer = Callable[[str, bool], None]  # (masked command line, dry_run)
 
 DEFAULT_TIMEOUT = 120.0
 

@@ -13,7 +13,6 @@ Layouts written by iscsiadm 2.x:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
 
 from iscsi_client.records import record
 from iscsi_client.system.files import dir_exists, read_text
@@ -21,6 +20,7 @@ from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False  # not typing's own: a TAB press imports this module, and importing typing costs ~3 ms
 if TYPE_CHECKING:  # the model and parsers load on first use: completion only lists directory names
+    from collections.abc import Iterator, Sequence
     from pathlib import Path  # read_records works on strings: login and discover do not import pathlib
 
     from iscsi_client.model import DiscoveryRecord, Iqn, Node

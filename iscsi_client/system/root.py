@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import builtins
 import os
-from functools import cached_property
 
 from iscsi_client.errors import RootModeError
-from iscsi_client.records import record
+from iscsi_client.records import cached, record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +22,7 @@ class Root:
     # (fnmatch, urllib.parse) is about 35 ms of start-up in the TCG lab guest
     path: str | os.PathLike[str] = "/"
 
-    @cached_property
+    @cached
     def is_live(self) -> bool:
         return self._prefix == "/"
 
@@ -40,7 +39,7 @@ class Root:
         """Like calling the root, as a plain string (cheaper in hot loops over sysfs)."""
         return host_path if self.is_live else os.path.join(self._prefix, host_path.lstrip("/"))
 
-    @cached_property
+    @cached
     def _prefix(self) -> builtins.str:
         return os.fspath(self.path)
 

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 import os
 import select
-from collections.abc import Mapping, Sequence
+
+from iscsi_client import preload
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 _SIGKILL, _SIGPIPE, _SIGXFSZ = 9, 13, 25  # Linux's numbers: `signal` is not imported for three constants
 _CHUNK = 65536
@@ -59,6 +64,7 @@ def run(argv: Sequence[str], *, env: Mapping[str, str], stdin: bytes | None = No
         for fd in (in_r, out_w, err_w):  # the child's ends: a pipe ends when the child closes its copy
             _close(fd, ours)
         try:
+            preload.run()  # while the child runs: the modules the command queued for its next steps
             out, err = _collect(out_r, err_r, in_w, stdin or b"", deadline, ours)
             return _reap(pid, deadline), out, err
         except BaseException:

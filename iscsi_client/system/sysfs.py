@@ -11,7 +11,6 @@ Never reads the password attributes the kernel also exposes there.
 from __future__ import annotations
 
 import os
-import re
 
 from iscsi_client.errors import UsageError
 from iscsi_client.kernel_model import Negotiated, Session
@@ -60,10 +59,10 @@ def read_sessions(root: Root) -> list[Session]:
         return []
     out: list[Session] = []
     for name in names:
-        m = re.fullmatch(r"session(\d+)", name)
-        if not m:
+        number = name[7:] if name.startswith("session") else ""
+        if not (number.isascii() and number.isdigit()):
             continue
-        sid = int(m.group(1))
+        sid = int(number)
         session = _read_one(root, name, sid)
         if session is not None:
             out.append(session)
@@ -102,6 +101,8 @@ def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
         portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     except UsageError:
         portal = Portal("unknown", port)
+    import re  # loaded by the first session read, not with this module (ops/discover.py imports it)
+
     hm = re.search(r"/host(\d+)/session\d+", real)
     return Session(
         sid=sid,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from iscsi_client.errors import InvalidNameError, InvalidPortalError, InvalidSecretError, UsageError
@@ -125,6 +125,52 @@ def test_portal_parser_never_crashes(text):
                      fullmatch=True))
 def test_generated_valid_iqns_round_trip(name):
     assert str(Iqn.parse(name)) == name
+
+
+def _accepted_by_the_patterns(name: str) -> bool:
+    """What the iSCSI name checks took as valid when they were regular expressions (model.py checks by hand
+    now, so that a login's first exec need not wait for re): the reference the hand-written checks must match."""
+    import re
+
+    kind = name[:4].lower()
+    if kind in ("eui.", "naa."):
+        return bool(re.match(r"^[0-9A-Fa-f]+$", name[4:])) and len(name) - 4 in ((16,) if kind == "eui." else (16, 32))
+    if kind != "iqn." or name != name.lower():
+        return False
+    naming, sep, unique = name[4:].partition(":")
+    parts = naming.split(".")
+    m = re.match(r"^(\d{4})-(\d{2})$", parts[0])
+    return (len(parts) >= 2 and m is not None and 1 <= int(m.group(2)) <= 12
+            and all(re.match(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", label) for label in parts[1:])
+            and not (sep and not unique) and re.match(r"^[a-z0-9.:-]*$", unique) is not None)
+
+
+# each part of the name mostly valid, so that one bad part at a time decides (what a check gets wrong shows)
+_DATES = ["2003-01", "1999-12", "2024-10"] * 3 + ["2003-13", "2003-00", "200\u00b2-01", "\u0662\u0660\u0660\u0663-01",
+                                                "20031-01", "2003_01", "03-01", ""]
+_LABELS = ["org", "example", "a-b", "0", "x"] * 2 + ["-a", "a-", "x_y", "\u00e9", "A", ""]
+_IQN_LIKE = st.builds(
+    "".join,
+    st.tuples(st.sampled_from(["iqn."] * 6 + ["IQN.", "iqn"]), st.sampled_from(_DATES),
+              st.lists(st.sampled_from(_LABELS), max_size=3).map(lambda labels: "".join("." + x for x in labels)),
+              st.one_of(st.just(""), st.text(alphabet="az09.:-" * 3 + "_\u00e9A", max_size=10).map(lambda u: ":" + u))))
+_HEX_LIKE = st.builds(lambda kind, digits, tail: kind + digits + tail,
+                      st.sampled_from(["eui.", "naa.", "EUI.", "Naa."]),
+                      st.sampled_from([15, 16, 31, 32]).flatmap(
+                          lambda n: st.text(alphabet="0123456789abcdefABCDEF", min_size=n, max_size=n)),
+                      st.sampled_from(["", "", "", "0", "g", "\u00b2", "\u0663"]))
+
+
+@settings(max_examples=400)
+@given(st.one_of(_IQN_LIKE, _HEX_LIKE))
+def test_name_checks_agree_with_the_patterns_they_replaced(name):
+    try:
+        parsed = Iqn.parse(name)
+    except InvalidNameError:
+        assert not _accepted_by_the_patterns(name), name
+    else:
+        assert _accepted_by_the_patterns(name), name
+        assert str(parsed) == (name if name[:4].lower() == "iqn." else name[:4].lower() + name[4:].upper())
 
 
 @given(st.ip_addresses(), st.integers(1, 65535), st.one_of(st.none(), st.integers(0, 65535)))

@@ -147,3 +147,36 @@ def test_argv_and_input_reach_the_child_as_given(words: list[str], data: bytes):
     _, out, _ = spawn.run(["sh", "-c", 'for a; do printf "%s\\0" "$a"; done', "sh", *words], env=ENV, timeout=10)
     assert out == b"".join(os.fsencode(w) + b"\0" for w in words)
     assert spawn.run(["cat"], env=ENV, stdin=data, timeout=10) == (0, data, b"")
+
+
+def test_queued_modules_are_imported_while_the_child_runs(tmp_path):
+    """iscsi_client.preload: what a command queued is imported after the child starts and before its output
+    is read (the child here waits for that import to tell it to go); a module that fails to import is left for
+    the command's own import to raise, and the run is not disturbed."""
+    # the module writes to the child's fifo once the child has it open (for at most 5 s: no hang if it is not)
+    (tmp_path / "isc_preload_probe.py").write_text(
+        "import os, time\nfor _ in range(500):\n    try:\n"
+        "        fd = os.open(os.environ['ISC_TEST_FIFO'], os.O_WRONLY | os.O_NONBLOCK)\n        break\n"
+        "    except OSError:\n        time.sleep(0.01)\nos.write(fd, b'imported')\nos.close(fd)\n")
+    (tmp_path / "isc_preload_broken.py").write_text("raise RuntimeError('broken on purpose')\n")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    env = dict(os.environ, ISC_TEST_FIFO=str(fifo))
+    os.environ["ISC_TEST_FIFO"] = str(fifo)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from iscsi_client import preload
+
+        preload.queue("isc_preload_broken", "isc_preload_probe")
+        # the child reads the fifo: it ends only once the module, imported meanwhile, has written to it
+        rc, out, _ = spawn.run(["cat", str(fifo)], env=env, timeout=10)
+        assert (rc, out) == (0, b"imported")
+        assert "isc_preload_probe" in sys.modules and "isc_preload_broken" not in sys.modules
+        with pytest.raises(RuntimeError, match="broken on purpose"):
+            import isc_preload_broken  # noqa: F401
+        preload.run()  # nothing left
+    finally:
+        sys.path.remove(str(tmp_path))
+        del os.environ["ISC_TEST_FIFO"]
+        for m in ("isc_preload_probe", "isc_preload_broken"):
+            sys.modules.pop(m, None)

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from refdata import FIXTURES
 
-from iscsi_client.model import Iqn, Startup
+from iscsi_client.model import Iqn
 from iscsi_client.ops.startup import set_startup_of_targets
+from iscsi_client.startup_mode import Startup
 from iscsi_client.system import multipath
 from iscsi_client.system.iscsiadm import Iscsiadm
 from iscsi_client.system.root import Root
