@@ -8,11 +8,11 @@ its discovery CHAP survives a rediscovery without --chap-user.
 
 from __future__ import annotations
 
+from iscsi_client import preload
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError, UsageError
 from iscsi_client.model import DiscoveredTarget, DiscoveryRecord, Node, Portal, Secret
-from iscsi_client.parsers.portal_lines import parse_portal_lines
 from iscsi_client.records import record
-from iscsi_client.system import initiator_file, net, nodedb, sysfs
+from iscsi_client.system import nodedb
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Arg, Completed, Iscsiadm, discoverydb_args, update_args
 from iscsi_client.system.root import Root
@@ -41,6 +41,8 @@ class DiscoveryChap:
 def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = "sendtargets",
              chap: DiscoveryChap | None = None, clear_chap: bool = False, iface: str | None = None,
              keep_flagged: bool = False, probe_timeout: float = 1.5) -> list[Found]:
+    # what reading the answers takes is imported while the first discovery runs, not before it starts
+    preload.queue("iscsi_client.parsers.portal_lines", "iscsi_client.system.net")
     before = {n.key for n in nodedb.read_nodes(root)}
     records = {(r.method, r.portal.address): r for r in nodedb.read_discovery(root)}
     answers: list[DiscoveredTarget] = []
@@ -48,9 +50,13 @@ def discover(*, root: Root, adm: Iscsiadm, portals: list[Portal], method: str = 
         addr = portal.without_tpgt().address
         result = _ask(root, adm, addr, method, records.get((method, addr)), chap=chap, clear_chap=clear_chap,
                       iface=iface)
+        from iscsi_client.parsers.portal_lines import parse_portal_lines
+
         answers.extend(parse_portal_lines(result.stdout))
         if result.dry_run:
             return []
+    from iscsi_client.system import net
+
     reach = net.probe_portals([a.portal for a in answers], probe_timeout)
     after = {n.key: n for n in nodedb.read_nodes(root)}
     found: list[Found] = []
@@ -127,6 +133,8 @@ def _drop_failed_record(adm: Iscsiadm, db: list[Arg], addr: str) -> None:
 
 
 def _discovery_auth_hint(root: Root, addr: str, user: str | None) -> str:
+    from iscsi_client.system import initiator_file
+
     name, _ = initiator_file.read_initiator(root)
     if user:
         return (f"the portal refused discovery CHAP user {user!r}; check the target's discovery credentials, "
@@ -148,6 +156,8 @@ def forget_discovery(*, root: Root, adm: Iscsiadm, portal: Portal, method: str =
     if not any(r.method == method and r.portal.address == addr for r in nodedb.read_discovery(root)):
         raise NotFoundError(f"no {method} discovery record for {addr}", hint="'isc discover --list' lists them")
     linked = linked_nodes(root, addr, method)
+    from iscsi_client.system import sysfs
+
     busy = [s for s in sysfs.read_sessions(root)
             if any(s.target == n.target and s.portal.same_address(n.portal) and s.iface == n.iface for n in linked)]
     if busy:
@@ -200,4 +210,6 @@ def discover_firmware(*, adm: Iscsiadm, cmd: Commands | None = None) -> list[Dis
 
             raise NotFoundError("this host's firmware has no iSCSI boot (iBFT) targets", hint=NO_TABLE_HINT) from None
         raise
+    from iscsi_client.parsers.portal_lines import parse_portal_lines
+
     return parse_portal_lines(result.stdout)
