@@ -120,7 +120,9 @@ def discover(c: Ctx, portals: tuple[str, ...] = (), isns: bool = False, firmware
     if login and not c.dry_run:
         from iscsi_client import preload
 
-        preload.queue("iscsi_client.cli.outcomes", "iscsi_client.cli.progress", "iscsi_client.ops.login")
+        # what the login takes (with its device wait's udev monitor), loaded while the discovery runs
+        preload.queue("iscsi_client.cli.outcomes", "iscsi_client.cli.progress", "iscsi_client.ops.login",
+                      "iscsi_client.system.udev_monitor")
     found = discover(root=c.root, adm=c.iscsiadm(), portals=parsed, method="isns" if isns else "sendtargets",
                      chap=chap, clear_chap=clear_chap, iface=iface, keep_flagged=keep_flagged)
     if c.json:
