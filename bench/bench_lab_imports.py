@@ -57,20 +57,28 @@ def ref_tree(ref: str, into: Path) -> Path:
     return into / "iscsi_client"
 
 
+def install_ref(g: vm.Guest, share: Path, ref: str) -> str:
+    """isc as committed at ``ref`` beside the working tree's install in the guest: /opt/isc-ref/site (the same
+    dependencies, one path entry) and /usr/local/bin/isc-ref. Returns ``ref``'s short name."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_tree(ref, Path(tmp))
+        subprocess.run(["tar", "-cf", str(share / "ref.tar"), "-C", tmp, "iscsi_client"], check=True)
+    g.run("rm -rf /opt/isc-ref && cp -a /opt/isc /opt/isc-ref && rm -rf /opt/isc-ref/site/iscsi_client && "
+          "tar -xf /mnt/host/ref.tar -C /opt/isc-ref/site && "
+          "sed 's#/opt/isc/site#/opt/isc-ref/site#' /usr/local/bin/isc > /usr/local/bin/isc-ref && "
+          "chmod +x /usr/local/bin/isc-ref").check()
+    return subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", ref], capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--against", default="HEAD~1", help="the commit to compare with (default HEAD~1)")
     ap.add_argument("--rounds", type=int, default=21)
     opts = ap.parse_args()
-    label = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", opts.against], capture_output=True,
-                           text=True, check=True).stdout.strip()
-    with vm.site() as share, tempfile.TemporaryDirectory() as tmp, \
-            vm.Guest(vm.build_image(), share=share) as g:
-        ref_tree(opts.against, Path(tmp))
-        subprocess.run(["tar", "-cf", str(share / "ref.tar"), "-C", tmp, "iscsi_client"], check=True)
-        # the earlier commit beside the working tree's install, with the same dependencies and one path entry
-        g.run("rm -rf /opt/isc-ref && cp -a /opt/isc /opt/isc-ref && rm -rf /opt/isc-ref/site/iscsi_client && "
-              "tar -xf /mnt/host/ref.tar -C /opt/isc-ref/site && cat > /root/record.py", stdin=RECORD).check()
+    with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
+        label = install_ref(g, share, opts.against)
+        g.run("cat > /root/record.py", stdin=RECORD).check()
         g.run("cat > /root/timer.py", stdin=TIMER).check()
         g.run("mkdir -p /tmp/empty/pk && touch /tmp/empty/pk/__init__.py && "
               "for i in $(seq 40); do echo \"X = $i\" > /tmp/empty/pk/m$i.py; done").check()

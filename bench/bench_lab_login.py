@@ -1,7 +1,7 @@
 """In the lab guest: discover + login of one LUN until its block device exists, four ways side by side (raw
 iscsiadm, isc, os-brick, Ansible's community.general.open_iscsi), and how many times each runs iscsiadm.
 
-    python bench/bench_lab_login.py [--runs 5] [--no-variant]
+    python bench/bench_lab_login.py [--runs 5] [--no-variant] [--against REF]
 
 The guest is the lab image plus python3-os-brick and ansible (a variant cached under its own key, built on
 first use: about 2.5 minutes). --no-variant uses the plain lab image and measures raw and isc only.
@@ -14,6 +14,8 @@ first use: about 2.5 minutes). --no-variant uses the plain lab image and measure
   back to back) and given as the median of the rounds with their range.
 - both portals, one process: `isc discover --login --target` next to raw discovery + a login of the target on
   every portal + `udevadm settle` (two sessions, two disks).
+- --against REF: `isc discover --login` as committed at REF also runs in every round, and what this tree
+  adds less than REF is taken per round (a change smaller than TCG's drift still shows there).
 - os-brick: connect_volume() in a fresh python3 (bench/lab_os_brick_attach.py); it waits for the device.
 - ansible: `ansible localhost -m community.general.open_iscsi -a 'discover=true login=true ...'`, then
   `udevadm settle`: the module sleeps 1 s after login and globs by-path links, which under TCG are not
@@ -30,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "lab"))
 import vm
+from bench_lab_imports import install_ref
 from labtargets import CHAP_SECRET, CHAP_USER, MULTI
 
 HERE = Path(__file__).resolve().parent
@@ -87,10 +90,15 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-variant", action="store_true", help="plain lab image: raw and isc only")
+    ap.add_argument("--against", metavar="REF", help="also time `isc discover --login` as committed at REF")
     opts = ap.parse_args()
     flows = {k: v for k, v in FLOWS.items() if not k.startswith(("os-brick", "ansible"))} if opts.no_variant \
-        else FLOWS
+        else dict(FLOWS)
     with vm.site() as share, vm.Guest(vm.build_image("" if opts.no_variant else VARIANT), share=share) as g:
+        ref = ""
+        if opts.against:
+            ref = f"isc {install_ref(g, share, opts.against)} discover --login, both"
+            flows[ref] = (f"isc-ref discover 127.0.0.1 --login --target {MULTI} >/dev/null", 2)
         g.run("mkdir -p /run/os-brick-locks && cat > /root/os_brick_attach.py",
               stdin=(HERE / "lab_os_brick_attach.py").read_text()).check()
         g.run(RESET)
@@ -120,6 +128,11 @@ def main() -> None:
             print(f"  {name:36} {m:6.2f} s   {m / raw:5.2f}x raw   (min {min(values):.2f}, max {max(values):.2f})"
                   + added)
         print(f"  {'python3 -c pass':36} {py:6.2f} s")
+        if ref:
+            ours = "isc discover --login, both portals"
+            less = [(r - t) / q for t, r, q in zip(times[ours], times[ref], pys, strict=True)]
+            print(f"  per round, `{ours}` added {statistics.median(less):.2f} x python3 -c pass less than "
+                  f"{ref.split()[1]} (rounds {min(less):.2f} to {max(less):.2f})")
 
         g.run("printf '%s' \"$W\" > /usr/local/sbin/iscsiadm && chmod +x /usr/local/sbin/iscsiadm",
               env={"W": COUNTER}).check()
