@@ -225,8 +225,10 @@ class Guest:
         if resume:  # the guest's clock stopped when its state was saved
             self._send({"execute": "guest-set-time", "arguments": {"time": time.time_ns()}})
         self.run("mount -t 9p -o trans=virtio,version=9p2000.L,ro host /mnt/host").check()
+        # the launcher is copied, as pip installs one, not linked to the share: Python puts the script's own
+        # directory first on sys.path, and every import would look it up over 9p
         self.run("rm -rf /opt/isc && mkdir -p /opt/isc && tar -xf /mnt/host/site.tar -C /opt/isc && "
-                 "ln -sf /mnt/host/isc /usr/local/bin/isc").check()
+                 "install -m 0755 /mnt/host/isc /usr/local/bin/isc").check()
         # The lab target is built by a boot unit; wait for it, and for udev to settle.
         left = max(10, int(deadline - time.monotonic()))
         ready = self.run(f"timeout {left} sh -c 'until [ -e /run/isc-lab-target.ready ]; do sleep 0.2; done'")
