@@ -27,8 +27,9 @@ def main(argv: list[str] | None = None) -> None:
 def _spare_the_last_collections() -> None:
     """The command is done and the process ends. Python's exit would still run its cyclic collector over every
     object isc made, the modules' functions and classes most of all: about 20 ms of each command in the TCG
-    lab guest, nearly a fifth of a Python start-up. Frozen, they are left out of it; they are still released
-    as the interpreter unwinds, and isc closes its own files, sockets and locks before this point."""
+    lab guest, nearly a fifth of a Python start-up. Frozen, they are left out of it: the modules are still
+    cleared as the interpreter unwinds, objects in reference cycles are left to the end of the process, and
+    isc closes its own files, sockets and locks before this point."""
     import gc
 
     gc.freeze()

@@ -101,7 +101,7 @@ def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
         portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     except UsageError:
         portal = Portal("unknown", port)
-    import re  # loaded by the first session read, not with this module (ops/discover.py imports it)
+    import re  # loaded by the first session read, not with this module: a login imports it before its first exec
 
     hm = re.search(r"/host(\d+)/session\d+", real)
     return Session(
