@@ -55,7 +55,8 @@ if [ $lab = 1 ]; then
   step "lab tests"
   # two guests side by side, a module per guest at a time (a guest is shared by its module's tests): about
   # 1.3x faster than one guest, which leaves one of the two cores mostly idle under TCG
-  PATH="$venv/bin:$PATH" ISC_REQUIRE_LAB=1 "$venv/bin/python" -m pytest -q -n 2 --dist loadfile --durations=12 \
+  # each test's name and outcome is printed as it ends (-v), so a log cut short still says where it stopped
+  PATH="$venv/bin:$PATH" ISC_REQUIRE_LAB=1 "$venv/bin/python" -m pytest -v -n 2 --dist loadfile --durations=12 \
     tests/lab
 fi
 step "all tests passed"

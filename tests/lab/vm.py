@@ -33,6 +33,15 @@ class BootStalled(TimeoutError):
     """The guest did not become ready in time."""
 
 
+class GuestCommandHung(TimeoutError):
+    """A guest command outlived its ``timeout`` and the kill that follows it: a process stuck in D state
+    (I/O queued on a lost iSCSI session, say), which no signal ends."""
+
+
+# how long past its timeout a command may take to be reaped (timeout's -k 5, the agent noticing the exit)
+REAP_GRACE = 60.0
+
+
 class LabBootRetry(UserWarning):
     """A stalled boot was killed and made again."""
 
@@ -404,7 +413,8 @@ class Guest:
     # commands ------------------------------------------------------------------------------------
     def run(self, command: str | list[str], *, timeout: float = 300, stdin: str | None = None,
             env: dict[str, str] | None = None) -> Result:
-        """Run a command in the guest (a string goes through /bin/sh -c). Never raises on rc != 0."""
+        """Run a command in the guest (a string goes through /bin/sh -c). Never raises on rc != 0; raises
+        GuestCommandHung when the command is still there ``REAP_GRACE`` seconds after its timeout."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         full = ["timeout", "-k", "5", str(int(timeout)), *argv]
         args: dict[str, object] = {"path": full[0], "arg": full[1:], "capture-output": True}
@@ -422,6 +432,11 @@ class Guest:
             assert isinstance(status, dict)
             if status.get("exited"):
                 break
+            if time.monotonic() - t0 > timeout + REAP_GRACE:
+                raise GuestCommandHung(
+                    f"guest command still running {time.monotonic() - t0:.0f} s after it started, though "
+                    f"`timeout` was to kill it at {timeout:.0f} s (unkillable: D state?): {' '.join(argv)}\n"
+                    f"console:\n{self.console_tail()}")
             time.sleep(delay)
             delay = min(delay * 1.5, 0.2)
         out = base64.b64decode(status.get("out-data", "")).decode(errors="replace")
