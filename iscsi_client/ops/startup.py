@@ -33,10 +33,9 @@ def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn],
 
     settings = [("node.startup", mode.value), ("node.conn[0].startup", mode.value)]
     wanted = set(targets)
-    records = nodedb.read_records(root)
-    todo = sorted({n.target for n, rec in records
-                   if n.target in wanted and any(rec.get(k) != v for k, v in settings)}, key=str)
-    if root.is_live and todo and all(n.target in wanted for n, _ in records):
+    records = nodedb.record_values(root, tuple(k for k, _ in settings))
+    todo = sorted({t for t, rec in records if t in wanted and any(rec[k] != v for k, v in settings)}, key=str)
+    if root.is_live and todo and all(t in wanted for t, _ in records):
         try:
             adm.run(["-m", "node", *update_args(settings)], mutating=True,
                     action=f"setting node.startup {mode.value} on every record ({len(todo)} targets)")

@@ -112,6 +112,37 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
     return sorted(out, key=lambda r: (str(r[0].target), r[0].portal.host, r[0].portal.port, r[0].iface))
 
 
+def record_values(root: Root, keys: tuple[str, ...]) -> list[tuple[Iqn, dict[str, str | None]]]:
+    """Each record's target and the values of ``keys`` alone (None where unset or ``<empty>``), in file
+    order. The target is its directory's name, as iscsiadm files it; a directory whose name is no valid
+    iSCSI name is left out. The lines that name no key are not parsed, nor is a Node built: after a
+    64-session logout, read_records took 0.37 s in the TCG lab guest beside the logout it slowed."""
+    from iscsi_client.errors import UsageError
+    from iscsi_client.model import Iqn
+    from iscsi_client.parsers.record import parse_record
+
+    found = _node_dir(root)
+    if found is None:
+        return []
+    base = root.str(found)
+    out: list[tuple[Iqn, dict[str, str | None]]] = []
+    targets: dict[str, Iqn | None] = {}
+    for path, _ in _record_files(base):
+        name = path[len(base):].lstrip("/").split("/", 1)[0]
+        if name not in targets:
+            try:
+                targets[name] = Iqn.parse(name)
+            except UsageError:
+                targets[name] = None
+        target = targets[name]
+        text = read_text(path) if target is not None else None
+        if target is None or text is None:  # not a target's directory; a record deleted since the listing
+            continue
+        got = parse_record("\n".join(ln for ln in text.splitlines() if ln.lstrip().startswith(keys)))
+        out.append((target, {k: got.get(k) for k in keys}))
+    return out
+
+
 ISCSID_CONF = "/etc/iscsi/iscsid.conf"
 SECRET_KEYS = ("node.session.auth.password", "node.session.auth.password_in",
                "discovery.sendtargets.auth.password", "discovery.sendtargets.auth.password_in")
