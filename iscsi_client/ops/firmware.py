@@ -6,8 +6,6 @@ its record settings meant for an ordinary data disk, takes the disk away from un
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-
 from iscsi_client import records
 from iscsi_client.errors import InUseError, IscsiadmError, NotFoundError
 from iscsi_client.kernel_model import Session
@@ -18,6 +16,8 @@ from iscsi_client.system.root import Root
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:  # status only reads the firmware's table: it loads none of these (the commands that log in do)
+    from collections.abc import Callable, Sequence
+
     from iscsi_client.ops.outcome import Outcome
     from iscsi_client.system.commands import Commands
     from iscsi_client.system.iscsiadm import Iscsiadm

@@ -16,15 +16,22 @@ output names each record it logged in, refused (with iscsiadm's code for it) or 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
-
+from iscsi_client import preload
 from iscsi_client.errors import IscsiadmError
 from iscsi_client.kernel_model import Session
 from iscsi_client.model import Node
-from iscsi_client.parsers.login_lines import RecordResult, parse_login_lines, parse_logout_lines
 from iscsi_client.records import record
 from iscsi_client.system.iscsiadm import Call, Completed, node_selector
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from iscsi_client.parsers.login_lines import RecordResult
+
+# A batch's output is read by parsers/login_lines.py, which needs re (with enum, some 65 ms of a start in the
+# TCG lab guest): it is imported while the batch's exec runs (preload), not before the first exec.
+_LINES = "iscsi_client.parsers.login_lines"
 
 ANY_CODE = tuple(range(256))  # a batch's code is read per record from its output
 
@@ -56,10 +63,13 @@ def login_batches(todo: list[Node], every: list[Node]) -> list[Batch]:
     def window(members: list[Node]) -> float:
         return max(n.login_window for n in members)
 
+    preload.queue(_LINES)
     if len(todo) > 1 and {n.key for n in todo} == {n.key for n in every}:
         return [Batch(Call(["-m", "node", "--loginall=all"], action="login to every record", ok=ANY_CODE,
                            timeout=window(todo)), tuple(todo), batched=True)]
-    held = Counter((str(n.target), n.iface) for n in every)
+    held: dict[tuple[str, str], int] = {}
+    for n in every:
+        held[(str(n.target), n.iface)] = held.get((str(n.target), n.iface), 0) + 1
     groups: dict[tuple[str, str], list[Node]] = {}
     for n in todo:
         groups.setdefault((str(n.target), n.iface), []).append(n)
@@ -84,12 +94,15 @@ def logout_batches(chosen: list[Session], every: list[Session], *, by_sid: bool)
         return Batch(Call([*selector, "--logout"], action=f"logout from {s.target} on {s.portal.address}",
                           ok=(0, 21, 22)), (s,))
 
+    preload.queue(_LINES)
     if by_sid:
         return [one(s) for s in chosen]
     if len(chosen) > 1 and {s.sid for s in chosen} == {s.sid for s in every}:
         return [Batch(Call(["-m", "session", "-u"], action="logout from every session", ok=ANY_CODE),
                       tuple(chosen), batched=True)]
-    held = Counter(str(s.target) for s in every)
+    held: dict[str, int] = {}
+    for s in every:
+        held[str(s.target)] = held.get(str(s.target), 0) + 1
     groups: dict[str, list[Session]] = {}
     for s in chosen:
         groups.setdefault(str(s.target), []).append(s)
@@ -115,12 +128,16 @@ def logout_batches(chosen: list[Session], every: list[Session], *, by_sid: bool)
 
 def login_results(batch: Batch, result: Completed | IscsiadmError) -> list[Result]:
     """An outcome for each record of the batch, in its order (matched by target, portal and iface)."""
+    from iscsi_client.parsers.login_lines import parse_login_lines
+
     return _results(batch, result, parse_login_lines, lambda r: (r.target, r.portal, r.iface),
                     lambda n: n.key if isinstance(n, Node) else None, "login to", LOGIN_WORDS)
 
 
 def logout_results(batch: Batch, result: Completed | IscsiadmError) -> list[Result]:
     """An outcome for each session of the batch, in its order (matched by session id)."""
+    from iscsi_client.parsers.login_lines import parse_logout_lines
+
     return _results(batch, result, parse_logout_lines, lambda r: r.sid,
                     lambda s: s.sid if isinstance(s, Session) else None, "logout from", LOGOUT_WORDS)
 

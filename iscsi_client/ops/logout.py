@@ -4,8 +4,6 @@ Apart from ops/login.py: a login has no use for the teardown's checks and steps,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from iscsi_client import fanout
 from iscsi_client.errors import IscsiadmError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
@@ -13,15 +11,17 @@ from iscsi_client.kernel_model import Session
 from iscsi_client.model import Iqn, Portal
 from iscsi_client.ops.login_batches import logout_batches, logout_results
 from iscsi_client.ops.outcome import Outcome
-from iscsi_client.ops.startup import set_startup_of_targets
 from iscsi_client.ops.status import select_sessions
 from iscsi_client.ops.teardown import check_free
 from iscsi_client.ops.teardown import teardown as teardown_sessions
-from iscsi_client.startup_mode import Startup
 from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.iscsiadm import Completed, Iscsiadm
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | None,
@@ -62,6 +62,11 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         return adm.run_each([b.call for b in batches], parallel=IN_FLIGHT)
 
     def startup_manual() -> list[Iqn]:
+        # loaded here, beside the logout's exec: the Startup enum's module imports enum (with re's share, some
+        # 65 ms of a start in the TCG lab guest) and nothing before the logout needs it
+        from iscsi_client.ops.startup import set_startup_of_targets
+        from iscsi_client.startup_mode import Startup
+
         leaving = sorted({s.target for s in sessions}, key=str)
         return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
 

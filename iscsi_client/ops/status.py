@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from iscsi_client.errors import NotFoundError
 from iscsi_client.kernel_model import BlockDevice, Negotiated, Session, SessionView
 from iscsi_client.model import Iqn, Portal
 from iscsi_client.system import blockdev, sysfs
 from iscsi_client.system.root import Root
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def status(*, root: Root, sids: Sequence[int] = ()) -> list[SessionView]:

@@ -4,15 +4,19 @@ reconfiguration; the drop-in file isc writes."""
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterator
 
 from iscsi_client.kernel_model import MultipathMap
-from iscsi_client.parsers.multipath import parse_maps_json, parse_wwids
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.files import read_text, write_atomic
 from iscsi_client.system.root import Root
 from iscsi_client.system.sysfs import read_attr
+
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+# parsers/multipath.py (with re and enum, some 65 ms of a start in the TCG lab guest) loads where an answer
+# of multipathd or the WWIDs file is read: a teardown lists the maps from sysfs, with neither
 
 DROPIN_DIR = "/etc/multipath/conf.d"
 DROPIN = "/etc/multipath/conf.d/isc.conf"
@@ -26,6 +30,8 @@ def version(cmd: Commands) -> tuple[int, ...] | None:
         r = cmd.run(["multipath", "-h"], mutating=False, action="reading the multipath-tools version", ok=range(256))
     except Exception:
         return None
+    import re  # here, not with the module: a teardown reads the maps and never the version
+
     m = re.search(r"multipath-tools v(\d+)\.(\d+)\.(\d+)", r.stdout + r.stderr)
     return tuple(int(x) for x in m.groups()) if m else None
 
@@ -38,10 +44,14 @@ def builtin_table(cmd: Commands) -> str:
 def show_maps(cmd: Commands) -> list[MultipathMap]:
     r = cmd.run(["multipathd", "show", "maps", "json"], mutating=False, action="asking multipathd for its maps",
                 ok=range(256))
+    from iscsi_client.parsers.multipath import parse_maps_json
+
     return parse_maps_json(r.stdout)
 
 
 def registered_wwids(root: Root) -> set[str]:
+    from iscsi_client.parsers.multipath import parse_wwids
+
     return parse_wwids(read_text(root.str(WWIDS)) or "")
 
 
