@@ -3,12 +3,18 @@ deletes), at most N at once, results in the order of the items.
 
 The steps wait on other processes or on the kernel (an iscsiadm exec, a write to a sysfs file that returns
 when the kernel is done), so threads are enough: the interpreter is idle while they wait.
+
+The threads are `_thread`'s, the primitive threading is built on: threading imports functools and with it
+collections, about 40 ms of a start in the TCG lab guest, before a teardown's first exec. Every thread
+started here is waited for before its function returns, so none is left at exit (threading's join at
+shutdown is not needed), and every exception is caught in the thread and raised in the caller's.
 """
 
 from __future__ import annotations
 
+import _thread
+
 IN_FLIGHT = 16  # logins, logouts, scans, deletes at once by default: iscsid runs logins side by side, as at boot
-MODULES = ("threading",)  # what running steps side by side imports (for iscsi_client.preload)
 
 TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
 if TYPE_CHECKING:
@@ -26,12 +32,10 @@ def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R
     imported (with its logging, about 40 ms of start-up in the TCG lab guest)."""
     if parallel <= 1 or len(items) <= 1:
         return [step(x) for x in items]
-    import threading
-
     results: list[Any] = [_MISSING] * len(items)
     failures: dict[int, BaseException] = {}
     taken = iter(range(len(items)))
-    turn = threading.Lock()
+    turn = _thread.allocate_lock()
 
     def work() -> None:
         while True:
@@ -44,11 +48,9 @@ def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R
             except BaseException as e:  # raised again in the caller's thread below
                 failures[i] = e
 
-    workers = [threading.Thread(target=work, name=f"isc-{n}") for n in range(min(parallel, len(items)))]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    workers = [_start(work) for _ in range(min(parallel, len(items)))]
+    for ended in workers:
+        ended.acquire()
     if failures:
         raise failures[min(failures)]
     return results
@@ -57,12 +59,26 @@ def each(step: Callable[[T], R], items: Sequence[T], *, parallel: int) -> list[R
 _MISSING = object()
 
 
+def _start(run: Callable[[], None]) -> _thread.LockType:
+    """``run`` in a new thread (it catches its own exceptions); the lock returned is released when it ends:
+    acquiring it waits for the thread."""
+    ended = _thread.allocate_lock()
+    ended.acquire()
+
+    def thread() -> None:
+        try:
+            run()
+        finally:
+            ended.release()
+
+    _thread.start_new_thread(thread, ())
+    return ended
+
+
 def beside(first: Callable[[], R], second: Callable[[], T]) -> tuple[R, T]:
     """``(first(), second())`` with ``first`` in a thread of its own while ``second`` runs here; when either
     raises, the exception is raised once both have ended (``first``'s when both raise). A plain thread: two
     steps do not need concurrent.futures' pool, whose import costs start-up."""
-    import threading
-
     got: list[R] = []
     failed: list[BaseException] = []
 
@@ -72,16 +88,15 @@ def beside(first: Callable[[], R], second: Callable[[], T]) -> tuple[R, T]:
         except BaseException as e:  # raised again in the caller's thread below
             failed.append(e)
 
-    worker = threading.Thread(target=run_first, name="isc-beside")
-    worker.start()
+    worker = _start(run_first)
     try:
         other = second()
     except BaseException:
-        worker.join()
+        worker.acquire()
         if failed:  # both raised: the first step's exception, as documented
             raise failed[0] from None
         raise
-    worker.join()
+    worker.acquire()
     if failed:
         raise failed[0]
     return got[0], other

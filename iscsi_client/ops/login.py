@@ -79,9 +79,8 @@ def login_nodes(*, root: Root, adm: Iscsiadm, nodes: list[Node], wait: bool = Tr
     """Log in to these records (those without a session yet) and wait for their devices unless told not to;
     then, with ``cmd``, register new multi-path LUNs for multipath (see register_after_login)."""
     waiter = DeviceWaiter(root) if wait and not adm.dry_run and root.is_live else None
-    if waiter is not None:  # imported during the login's exec: the host scans' threads, the multipath step
-        preload.queue(*(fanout.MODULES if len(nodes) > 1 else ()),
-                      *(("iscsi_client.ops.multipath_config", "iscsi_client.system.multipath") if cmd else ()))
+    if waiter is not None and cmd:  # imported during the login's exec: the multipath step
+        preload.queue("iscsi_client.ops.multipath_config", "iscsi_client.system.multipath")
     try:
         # the sessions are read under the lock: another isc that logged in meanwhile is seen, not raced
         with adm.lock() if not adm.dry_run and root.is_live else NotHeld():

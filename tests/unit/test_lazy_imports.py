@@ -217,3 +217,14 @@ def test_a_teardown_reaches_its_first_command_without_re_enum_or_collections(tmp
     first = r.stderr.splitlines()[0]
     assert first.startswith("AT "), r.stderr
     assert first.startswith("AT unmounting /srv/data:") and first.endswith(": "), r.stderr
+
+
+def test_steps_side_by_side_load_no_threading():
+    """fanout's threads are _thread's: threading, with functools and collections, was about 40 ms of a
+    teardown's start in the TCG lab guest, just before its first exec (the flush of the maps beside the
+    disks' buffers)."""
+    run = ("from iscsi_client import fanout; import _thread; ids = set(); "
+           "assert fanout.beside(lambda: ids.add(_thread.get_ident()) or 1, lambda: 2) == (1, 2); "
+           "assert fanout.each(lambda x: ids.add(_thread.get_ident()) or x * 2, [1, 2, 3], parallel=2) == [2, 4, 6]; "
+           "assert ids and _thread.get_ident() not in ids")
+    assert loaded_after(run, ("threading", "functools", "collections"), bare=True) == []
