@@ -221,16 +221,17 @@ def open_by(root: Root, devnodes: set[str]) -> dict[str, list[str]]:
             fds = os.listdir(fd_dir)
         except OSError:
             continue
+        who = None  # "name[pid]", read once per process: multipathd has every path open
         for fd in fds:
             try:
                 target = os.readlink(f"{fd_dir}/{fd}")
             except OSError:
                 continue
             if target in devnodes:
-                comm = read_attr(f"{proc}/{pid}/comm") or "?"
+                who = who or f"{read_attr(f'{proc}/{pid}/comm') or '?'}[{pid}]"
                 users = found.setdefault(target, [])
-                if f"{comm}[{pid}]" not in users:  # once, however many descriptors it has on the device
-                    users.append(f"{comm}[{pid}]")
+                if who not in users:  # once, however many descriptors it has on the device
+                    users.append(who)
     return found
 
 
