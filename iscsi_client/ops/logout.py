@@ -37,7 +37,9 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         raise UsageError("no target given",
                          hint="name a target, a session id (--sid) or an iface (-I), or use --all to log out of "
                               "every session")
-    every = sysfs.read_sessions(root)
+    # brief: a logout needs the sessions' names and places, their disks, maps, holders and mounts, not their
+    # states or the LUNs' SCSI details (half the reads before a teardown's first exec)
+    every = sysfs.read_sessions(root, brief=True)
     sessions = select_sessions(every, sids=sids, target=target, portal=portal, iface=iface)
     if not sessions:
         what = str(target) if target else "any target"
@@ -48,7 +50,7 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         from iscsi_client.ops.firmware import refuse_firmware_sessions
 
         refuse_firmware_sessions(root, sessions)
-    views = blockdev.session_views(root, sessions)
+    views = blockdev.session_views(root, sessions, brief=True)
     steps: list[str] = []
     if teardown:
         assert cmd is not None

@@ -112,7 +112,8 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
     leaving = {v.session.sid for v in views}
     # maps that keep paths through sessions that stay (read once: a walk per LUN grew with LUNs x sessions):
     # only this path leaves such a map, which stays mounted and in use
-    kept = frozenset(x.map.wwid for v in blockdev.session_views(root, [s for s in all_sessions if s.sid not in leaving])
+    kept = frozenset(x.map.wwid for v in blockdev.session_views(root, [s for s in all_sessions if s.sid not in leaving],
+                                                                brief=True)
                      for x in v.luns if x.map is not None and x.map.wwid)
     found = holds(root, views, kept)
     blocking = [h for h in found if h.kind in ("dm", "open") or (h.kind == "mount" and not unmount)]

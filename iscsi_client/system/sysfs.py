@@ -51,7 +51,10 @@ def _int(value: str | None) -> int | None:
     return int(value) if value is not None and value.isascii() and value.lstrip("-").isdigit() else None
 
 
-def read_sessions(root: Root) -> list[Session]:
+def read_sessions(root: Root, *, brief: bool = False) -> list[Session]:
+    """Every session, by id. ``brief``: only what names and places a session (target, portal, iface, SCSI
+    host), for a logout: state, connection state, initiator name and recovery_tmo stay None. They are four of
+    a session's ten reads, each some 0.2 ms in the TCG lab guest, before a teardown's first exec."""
     base = root.str(SESSION_CLASS)
     try:
         names = os.listdir(base)
@@ -63,7 +66,7 @@ def read_sessions(root: Root) -> list[Session]:
         if not (number.isascii() and number.isdigit()):
             continue
         sid = int(number)
-        session = _read_one(root, name, sid)
+        session = _read_one(root, name, sid, brief)
         if session is not None:
             out.append(session)
     return sorted(out, key=lambda s: s.sid)
@@ -85,7 +88,7 @@ def device_path(root: Root, class_entry: str) -> str:
     return root.realpath(class_entry)
 
 
-def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
+def _read_one(root: Root, entry_name: str, sid: int, brief: bool) -> Session | None:
     real = device_path(root, f"{SESSION_CLASS}/{entry_name}")
     entry = root.str(real)
     name = _attr(f"{entry}/targetname")
@@ -106,10 +109,10 @@ def _read_one(root: Root, entry_name: str, sid: int) -> Session | None:
         target=target,
         portal=Portal(portal.host, portal.port, tpgt),
         iface=_attr(f"{entry}/ifacename") or "default",
-        state=_attr(f"{entry}/state"),
-        connection_state=_attr(f"{conn}/state"),
-        initiator=_attr(f"{entry}/initiatorname"),
-        recovery_tmo=_int(_attr(f"{entry}/recovery_tmo")),
+        state=None if brief else _attr(f"{entry}/state"),
+        connection_state=None if brief else _attr(f"{conn}/state"),
+        initiator=None if brief else _attr(f"{entry}/initiatorname"),
+        recovery_tmo=None if brief else _int(_attr(f"{entry}/recovery_tmo")),
         host=host_number(real),
     )
 
