@@ -66,6 +66,12 @@ def _record_files(base: str) -> list[tuple[str, str | None]]:
     return out
 
 
+def _target_dir(base: str, path: str) -> str:
+    """The name of the target directory a record file under ``base`` lies in (iscsiadm names it after the
+    target)."""
+    return path[len(base):].lstrip("/").split("/", 1)[0]
+
+
 def _listing(path: str) -> list[tuple[str, bool]]:
     """(path, is a directory) of each directory and regular file in a directory (links followed), sorted;
     nothing when the directory is gone."""
@@ -97,7 +103,7 @@ def read_records(root: Root, *, target: Iqn | None = None) -> list[tuple[Node, d
     base = root.str(found)
     out: list[tuple[Node, dict[str, str | None]]] = []
     for path, iface in _record_files(base):
-        if target is not None and path[len(base):].lstrip("/").split("/", 1)[0] != str(target):
+        if target is not None and _target_dir(base, path) != str(target):
             continue
         text = read_text(path)
         if text is None:  # deleted since the listing
@@ -128,7 +134,7 @@ def record_values(root: Root, keys: tuple[str, ...]) -> list[tuple[Iqn, dict[str
     out: list[tuple[Iqn, dict[str, str | None]]] = []
     targets: dict[str, Iqn | None] = {}
     for path, _ in _record_files(base):
-        name = path[len(base):].lstrip("/").split("/", 1)[0]
+        name = _target_dir(base, path)
         if name not in targets:
             try:
                 targets[name] = Iqn.parse(name)
