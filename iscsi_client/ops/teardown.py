@@ -24,7 +24,9 @@ from iscsi_client.system.root import Root
 MULTIPATHD = "multipathd"
 # udev's workers open a disk while they probe it: after a writer closes it (the rules' inotify watch), when a
 # path joins or leaves a map. Seen in the lab right after wipefs: a logout refused for "(udev-worker)[1071]".
-UDEV_WORKERS = ("(udev-worker)[", "systemd-udevd[")
+# The multipath binary (not multipathd) is one of them: udev's multipath rules run it on a path as it changes
+# (seen in the lab: a logout refused for "(udev-worker)[655], multipath[771]" on a path just logged in).
+UDEV_WORKERS = ("(udev-worker)[", "systemd-udevd[", "multipath[")
 UDEV_WAIT = 10.0  # seconds a disk open only by udev's workers is given to be let go
 
 
