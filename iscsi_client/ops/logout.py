@@ -64,13 +64,12 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         return adm.run_each([b.call for b in batches], parallel=IN_FLIGHT)
 
     def startup_manual() -> list[Iqn]:
-        # loaded here, beside the logout's exec: the Startup enum's module imports enum (with re's share, some
-        # 65 ms of a start in the TCG lab guest) and nothing before the logout needs it
+        # beside the logout's exec, which the guest's two CPUs are busy with (iscsid, udev, the kernel): this
+        # reads the records' startup lines and loads nothing more (no enum) unless one must change
         from iscsi_client.ops.startup import set_startup_of_targets
-        from iscsi_client.startup_mode import Startup
 
         leaving = sorted({s.target for s in sessions}, key=str)
-        return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode=Startup.MANUAL)
+        return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode="manual")
 
     manual: list[Iqn] = []
     if teardown and not keep_startup and not adm.dry_run and root.is_live:

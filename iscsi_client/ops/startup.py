@@ -2,50 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+TYPE_CHECKING = False  # a teardown imports this module beside its logout: no typing, enum nor node_settings
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
-from iscsi_client.model import Iqn, Node, Portal
-from iscsi_client.ops.node_settings import set_node_values
-from iscsi_client.startup_mode import Startup
-from iscsi_client.system.iscsiadm import Iscsiadm
-from iscsi_client.system.root import Root
+    from iscsi_client.model import Iqn, Node, Portal
+    from iscsi_client.startup_mode import Startup
+    from iscsi_client.system.iscsiadm import Iscsiadm
+    from iscsi_client.system.root import Root
 
 
 def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
                 mode: Startup) -> tuple[list[Node], list[Node]]:
     """Returns (records changed, records already in that mode). One exec for all that need it; under
     --root (an image, no iscsiadm) the record files are edited directly."""
+    from iscsi_client.ops.node_settings import set_node_values
+
     done = set_node_values(root=root, adm=adm, target=target, portal=portal,
                            settings=[("node.startup", mode.value), ("node.conn[0].startup", mode.value)])
     return done.changed, done.unchanged
 
 
-def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn], mode: Startup) -> list[Iqn]:
-    """The mode on every record of these targets; returns the targets whose records changed. When these
-    targets' records are all the records there are (`isc logout --all --teardown`), ONE exec updates them all
-    (`iscsiadm -m node -o update`, as --logoutall=all is one exec): 32 targets took 32 execs, 5.7 s in the
-    TCG lab guest. Otherwise one exec per target that needs it, side by side; a target whose update fails
-    is left out of the answer (its records keep their mode), as are targets that need nothing."""
-    from iscsi_client import fanout
-    from iscsi_client.errors import IscError
+def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn], mode: str) -> list[Iqn]:
+    """The mode (a Startup, or its value: a teardown passes "manual" and loads no enum) on every record of
+    these targets; returns the targets whose records changed. Only the two startup lines of each record are
+    read; when every record has the mode already, nothing else is loaded or run. When these targets' records
+    are all the records there are (`isc logout --all --teardown`), ONE exec updates them all (`iscsiadm -m
+    node -o update`, as --logoutall=all is one exec): 32 targets took 32 execs, 5.7 s in the TCG lab guest.
+    Otherwise one exec per target that needs it, side by side; a target whose update fails is left out of
+    the answer (its records keep their mode), as are targets that need nothing."""
     from iscsi_client.system import nodedb
-    from iscsi_client.system.iscsiadm import update_args
 
-    settings = [("node.startup", mode.value), ("node.conn[0].startup", mode.value)]
+    value = str(mode)  # a StrEnum's str is its value
+    settings = [("node.startup", value), ("node.conn[0].startup", value)]
     wanted = set(targets)
     records = nodedb.record_values(root, tuple(k for k, _ in settings))
     todo = sorted({t for t, rec in records if t in wanted and any(rec[k] != v for k, v in settings)}, key=str)
-    if root.is_live and todo and all(t in wanted for t, _ in records):
+    if not todo:
+        return []
+    from iscsi_client import fanout
+    from iscsi_client.errors import IscError
+    from iscsi_client.startup_mode import Startup
+    from iscsi_client.system.iscsiadm import update_args
+
+    if root.is_live and all(t in wanted for t, _ in records):
         try:
             adm.run(["-m", "node", *update_args(settings)], mutating=True,
-                    action=f"setting node.startup {mode.value} on every record ({len(todo)} targets)")
+                    action=f"setting node.startup {value} on every record ({len(todo)} targets)")
         except IscError:
             return []
         return todo
 
     def one(target: Iqn) -> Iqn | None:
         try:
-            set_startup(root=root, adm=adm, target=target, portal=None, mode=mode)
+            set_startup(root=root, adm=adm, target=target, portal=None, mode=Startup(value))
         except IscError:
             return None
         return target

@@ -48,3 +48,27 @@ def test_startup_of_targets_changes_only_their_records_and_converges(snap):
     assert _startups(snap, CHAP) == {"node.startup = automatic", "node.conn[0].startup = automatic"}
     # a second run has nothing to change, and names nothing
     assert set_startup_of_targets(root=root, adm=adm, targets=[MULTI], mode=Startup.MANUAL) == []
+
+
+def test_startup_of_targets_by_value_and_nothing_loaded_when_every_record_has_it(snap):
+    """A teardown passes "manual" beside its logout: with every record manual already it reads the startup
+    lines and loads nothing else (enum, node_settings); a record that differs is set as with Startup.MANUAL."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom iscsi_client.model import Iqn\nfrom iscsi_client.system.root import Root\n"
+            "from iscsi_client.system.iscsiadm import Iscsiadm\nfrom iscsi_client.ops.startup import "
+            "set_startup_of_targets\nroot = Root(sys.argv[1])\n"
+            "got = set_startup_of_targets(root=root, adm=Iscsiadm(root), targets=[Iqn.parse(sys.argv[2])], "
+            "mode='manual')\nprint(got, [m for m in ('enum', 're', 'iscsi_client.ops.node_settings', "
+            "'iscsi_client.startup_mode') if m in sys.modules])")
+    run = [sys.executable, "-S", "-c", code, str(snap), str(MULTI)]
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    assert _startups(snap, MULTI) == {"node.startup = manual", "node.conn[0].startup = manual"}
+    r = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert r.stdout.strip() == "[] []", r.stderr
+    for rec in (snap / "etc/iscsi/nodes" / str(MULTI)).rglob("default"):
+        rec.write_text(rec.read_text().replace("node.startup = manual", "node.startup = automatic"))
+    r = subprocess.run(run, capture_output=True, text=True, env=env)
+    assert r.stdout.startswith(f"[Iqn(value='{MULTI}')] "), r.stdout + r.stderr
+    assert _startups(snap, MULTI) == {"node.startup = manual", "node.conn[0].startup = manual"}
