@@ -1,8 +1,9 @@
 """In the lab guest: N LIO targets x 2 portals (one nullio LUN each, isc's multipath drop-in installed, so
-every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc, best of --rounds. An untimed
+every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc in --rounds rounds (each round
+raw, then isc), reported as the best of each and as the median of the rounds' ratios. An untimed
 isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up waits for the same N maps.
 
-    python bench/bench_lab_scale.py [--sizes 1,8,32] [--rounds 2]
+    python bench/bench_lab_scale.py [--sizes 1,8,32] [--rounds 3]
 
 - bring-up, raw: ``iscsiadm -m node --loginall=all`` + ``udevadm settle``;
   isc: ``isc login --all`` (returns once every new session's disks exist and are known to udev).
@@ -56,7 +57,7 @@ def sessions(g: vm.Guest) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1,8,32")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3)
     opts = ap.parse_args()
     rows = []
     with vm.site() as share, vm.Guest(vm.build_image(), share=share) as g:
@@ -74,31 +75,37 @@ def main() -> None:
             # for the same N maps (before this, raw's first round made no map and was the one kept)
             seconds(g, UP["isc"])
             seconds(g, DOWN["isc"])
-            best: dict[str, float] = {}
+            times: dict[str, list[float]] = {f"{step} {how}": [] for step in ("up", "down") for how in ("raw", "isc")}
             reads: dict[str, float] = {}
             for _ in range(opts.rounds):
                 for how in ("raw", "isc"):
-                    up = seconds(g, UP[how])
+                    times[f"up {how}"].append(seconds(g, UP[how]))
                     assert sessions(g) == 2 * n, f"{how} bring-up gave {sessions(g)} sessions"
                     if how == "isc" and not reads:
                         reads = {k: statistics.median(seconds(g, c) for _ in range(3)) for k, c in READS.items()}
-                    down = seconds(g, DOWN[how])
+                    times[f"down {how}"].append(seconds(g, DOWN[how]))
                     assert sessions(g) == 0, f"{how} teardown left {sessions(g)} sessions"
-                    best[f"up {how}"] = min(up, best.get(f"up {how}", up))
-                    best[f"down {how}"] = min(down, best.get(f"down {how}", down))
-            rows.append((n, best, reads))
+            best = {k: min(v) for k, v in times.items()}
+            # each round's isc against the raw run just before it: the guest's pace drifts over a run (page
+            # cache, udev's database, iscsid's state), and a pair shares it
+            paired = {step: statistics.median(i / r for i, r in zip(times[f"{step} isc"], times[f"{step} raw"],
+                                                                    strict=True)) for step in ("up", "down")}
+            rows.append((n, best, paired, reads))
             print(f"N={n}: bring-up raw {best['up raw']:.1f} s, isc {best['up isc']:.1f} s "
-                  f"({best['up isc'] / best['up raw']:.2f}x); teardown raw {best['down raw']:.1f} s, "
-                  f"isc {best['down isc']:.1f} s ({best['down isc'] / best['down raw']:.2f}x)", flush=True)
+                  f"({best['up isc'] / best['up raw']:.2f}x best of {opts.rounds}, {paired['up']:.2f}x median of the "
+                  f"rounds' ratios); teardown raw {best['down raw']:.1f} s, isc {best['down isc']:.1f} s "
+                  f"({best['down isc'] / best['down raw']:.2f}x, {paired['down']:.2f}x)", flush=True)
+            for key, values in times.items():
+                print(f"   {key}: " + " ".join(f"{v:.2f}" for v in values), flush=True)
             base = reads["python3 -c pass"]
             print("   " + ", ".join(f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in reads.items()), flush=True)
-    print("\n| targets x 2 portals | bring-up raw s | isc s | isc x raw | teardown raw s | isc s | isc x raw |"
-          " status x py | status via typer x py | doctor x py | metrics x py |\n"
-          "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for n, b, r in rows:
+    print("\n| targets x 2 portals | bring-up raw s | isc s | isc x raw (best; paired median) | teardown raw s | "
+          "isc s | isc x raw (best; paired median) | status x py | status via typer x py | doctor x py | "
+          "metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, b, p, r in rows:
         base = r["python3 -c pass"]
-        print(f"| {n} | {b['up raw']:.1f} | {b['up isc']:.1f} | {b['up isc'] / b['up raw']:.2f} | "
-              f"{b['down raw']:.1f} | {b['down isc']:.1f} | {b['down isc'] / b['down raw']:.2f} | "
+        print(f"| {n} | {b['up raw']:.1f} | {b['up isc']:.1f} | {b['up isc'] / b['up raw']:.2f}; {p['up']:.2f} | "
+              f"{b['down raw']:.1f} | {b['down isc']:.1f} | {b['down isc'] / b['down raw']:.2f}; {p['down']:.2f} | "
               f"{r['isc --json status'] / base:.1f} | {r['the same through the typer tree'] / base:.1f} | "
               f"{r['isc --json doctor --no-mtu'] / base:.1f} | "
               f"{r['isc metrics'] / base:.1f} |")
