@@ -218,3 +218,10 @@ def test_on_a_lab_snapshot_the_output_is_the_trees(snapshot, argv):
     assert (ours.returncode, _steady(ours.stdout), err) == (tree.returncode, _steady(tree.stdout), tree.stderr)
     if "--json" in argv:
         json.loads(ours.stdout)
+
+
+def test_the_version_is_the_trees_without_the_framework():
+    ours, tree = _process(ENTRY, ["--version"]), _process(TREE, ["--version"])
+    err, _, loaded = ours.stderr.rpartition("loaded:")
+    assert loaded == "" and ours.stdout.startswith("isc ")
+    assert (ours.returncode, ours.stdout, err) == (tree.returncode, tree.stdout, tree.stderr) == (0, tree.stdout, "")
