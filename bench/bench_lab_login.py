@@ -103,16 +103,16 @@ def main() -> None:
               stdin=(HERE / "lab_os_brick_attach.py").read_text()).check()
         g.run(RESET)
         # one untimed pass of each flow: page cache and .pyc files warm for everyone alike
-        for command in flows.values():
-            timed(g, *command)
+        for flow in flows.values():
+            timed(g, *flow)
         # rounds, not one series per flow: TCG drifts within a run, and each round's flows and python3 -c pass
         # run back to back, so what isc adds is taken per round (then the median of the rounds)
         times: dict[str, list[float]] = {name: [] for name in flows}
         pys: list[float] = []
         for n in range(opts.runs):
             # every other round in the reverse order: a flow is not always the one that follows another
-            for name, command in (reversed(flows.items()) if n % 2 else flows.items()):
-                times[name].append(timed(g, *command))
+            for name, flow in (reversed(flows.items()) if n % 2 else flows.items()):
+                times[name].append(timed(g, *flow))
             pys.append(_seconds(g, "python3 -c pass"))
         py = statistics.median(pys)
         if "ansible open_iscsi + settle" in flows:
