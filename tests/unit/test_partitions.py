@@ -117,6 +117,22 @@ def test_a_disk_open_only_by_udev_workers_is_waited_for_until_they_let_go(tmp_pa
     assert 0.3 < time.monotonic() - started < 4
 
 
+def test_the_multipath_binary_udev_runs_is_waited_for_like_its_workers(tmp_path):
+    """udev's multipath rules run `multipath` on a path as it changes (seen in the lab: a logout refused for
+    "(udev-worker)[655], multipath[771]" on a path just logged in): waited for, not refused."""
+    import threading
+    import time
+
+    _open_by(tmp_path, 655, "(udev-worker)", "/dev/sda")
+    _open_by(tmp_path, 771, "multipath", "/dev/sda")
+    gone = threading.Timer(0.4, lambda: [f.unlink() for pid in (655, 771)
+                                         for f in (tmp_path / f"proc/{pid}/fd").iterdir()])
+    started = time.monotonic()
+    gone.start()
+    assert holds(Root(tmp_path), [_udev_view()], udev_wait=5) == []
+    assert 0.3 < time.monotonic() - started < 4
+
+
 def test_a_udev_worker_that_keeps_the_disk_is_reported_after_the_wait(tmp_path):
     import time
 
