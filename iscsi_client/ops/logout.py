@@ -9,6 +9,7 @@ from iscsi_client.errors import IscsiadmError, UsageError
 from iscsi_client.fanout import IN_FLIGHT
 from iscsi_client.kernel_model import Session
 from iscsi_client.model import Iqn, Portal
+from iscsi_client.ops import startup
 from iscsi_client.ops.login_batches import logout_batches, logout_results
 from iscsi_client.ops.outcome import Outcome
 from iscsi_client.ops.status import select_sessions
@@ -51,10 +52,20 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
 
         refuse_firmware_sessions(root, sessions)
     views = blockdev.session_views(root, sessions, brief=True)
+    leaving = sorted({s.target for s in sessions}, key=str)
+    # A teardown sets node.startup manual: which records differ is read while the maps flush (reading them
+    # beside a 64-session logout slowed it by up to 0.4 s in the TCG lab guest, its two CPUs busy with
+    # iscsid, udev and the kernel); only records that differ are written, beside the logout
+    todo: list[tuple[list[Iqn], bool]] = []
+
+    def read_startup() -> None:
+        todo.append(startup.startup_todo(root, leaving, "manual"))
+
     steps: list[str] = []
     if teardown:
         assert cmd is not None
-        steps = teardown_sessions(root, cmd, views, every, unmount=unmount)
+        steps = teardown_sessions(root, cmd, views, every, unmount=unmount,
+                                  meanwhile=None if keep_startup else read_startup)
     else:
         check_free(root, views)
     # By id when ids were given: exactly that session, even if another one shares target and portal.
@@ -64,24 +75,21 @@ def logout(*, root: Root, adm: Iscsiadm, target: Iqn | None, portal: Portal | No
         return adm.run_each([b.call for b in batches], parallel=IN_FLIGHT)
 
     def startup_manual() -> list[Iqn]:
-        # beside the logout's exec, which the guest's two CPUs are busy with (iscsid, udev, the kernel): this
-        # reads the records' startup lines and loads nothing more (no enum) unless one must change
-        from iscsi_client.ops.startup import set_startup_of_targets
-
-        leaving = sorted({s.target for s in sessions}, key=str)
-        return set_startup_of_targets(root=root, adm=adm, targets=leaving, mode="manual")
+        return startup.set_startup_of_targets(root=root, adm=adm, targets=leaving, mode="manual",
+                                              todo=todo[0] if todo else None)
 
     manual: list[Iqn] = []
-    if teardown and not keep_startup and not adm.dry_run and root.is_live:
-        # node.startup manual beside the logout, under one hold of the lock (its threads share it): reading
-        # and updating the records took 0.3 s after a 64-session logout in the TCG lab guest. The records turn
-        # manual whatever each logout's outcome, as they did after it.
-        with adm.lock():
-            results, manual = fanout.beside(log_out, startup_manual)
-    else:
+    setting = teardown and not keep_startup
+    if not setting or (todo and not todo[0][0]):  # nothing to set, or every record is manual already
         results = log_out()
-        if teardown and not keep_startup:  # a dry run shows the update after the logout
-            manual = startup_manual()
+    elif not adm.dry_run and root.is_live:
+        # the records' update beside the logout, under one hold of the lock (its threads share it); the
+        # logout is started first, here. The records turn manual whatever each logout's outcome.
+        with adm.lock():
+            manual, results = fanout.beside(startup_manual, log_out)
+    else:  # a dry run shows the update after the logout
+        results = log_out()
+        manual = startup_manual()
     got: dict[int, tuple[str, str, IscsiadmError | None]] = {}
     for batch, result in zip(batches, results, strict=True):
         for s, res in zip(batch.members, logout_results(batch, result), strict=True):

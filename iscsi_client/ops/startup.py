@@ -23,35 +23,46 @@ def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None
     return done.changed, done.unchanged
 
 
-def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn], mode: str) -> list[Iqn]:
-    """The mode (a Startup, or its value: a teardown passes "manual" and loads no enum) on every record of
-    these targets; returns the targets whose records changed. Only the two startup lines of each record are
-    read; when every record has the mode already, nothing else is loaded or run. When these targets' records
-    are all the records there are (`isc logout --all --teardown`), ONE exec updates them all (`iscsiadm -m
-    node -o update`, as --logoutall=all is one exec): 32 targets took 32 execs, 5.7 s in the TCG lab guest.
-    Otherwise one exec per target that needs it, side by side; a target whose update fails is left out of
-    the answer (its records keep their mode), as are targets that need nothing."""
+def startup_todo(root: Root, targets: Sequence[Iqn], mode: str) -> tuple[list[Iqn], bool]:
+    """What set_startup_of_targets would change, read and nothing else: the targets with a record whose
+    startup lines are not ``mode``, and whether these targets' records are every record there is. Only the
+    two startup lines of each record are read, and nothing more is loaded (a teardown reads this while its
+    maps flush, before the logout)."""
     from iscsi_client.system import nodedb
 
     value = str(mode)  # a StrEnum's str is its value
-    settings = [("node.startup", value), ("node.conn[0].startup", value)]
     wanted = set(targets)
-    records = nodedb.record_values(root, tuple(k for k, _ in settings))
-    todo = sorted({t for t, rec in records if t in wanted and any(rec[k] != v for k, v in settings)}, key=str)
-    if not todo:
+    records = nodedb.record_values(root, ("node.startup", "node.conn[0].startup"))
+    todo = sorted({t for t, rec in records if t in wanted and any(v != value for v in rec.values())}, key=str)
+    return todo, all(t in wanted for t, _ in records)
+
+
+def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn], mode: str,
+                           todo: tuple[list[Iqn], bool] | None = None) -> list[Iqn]:
+    """The mode (a Startup, or its value: a teardown passes "manual" and loads no enum) on every record of
+    these targets; returns the targets whose records changed. ``todo`` is startup_todo's answer when the caller
+    read it already; when every record has the mode, nothing else is loaded or run. When these targets'
+    records are all the records there are (`isc logout --all --teardown`), ONE exec updates them all
+    (`iscsiadm -m node -o update`, as --logoutall=all is one exec): 32 targets took 32 execs, 5.7 s in the
+    TCG lab guest. Otherwise one exec per target that needs it, side by side; a target whose update fails is
+    left out of the answer (its records keep their mode), as are targets that need nothing."""
+    value = str(mode)
+    settings = [("node.startup", value), ("node.conn[0].startup", value)]
+    changing, every_record = todo if todo is not None else startup_todo(root, targets, value)
+    if not changing:
         return []
     from iscsi_client import fanout
     from iscsi_client.errors import IscError
     from iscsi_client.startup_mode import Startup
     from iscsi_client.system.iscsiadm import update_args
 
-    if root.is_live and all(t in wanted for t, _ in records):
+    if root.is_live and every_record:
         try:
             adm.run(["-m", "node", *update_args(settings)], mutating=True,
-                    action=f"setting node.startup {value} on every record ({len(todo)} targets)")
+                    action=f"setting node.startup {value} on every record ({len(changing)} targets)")
         except IscError:
             return []
-        return todo
+        return changing
 
     def one(target: Iqn) -> Iqn | None:
         try:
@@ -60,4 +71,4 @@ def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn],
             return None
         return target
 
-    return [t for t in fanout.each(one, todo, parallel=1 if adm.dry_run else fanout.IN_FLIGHT) if t is not None]
+    return [t for t in fanout.each(one, changing, parallel=1 if adm.dry_run else fanout.IN_FLIGHT) if t is not None]

@@ -21,6 +21,10 @@ from iscsi_client.system import blockdev, multipath
 from iscsi_client.system.commands import Commands
 from iscsi_client.system.root import Root
 
+TYPE_CHECKING = False  # typing is not imported at run time: it costs start-up
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MULTIPATHD = "multipathd"
 # udev's workers open a disk while they probe it: after a writer closes it (the rules' inotify watch), when a
 # path joins or leaves a map. Seen in the lab right after wipefs: a logout refused for "(udev-worker)[1071]".
@@ -108,8 +112,11 @@ def check_free(root: Root, views: list[SessionView]) -> None:
 
 
 def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: list[Session], *,
-             unmount: bool) -> list[str]:
-    """Release the sessions' disks; returns what was done, in order. Refuses LVM/dm holders and open devices."""
+             unmount: bool, meanwhile: Callable[[], object] | None = None) -> list[str]:
+    """Release the sessions' disks; returns what was done, in order. Refuses LVM/dm holders and open devices.
+    ``meanwhile`` (reads the caller needs next, no change) runs while the maps flush, once the checks have
+    passed: `multipath -F` of 32 maps waits some 1 s on udev, and the same reads beside the logout that
+    follows slowed it."""
     done: list[str] = []
     leaving = {v.session.sid for v in views}
     # maps that keep paths through sessions that stay (read once: a walk per LUN grew with LUNs x sessions):
@@ -166,15 +173,20 @@ def teardown(root: Root, cmd: Commands, views: list[SessionView], all_sessions: 
         cmd.run(["blockdev", "--flushbufs", *(d.devnode for d in disks)], mutating=True,
                 action=f"flushing {', '.join(d.devnode for d in disks)}")
 
+    def buffers_then_meanwhile() -> None:
+        if disks:
+            flush_buffers()
+        if meanwhile is not None:
+            meanwhile()
+
     # a path's own buffers and its map are apart (the map's I/O does not go through sdX's page cache): the
     # two flushes run side by side, except in a dry run, which lists them in order
-    if names and disks and not cmd.dry_run:
-        fanout.beside(flush_maps, flush_buffers)
+    if names and not cmd.dry_run:
+        fanout.beside(flush_maps, buffers_then_meanwhile)
     else:
         if names:
             flush_maps()
-        if disks:
-            flush_buffers()
+        buffers_then_meanwhile()
     done += [f"flushed multipath map {name}" for name in names]
     done += [f"flushed {d.devnode}" for d in disks]
     return done
