@@ -1,6 +1,7 @@
 """In the lab guest: N LIO targets x 2 portals (one nullio LUN each, isc's multipath drop-in installed, so
-every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc in --rounds rounds (each round
-raw, then isc), reported as the best of each and as the median of the rounds' ratios. An untimed
+every LUN becomes a map), brought up and torn down by raw iscsiadm and by isc in --rounds rounds (raw first in the
+first round, isc first in the next, and so on), reported as the best of each and as the median of the rounds'
+ratios. Each timed teardown starts once multipathd has made every map and udev is idle. An untimed
 isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up waits for the same N maps.
 
     python bench/bench_lab_scale.py [--sizes 1,8,32] [--rounds 3]
@@ -8,8 +9,9 @@ isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up 
 - bring-up, raw: ``iscsiadm -m node --loginall=all`` + ``udevadm settle``;
   isc: ``isc login --all`` (returns once every new session's disks exist and are known to udev).
 - teardown, raw: ``multipath -F`` + ``iscsiadm -m node --logoutall=all`` + ``udevadm settle``;
-  isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers, logs out, which takes the
-  disks with the sessions, sets node.startup manual beside it).
+  isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers while it reads the records'
+  startup lines, logs out, which takes the disks with the sessions, sets node.startup manual where a record
+  is not).
 - with the 2N sessions up: ``isc --json status``, ``isc status``, ``isc --json doctor --no-mtu``,
   ``isc metrics``, each as a multiple of ``python3 -c pass`` in the same guest (median of 3); and status
   run through the typer tree (what every command did before cli/direct.py), for the framework's share.
@@ -50,6 +52,13 @@ def seconds(g: vm.Guest, command: str) -> float:
     return float(end) - float(start)
 
 
+def await_maps(g: vm.Guest, n: int) -> None:
+    """Untimed, before a timed teardown: multipathd has made all n maps and udev is idle, so that both
+    teardowns start from the same state (after a bring-up multipathd may still be making maps)."""
+    g.run(f"for i in $(seq 120); do [ $(dmsetup ls --target multipath 2>/dev/null | grep -c .) -ge {n} ] && break; "
+          "sleep 0.5; done; udevadm settle", timeout=120)
+
+
 def sessions(g: vm.Guest) -> int:
     return sum(1 for ln in g.run("iscsiadm -m session 2>/dev/null").stdout.splitlines() if ln.startswith("tcp:"))
 
@@ -73,20 +82,22 @@ def main() -> None:
                 g.run(f"iscsiadm -m node -T {t} -o delete")
             # untimed: isc registers the new LUNs' WWIDs, so that every timed bring-up, raw or isc, waits
             # for the same N maps (before this, raw's first round made no map and was the one kept)
+            # with the 2N sessions up: the reads, before any timed teardown
             seconds(g, UP["isc"])
+            assert sessions(g) == 2 * n
+            reads = {k: statistics.median(seconds(g, c) for _ in range(3)) for k, c in READS.items()}
             seconds(g, DOWN["isc"])
             times: dict[str, list[float]] = {f"{step} {how}": [] for step in ("up", "down") for how in ("raw", "isc")}
-            reads: dict[str, float] = {}
-            for _ in range(opts.rounds):
-                for how in ("raw", "isc"):
+            for round_no in range(opts.rounds):
+                # the order turns each round: neither flow always runs first after the other's teardown
+                for how in ("raw", "isc") if round_no % 2 == 0 else ("isc", "raw"):
                     times[f"up {how}"].append(seconds(g, UP[how]))
                     assert sessions(g) == 2 * n, f"{how} bring-up gave {sessions(g)} sessions"
-                    if how == "isc" and not reads:
-                        reads = {k: statistics.median(seconds(g, c) for _ in range(3)) for k, c in READS.items()}
+                    await_maps(g, n)
                     times[f"down {how}"].append(seconds(g, DOWN[how]))
                     assert sessions(g) == 0, f"{how} teardown left {sessions(g)} sessions"
             best = {k: min(v) for k, v in times.items()}
-            # each round's isc against the raw run just before it: the guest's pace drifts over a run (page
+            # each round's isc against its raw, run beside it: the guest's pace drifts over a run (page
             # cache, udev's database, iscsid's state), and a pair shares it
             paired = {step: statistics.median(i / r for i, r in zip(times[f"{step} isc"], times[f"{step} raw"],
                                                                     strict=True)) for step in ("up", "down")}

@@ -1,7 +1,7 @@
 """Safe logout: what holds a session's disks, and tearing it down in the right order.
 
-Order: unmount (when asked) -> flush the multipath map (or drop this path from it), the disks' buffers beside
-it -> log out, node.startup manual beside it (ops/logout.py).
+Order: unmount (when asked) -> flush the multipath map (or drop this path from it), the disks' buffers and the
+caller's reads beside it -> log out, node.startup manual beside it where a record is not (ops/logout.py).
 
 The SCSI devices go with the logout: for a logged-in session iscsid first unbinds it (the kernel removes the
 session's SCSI target, each disk syncing its cache while the connection is still up) and only then sends the
