@@ -23,6 +23,9 @@ def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None
     return done.changed, done.unchanged
 
 
+MODES = ("automatic", "manual", "onboot")  # Startup's values, known here without loading enum
+
+
 def startup_todo(root: Root, targets: Sequence[Iqn], mode: str) -> tuple[list[Iqn], bool]:
     """What set_startup_of_targets would change, read and nothing else: the targets with a record whose
     startup lines are not ``mode``, and whether these targets' records are every record there is. Only the
@@ -31,6 +34,8 @@ def startup_todo(root: Root, targets: Sequence[Iqn], mode: str) -> tuple[list[Iq
     from iscsi_client.system import nodedb
 
     value = str(mode)  # a StrEnum's str is its value
+    if value not in MODES:
+        raise ValueError(f"not a node.startup mode: {value!r}")
     wanted = set(targets)
     records = nodedb.record_values(root, ("node.startup", "node.conn[0].startup"))
     todo = sorted({t for t, rec in records if t in wanted and any(v != value for v in rec.values())}, key=str)

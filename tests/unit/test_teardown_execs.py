@@ -72,3 +72,13 @@ def test_startup_of_targets_by_value_and_nothing_loaded_when_every_record_has_it
     r = subprocess.run(run, capture_output=True, text=True, env=env)
     assert r.stdout.startswith(f"[Iqn(value='{MULTI}')] "), r.stdout + r.stderr
     assert _startups(snap, MULTI) == {"node.startup = manual", "node.conn[0].startup = manual"}
+
+
+def test_startup_modes_are_the_enums_and_nothing_else_is_taken(snap):
+    from iscsi_client.ops.startup import MODES, startup_todo
+
+    assert MODES == tuple(m.value for m in Startup)
+    with pytest.raises(ValueError, match="not a node.startup mode: 'Manual'"):
+        startup_todo(Root(snap), [MULTI], "Manual")
+    assert startup_todo(Root(snap), [MULTI], "manual") == ([], False)
+    assert startup_todo(Root(snap), [MULTI], Startup.AUTOMATIC) == ([MULTI], False)
