@@ -81,8 +81,8 @@ def main() -> None:
             for t in (MULTI, CHAP, MUTUAL, NOLUN, NOACL):
                 g.run(f"iscsiadm -m node -T {t} -o delete")
             # untimed: isc registers the new LUNs' WWIDs, so that every timed bring-up, raw or isc, waits
-            # for the same N maps (before this, raw's first round made no map and was the one kept)
-            # with the 2N sessions up: the reads, before any timed teardown
+            # for the same N maps (before this, raw's first round made no map and was the one kept); with
+            # its 2N sessions up, the reads run, before any timed teardown
             seconds(g, UP["isc"])
             assert sessions(g) == 2 * n
             reads = {k: statistics.median(seconds(g, c) for _ in range(3)) for k, c in READS.items()}

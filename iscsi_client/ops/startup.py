@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # a teardown imports this module beside its logout: no typing, enum nor node_settings
+TYPE_CHECKING = False  # a teardown imports this module before its first exec: no typing, enum nor node_settings
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from iscsi_client.startup_mode import Startup
     from iscsi_client.system.iscsiadm import Iscsiadm
     from iscsi_client.system.root import Root
+
+KEYS = ("node.startup", "node.conn[0].startup")  # iscsiadm keeps both; boot logins need both
+MODES = ("automatic", "manual", "onboot")  # Startup's values, known here without loading enum
 
 
 def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None,
@@ -19,11 +22,8 @@ def set_startup(*, root: Root, adm: Iscsiadm, target: Iqn, portal: Portal | None
     from iscsi_client.ops.node_settings import set_node_values
 
     done = set_node_values(root=root, adm=adm, target=target, portal=portal,
-                           settings=[("node.startup", mode.value), ("node.conn[0].startup", mode.value)])
+                           settings=[(key, mode.value) for key in KEYS])
     return done.changed, done.unchanged
-
-
-MODES = ("automatic", "manual", "onboot")  # Startup's values, known here without loading enum
 
 
 def startup_todo(root: Root, targets: Sequence[Iqn], mode: str) -> tuple[list[Iqn], bool]:
@@ -37,7 +37,7 @@ def startup_todo(root: Root, targets: Sequence[Iqn], mode: str) -> tuple[list[Iq
     if value not in MODES:
         raise ValueError(f"not a node.startup mode: {value!r}")
     wanted = set(targets)
-    records = nodedb.record_values(root, ("node.startup", "node.conn[0].startup"))
+    records = nodedb.record_values(root, KEYS)
     todo = sorted({t for t, rec in records if t in wanted and any(v != value for v in rec.values())}, key=str)
     return todo, all(t in wanted for t, _ in records)
 
@@ -52,7 +52,7 @@ def set_startup_of_targets(*, root: Root, adm: Iscsiadm, targets: Sequence[Iqn],
     TCG lab guest. Otherwise one exec per target that needs it, side by side; a target whose update fails is
     left out of the answer (its records keep their mode), as are targets that need nothing."""
     value = str(mode)
-    settings = [("node.startup", value), ("node.conn[0].startup", value)]
+    settings = [(key, value) for key in KEYS]
     changing, every_record = todo if todo is not None else startup_todo(root, targets, value)
     if not changing:
         return []
