@@ -52,9 +52,10 @@ def _int(value: str | None) -> int | None:
 
 
 def read_sessions(root: Root, *, brief: bool = False) -> list[Session]:
-    """Every session, by id. ``brief``: only what names and places a session (target, portal, iface, SCSI
-    host), for a logout: state, connection state, initiator name and recovery_tmo stay None. They are four of
-    a session's ten reads, each some 0.2 ms in the TCG lab guest, before a teardown's first exec."""
+    """Every session, by id. ``brief``: only what names and places a session (target, portal address, iface,
+    SCSI host), for a logout: state, connection state, initiator name, recovery_tmo and the portal's tpgt stay
+    None (a logout selects and reports portals by address). They are five of a session's eleven reads, each
+    some 0.2 ms in the TCG lab guest, before a teardown's first exec."""
     base = root.str(SESSION_CLASS)
     try:
         names = os.listdir(base)
@@ -76,6 +77,7 @@ def device_path(root: Root, class_entry: str) -> str:
     """Where a /sys/class/CLASS/NAME link leads in the device tree (a host path), with one readlink: the
     kernel's class links are relative and the directories on the way are no links, so the link's text
     resolves lexically (Root.realpath takes an lstat per component, a dozen per session under /sys/devices).
+    On the live host that is the answer; in a tree under --root the place it names must be a directory there.
     Anything else (an absolute link, a snapshot that differs) goes through Root.realpath."""
     try:
         link = os.readlink(root.str(class_entry))
@@ -83,7 +85,7 @@ def device_path(root: Root, class_entry: str) -> str:
         return root.realpath(class_entry)
     if not link.startswith("/"):
         found = os.path.normpath(os.path.join(os.path.dirname(class_entry), link))
-        if os.path.isdir(root.str(found)):
+        if root.is_live or os.path.isdir(root.str(found)):
             return found
     return root.realpath(class_entry)
 
@@ -99,7 +101,7 @@ def _read_one(root: Root, entry_name: str, sid: int, brief: bool) -> Session | N
     conn = root.str(f"{CONNECTION_CLASS}/connection{sid}:0")
     host = _attr(f"{conn}/persistent_address") or _attr(f"{conn}/address") or ""
     port = _int(_attr(f"{conn}/persistent_port") or _attr(f"{conn}/port")) or 3260
-    tpgt = _int(_attr(f"{entry}/tpgt"))
+    tpgt = None if brief else _int(_attr(f"{entry}/tpgt"))
     try:
         portal = Portal.parse(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     except UsageError:
