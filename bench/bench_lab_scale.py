@@ -12,9 +12,10 @@ isc bring-up and teardown first registers the LUNs' WWIDs: every timed bring-up 
   isc: ``isc logout --all --teardown`` (checks holders, flushes maps and buffers while it reads the records'
   startup lines, logs out, which takes the disks with the sessions, sets node.startup manual where a record
   is not).
-- with the 2N sessions up: ``isc --json status``, ``isc status``, ``isc --json doctor --no-mtu``,
-  ``isc metrics``, each as a multiple of ``python3 -c pass`` in the same guest (median of 3); and status
-  run through the typer tree (what every command did before cli/direct.py), for the framework's share.
+- with the 2N sessions up: ``isc --json status``, ``isc status``, ``isc --json multipath status``,
+  ``isc --json doctor --no-mtu``, ``isc metrics``, each as a multiple of ``python3 -c pass`` in the same guest
+  (median of 3); and status run through the typer tree (what every command did before cli/direct.py), for the
+  framework's share.
 
 Every figure is wall time under TCG: the ratios within one run are what carry over.
 """
@@ -39,6 +40,7 @@ TREE = "PYTHONPATH=/opt/isc/site python3 -c 'import sys; from iscsi_client.cli.a
 READS = {"isc --json status": "isc --json status >/dev/null",
          "isc status (the tree)": "isc status >/dev/null",
          "the same through the typer tree": f"{TREE} --json status >/dev/null",
+         "isc --json multipath status": "isc --json multipath status >/dev/null",
          "isc --json doctor --no-mtu": "isc --json doctor --no-mtu >/dev/null",
          "isc metrics": "isc metrics >/dev/null",
          "python3 -c pass": "python3 -c pass"}
@@ -111,14 +113,14 @@ def main() -> None:
             base = reads["python3 -c pass"]
             print("   " + ", ".join(f"{k} {v:.2f} s ({v / base:.1f}x)" for k, v in reads.items()), flush=True)
     print("\n| targets x 2 portals | bring-up raw s | isc s | isc x raw (best; paired median) | teardown raw s | "
-          "isc s | isc x raw (best; paired median) | status x py | status via typer x py | doctor x py | "
-          "metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "isc s | isc x raw (best; paired median) | status x py | status via typer x py | multipath status x py | "
+          "doctor x py | metrics x py |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n, b, p, r in rows:
         base = r["python3 -c pass"]
         print(f"| {n} | {b['up raw']:.1f} | {b['up isc']:.1f} | {b['up isc'] / b['up raw']:.2f}; {p['up']:.2f} | "
               f"{b['down raw']:.1f} | {b['down isc']:.1f} | {b['down isc'] / b['down raw']:.2f}; {p['down']:.2f} | "
               f"{r['isc --json status'] / base:.1f} | {r['the same through the typer tree'] / base:.1f} | "
-              f"{r['isc --json doctor --no-mtu'] / base:.1f} | "
+              f"{r['isc --json multipath status'] / base:.1f} | {r['isc --json doctor --no-mtu'] / base:.1f} | "
               f"{r['isc metrics'] / base:.1f} |")
 
 

@@ -1,7 +1,7 @@
 """Scale (issue 17): 32 LIO targets x 2 portals, 64 records, one LUN each, isc's multipath drop-in installed.
 Two `isc login --all` at once give exactly one session per record and one map per LUN (the login waits
-for the maps of the LUNs it registered); status, sessions,
-doctor and metrics report all of them; one `isc logout --all --teardown` removes every session, map and disk.
+for the maps of the LUNs it registered); status, sessions, multipath status, doctor and metrics report all of
+them; one `isc logout --all --teardown` removes every session, map and disk.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def test_two_logins_at_once_give_one_session_per_record_and_a_map_per_lun(scaled
     assert len(set(maps(guest))) == N
 
 
-def test_status_sessions_doctor_and_metrics_report_all_of_them(scaled, guest):
+def test_status_sessions_multipath_doctor_and_metrics_report_all_of_them(scaled, guest):
     status = json.loads(guest.isc("--json", "status").check().stdout)["targets"]
     assert {t["target"] for t in status} == set(scaled)
     luns = [lun for t in status for s in t["sessions"] for lun in s["luns"]]
@@ -76,6 +76,10 @@ def test_status_sessions_doctor_and_metrics_report_all_of_them(scaled, guest):
                      "echo ${PIPESTATUS[0]}; cat /tmp/cut.err"]).check().stdout
     assert cut == "1\n", cut
     assert len(json.loads(guest.isc("--json", "sessions").check().stdout)["sessions"]) == 2 * N
+    # multipathd's own account, in one ask: every map with both its paths, all healthy (exit 0)
+    mp = json.loads(guest.isc("--json", "multipath", "status").check().stdout)["maps"]
+    assert sorted(m["wwid"] for m in mp) == sorted({lun["map"]["wwid"] for lun in luns})
+    assert all(len([p for g in m["path_groups"] for p in g["paths"] if p["healthy"]]) == 2 for m in mp), mp
     doctor = json.loads(guest.isc("--json", "doctor", "--no-mtu").stdout)
     assert not [f for f in doctor["findings"] if f["level"] == "error"], doctor["findings"]
     text = guest.isc("metrics").check().stdout
