@@ -21,6 +21,7 @@ from iscsi_client.ops.ifaces import add_iface
 from iscsi_client.ops.initiator import set_initiator
 from iscsi_client.ops.node_settings import set_node_values
 from iscsi_client.ops.nodes import add_node
+from iscsi_client.ops.startup import KEYS as STARTUP_KEYS
 from iscsi_client.parsers import config_doc
 from iscsi_client.parsers import fstab as fstab_text
 from iscsi_client.records import record
@@ -221,7 +222,7 @@ def restore(*, root: Root, adm: Iscsiadm, doc: config_doc.ConfigDoc, secrets: Se
             report.steps.append(f"{would}set startup {n.startup} and {len(n.settings)} setting(s) on {n.target} "
                                 f"{n.portal.address}")
             continue
-        settings = [("node.startup", n.startup), ("node.conn[0].startup", n.startup), *n.settings]
+        settings = [*((key, n.startup) for key in STARTUP_KEYS), *n.settings]
         done = set_node_values(root=root, adm=adm, target=n.target, portal=n.portal, settings=settings)
         if done.changed:
             report.steps.append(f"{would}set startup {n.startup} and {len(n.settings)} setting(s) on {n.target} "
